@@ -1,0 +1,201 @@
+// Package api is the Go client of drover's REST API and the JSON types that
+// the server, the workers, the runner child and the CLI exchange.
+package api
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Experiment statuses. The lifecycle is queued → running → succeeded | failed | cancelled.
+const (
+	StatusQueued    = "queued"
+	StatusRunning   = "running"
+	StatusSucceeded = "succeeded"
+	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
+)
+
+// Failure kinds recorded with a failed (or cancelled) experiment.
+const (
+	FailureUser      = "user"      // bad data or parameters: never retried
+	FailureInfra     = "infra"     // worker lost, child killed, transfer failed: retried up to max_retries
+	FailureTimeout   = "timeout"   // ran past its time limit
+	FailureCancelled = "cancelled" // a user asked for it
+)
+
+// Terminal reports whether status is final.
+func Terminal(status string) bool {
+	return status == StatusSucceeded || status == StatusFailed || status == StatusCancelled
+}
+
+// Error is the body of every non-2xx response: {"error": {"code": ..., "message": ...}}.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Status  int    `json:"-"`
+}
+
+func (e *Error) Error() string { return e.Message + " (" + e.Code + ")" }
+
+// ErrorBody wraps Error as it travels in JSON.
+type ErrorBody struct {
+	Error *Error `json:"error"`
+}
+
+// Column describes one dataset column.
+type Column struct {
+	Name      string     `json:"name"`
+	Type      string     `json:"type"` // "numeric" or "categorical"
+	Missing   int        `json:"missing"`
+	Distinct  int        `json:"distinct"`
+	Histogram *Histogram `json:"histogram,omitempty"`
+}
+
+// Histogram is a small per-column summary for the UI. For numeric columns
+// Edges has len(Counts)+1 entries; for categorical ones Labels names the top levels.
+type Histogram struct {
+	Edges  []float64 `json:"edges,omitempty"`
+	Labels []string  `json:"labels,omitempty"`
+	Counts []int     `json:"counts"`
+}
+
+// Dataset is an uploaded CSV file, stored once under its SHA-256.
+type Dataset struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	SHA256    string    `json:"sha256"`
+	Size      int64     `json:"size"`
+	Rows      int       `json:"rows"`
+	Columns   []Column  `json:"columns"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Spec is what a user asks for when creating an experiment.
+type Spec struct {
+	DatasetID        string            `json:"dataset_id"`
+	Name             string            `json:"name,omitempty"`
+	Target           string            `json:"target,omitempty"`
+	Task             string            `json:"task,omitempty"`   // auto|binary|multiclass|regression
+	Scorer           string            `json:"scorer,omitempty"` // "" = task default
+	Accuracy         int               `json:"accuracy,omitempty"`
+	Time             int               `json:"time,omitempty"`
+	Interpretability int               `json:"interpretability,omitempty"`
+	Seed             int64             `json:"seed,omitempty"`
+	GPUs             int               `json:"gpus,omitempty"`
+	Command          string            `json:"command,omitempty"` // bring-your-own recipe
+	Models           []string          `json:"models,omitempty"`
+	Params           map[string]string `json:"params,omitempty"`
+	Folds            *int              `json:"folds,omitempty"`
+}
+
+// LeaderboardEntry is one model tried by the engine.
+type LeaderboardEntry struct {
+	Model      string            `json:"model"`
+	Params     map[string]string `json:"params"`
+	CVScore    float64           `json:"cv_score"`
+	CVStd      float64           `json:"cv_std"`
+	FitSeconds float64           `json:"fit_seconds"`
+}
+
+// Summary is what a finished engine run reports.
+type Summary struct {
+	Task        string             `json:"task"`
+	Scorer      string             `json:"scorer"`
+	Leaderboard []LeaderboardEntry `json:"leaderboard"`
+	Best        LeaderboardEntry   `json:"best"`
+	Metrics     map[string]float64 `json:"metrics,omitempty"`
+	Rows        int                `json:"rows,omitempty"`
+	Features    int                `json:"features,omitempty"`
+}
+
+// Experiment is the server's view of one experiment.
+type Experiment struct {
+	ID            string     `json:"id"`
+	Spec          Spec       `json:"spec"`
+	Status        string     `json:"status"`
+	FailureKind   string     `json:"failure_kind,omitempty"`
+	Error         *Error     `json:"error,omitempty"`
+	Attempt       int        `json:"attempt"`
+	Worker        string     `json:"worker,omitempty"`
+	Queue         string     `json:"queue,omitempty"` // "cpu" or "gpu"
+	QueuePosition int        `json:"queue_position,omitempty"`
+	WaitReason    string     `json:"wait_reason,omitempty"`
+	Progress      float64    `json:"progress"`
+	Message       string     `json:"message,omitempty"`
+	Summary       *Summary   `json:"summary,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	StartedAt     *time.Time `json:"started_at,omitempty"`
+	FinishedAt    *time.Time `json:"finished_at,omitempty"`
+}
+
+// Event types on the runner's stdout, in the store and on the SSE stream.
+const (
+	EventProgress = "progress"
+	EventLog      = "log"
+	EventStatus   = "status"
+	EventResult   = "result"
+)
+
+// Event is one progress, log, status or result line of an attempt.
+type Event struct {
+	Seq         int64           `json:"seq,omitempty"`
+	Time        time.Time       `json:"time"`
+	Type        string          `json:"type"`
+	Attempt     int             `json:"attempt,omitempty"`
+	Fraction    float64         `json:"fraction,omitempty"`
+	Level       string          `json:"level,omitempty"`
+	Message     string          `json:"message,omitempty"`
+	Status      string          `json:"status,omitempty"`
+	FailureKind string          `json:"failure_kind,omitempty"`
+	Error       *Error          `json:"error,omitempty"`
+	Summary     json.RawMessage `json:"summary,omitempty"`
+}
+
+// Job is what the runner child reads from its --job file.
+type Job struct {
+	ExperimentID string `json:"experiment_id"`
+	Attempt      int    `json:"attempt"`
+	Spec         Spec   `json:"spec"`
+	DataPath     string `json:"data_path"`
+	OutputDir    string `json:"output_dir"`
+	Threads      int    `json:"threads,omitempty"`
+}
+
+// Artifact is one file an experiment produced.
+type Artifact struct {
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+}
+
+// Worker is one processor pool as shown by system info.
+type Worker struct {
+	ID           string     `json:"id"`
+	Name         string     `json:"name"`
+	Host         string     `json:"host"`
+	Processors   int        `json:"processors"`
+	Running      []string   `json:"running"`
+	GPUs         int        `json:"gpus"`
+	FreeGPUs     int        `json:"free_gpus"`
+	Capabilities []string   `json:"capabilities,omitempty"`
+	Health       string     `json:"health"` // healthy | suspect | unhealthy | quarantined
+	LastSeen     *time.Time `json:"last_seen,omitempty"`
+	StartedAt    *time.Time `json:"started_at,omitempty"`
+}
+
+// QueueDepth counts queued experiments by queue.
+type QueueDepth struct {
+	CPU int `json:"cpu"`
+	GPU int `json:"gpu"`
+}
+
+// SystemInfo is Resources > System Info.
+type SystemInfo struct {
+	Version         string     `json:"version"`
+	WorkerMode      string     `json:"worker_mode"`
+	TotalProcessors int        `json:"total_processors"`
+	BusyProcessors  int        `json:"busy_processors"`
+	Workers         []Worker   `json:"workers"`
+	Queue           QueueDepth `json:"queue"`
+	CPUCores        int        `json:"cpu_cores"`
+}
