@@ -1,0 +1,209 @@
+package runner
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/engine"
+)
+
+// Emitter writes JSON-line events to the parent. It is safe for concurrent use.
+type Emitter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// Emit writes one event as a JSON line.
+func (e *Emitter) Emit(ev api.Event) {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now().UTC()
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.w.Write(append(b, '\n'))
+}
+
+// RunChild is the body of `drover run-experiment --job PATH`: it watches its
+// parent through stdin, runs the job and reports events on stdout. It returns
+// the process exit code.
+func RunChild(jobPath string, stdin io.Reader, stdout io.Writer) int {
+	em := &Emitter{w: stdout}
+	b, err := os.ReadFile(jobPath)
+	if err != nil {
+		em.Emit(failed(api.FailureInfra, "job_unreadable", fmt.Sprintf("read job file: %v", err)))
+		return 1
+	}
+	var job api.Job
+	if err := json.Unmarshal(b, &job); err != nil {
+		em.Emit(failed(api.FailureInfra, "job_unreadable", fmt.Sprintf("decode job file %s: %v", jobPath, err)))
+		return 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go watchParent(stdin, LivenessTimeout)
+
+	em.Emit(api.Event{Type: api.EventLog, Level: "info", Attempt: job.Attempt,
+		Message: fmt.Sprintf("attempt %d of %s started (pid %d)", job.Attempt, job.ExperimentID, os.Getpid())})
+	var res api.Event
+	if job.Spec.Command != "" {
+		res = runCommand(ctx, job, em)
+	} else {
+		res = runEngine(ctx, job, em)
+	}
+	res.Attempt = job.Attempt
+	em.Emit(res)
+	return 0
+}
+
+// watchParent exits the whole process group when the parent closes stdin or
+// stays silent past timeout (it was killed or stopped).
+func watchParent(stdin io.Reader, timeout time.Duration) {
+	alive := make(chan struct{}, 1)
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			n, err := stdin.Read(buf)
+			if n > 0 {
+				select {
+				case alive <- struct{}{}:
+				default:
+				}
+			}
+			if err != nil {
+				parentGone()
+				return
+			}
+		}
+	}()
+	t := time.NewTimer(timeout)
+	for {
+		select {
+		case <-alive:
+			if !t.Stop() {
+				<-t.C
+			}
+			t.Reset(timeout)
+		case <-t.C:
+			parentGone()
+			return
+		}
+	}
+}
+
+func parentGone() {
+	fmt.Fprintln(os.Stderr, "drover run-experiment: parent went silent; stopping this experiment and everything it started")
+	// Kill every other member of our group first, then leave.
+	pgid := syscall.Getpgrp()
+	if pgid == os.Getpid() {
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		time.Sleep(100 * time.Millisecond)
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+	os.Exit(ExitParentGone)
+}
+
+func failed(kind, code, msg string) api.Event {
+	return api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: kind, Error: &api.Error{Code: code, Message: msg}}
+}
+
+func runEngine(ctx context.Context, job api.Job, em *Emitter) api.Event {
+	opts, err := EngineOptions(job.Spec)
+	if err != nil {
+		return failed(api.FailureUser, userCode(err), err.Error())
+	}
+	opts.Threads = job.Threads
+	report := func(ev engine.Event) {
+		em.Emit(api.Event{Type: ev.Type, Fraction: ev.Fraction, Level: ev.Level, Message: ev.Message, Attempt: job.Attempt})
+	}
+	res, err := engine.TrainFile(ctx, job.DataPath, opts, report)
+	if err != nil {
+		var ue *engine.UserError
+		if errors.As(err, &ue) {
+			return failed(api.FailureUser, ue.Code, ue.Message)
+		}
+		return failed(api.FailureInfra, "engine_error", err.Error())
+	}
+	if err := res.Save(job.OutputDir); err != nil {
+		return failed(api.FailureInfra, "save_failed", err.Error())
+	}
+	sum, _ := json.Marshal(res.Summary)
+	return api.Event{Type: api.EventResult, Status: api.StatusSucceeded, Summary: sum}
+}
+
+func userCode(err error) string {
+	var ue *engine.UserError
+	if errors.As(err, &ue) {
+		return ue.Code
+	}
+	return "bad_request"
+}
+
+// EngineOptions turns an experiment spec into engine options.
+func EngineOptions(s api.Spec) (engine.Options, error) {
+	o := engine.DefaultOptions()
+	o.Target, o.Scorer = s.Target, s.Scorer
+	if s.Task != "" {
+		o.Task = s.Task
+	}
+	o.Accuracy, o.Time, o.Interpretability = s.Accuracy, s.Time, s.Interpretability
+	o.Seed, o.Models, o.Params = s.Seed, s.Models, s.Params
+	if s.Folds != nil {
+		o.Folds = *s.Folds
+	}
+	return o, nil
+}
+
+// runCommand runs a bring-your-own-recipe shell command in our process group.
+func runCommand(ctx context.Context, job api.Job, em *Emitter) api.Event {
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", job.Spec.Command)
+	cmd.Dir = job.OutputDir
+	cmd.Env = append(os.Environ(),
+		"DROVER_DATASET="+job.DataPath,
+		"DROVER_OUTPUT_DIR="+job.OutputDir,
+		"DROVER_EXPERIMENT_ID="+job.ExperimentID,
+		"DROVER_ATTEMPT="+strconv.Itoa(job.Attempt),
+	)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return failed(api.FailureInfra, "command_failed", err.Error())
+	}
+	cmd.Stderr = cmd.Stdout
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return failed(api.FailureInfra, "command_failed", fmt.Sprintf("start command: %v", err))
+	}
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		em.Emit(api.Event{Type: api.EventLog, Level: "info", Message: sc.Text(), Attempt: job.Attempt})
+	}
+	err = cmd.Wait()
+	secs := time.Since(start).Seconds()
+	if err == nil {
+		sum, _ := json.Marshal(api.Summary{Task: "command", Metrics: map[string]float64{"seconds": secs}})
+		return api.Event{Type: api.EventResult, Status: api.StatusSucceeded, Summary: sum}
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return failed(api.FailureInfra, "command_killed", fmt.Sprintf("command killed by %s", ws.Signal()))
+		}
+		return failed(api.FailureUser, "command_failed", fmt.Sprintf("command exited with code %d", ee.ExitCode()))
+	}
+	return failed(api.FailureInfra, "command_failed", err.Error())
+}

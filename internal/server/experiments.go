@@ -1,0 +1,233 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/engine/metric"
+	"github.com/drover-ml/drover/internal/store"
+)
+
+// Tasks a user may name.
+var tasks = []string{"auto", "binary", "multiclass", "regression"}
+
+// Model families the engine knows.
+var modelFamilies = []string{"glm", "gbm", "xgboost"}
+
+const maxGPUsPerExperiment = 64
+
+func badSpec(code, format string, args ...any) *api.Error {
+	return apiErr(http.StatusBadRequest, code, fmt.Sprintf(format, args...))
+}
+
+// validateSpec checks an experiment request against its dataset before
+// anything is stored, so a bad request never reaches a processor.
+func (s *Server) validateSpec(ctx context.Context, sp *api.Spec) error {
+	if sp.DatasetID == "" {
+		return badSpec(CodeBadRequest, "dataset_id is required")
+	}
+	ds, err := s.store.GetDataset(ctx, sp.DatasetID)
+	if errors.Is(err, store.ErrNotFound) {
+		return apiErr(http.StatusNotFound, "dataset_not_found", fmt.Sprintf("no dataset with id %q", sp.DatasetID))
+	}
+	if err != nil {
+		return err
+	}
+	for name, v := range map[string]int{"accuracy": sp.Accuracy, "time": sp.Time, "interpretability": sp.Interpretability} {
+		if v < 0 || v > 10 {
+			return badSpec("dial_out_of_range", "%s must be from 1 to 10 (0 = let drover choose), got %d", name, v)
+		}
+	}
+	if sp.GPUs < 0 || sp.GPUs > maxGPUsPerExperiment {
+		return badSpec(CodeBadRequest, "gpus must be from 0 to %d, got %d", maxGPUsPerExperiment, sp.GPUs)
+	}
+	if sp.GPUs > 0 && s.cfg.WorkerMode == "multiprocessing" {
+		return badSpec("gpus_unavailable", "worker_mode multiprocessing runs experiments on this server's CPUs; GPU experiments need singlenode or multinode workers")
+	}
+	if sp.Command != "" {
+		if s.cfg.WorkerMode == "multiprocessing" && !s.cfg.AllowCommandExperiments {
+			return badSpec("command_not_allowed", "command experiments are off on this server: set allow_command_experiments = true")
+		}
+		return nil
+	}
+	if sp.Task == "" {
+		sp.Task = "auto"
+	}
+	if !slices.Contains(tasks, sp.Task) {
+		return badSpec("unknown_task", "unknown task %q: use one of %s", sp.Task, strings.Join(tasks, ", "))
+	}
+	if sp.Scorer != "" {
+		sc, ok := metric.Get(sp.Scorer)
+		if !ok {
+			return badSpec("unknown_scorer", "unknown scorer %q: use one of %s", sp.Scorer, strings.Join(metric.Names(), ", "))
+		}
+		if sp.Task != "auto" && !sc.AppliesTo(sp.Task) {
+			return badSpec("scorer_task_mismatch", "scorer %q does not apply to %s tasks", sp.Scorer, sp.Task)
+		}
+	}
+	for _, m := range sp.Models {
+		if !slices.Contains(modelFamilies, m) {
+			return badSpec("unknown_model", "unknown model %q: use one of %s", m, strings.Join(modelFamilies, ", "))
+		}
+	}
+	if sp.Target == "" {
+		return badSpec("target_missing", "target is required: name the column to predict")
+	}
+	var col *api.Column
+	for i := range ds.Columns {
+		if ds.Columns[i].Name == sp.Target {
+			col = &ds.Columns[i]
+		}
+	}
+	if col == nil {
+		return badSpec("target_missing", "target column %q is not in dataset %s (columns: %s)", sp.Target, ds.ID, columnList(ds.Columns))
+	}
+	switch {
+	case col.Missing >= ds.Rows:
+		return badSpec("target_all_missing", "target column %q has no values", sp.Target)
+	case col.Distinct == 1:
+		return badSpec("target_constant", "target column %q has a single value: there is nothing to predict", sp.Target)
+	case ds.Rows-col.Missing < 2:
+		return badSpec("too_few_rows", "dataset %s has %d row(s) with a target value; at least 2 are needed", ds.ID, ds.Rows-col.Missing)
+	}
+	return nil
+}
+
+func columnList(cols []api.Column) string {
+	names := make([]string, 0, len(cols))
+	for i, c := range cols {
+		if i == 12 {
+			names = append(names, fmt.Sprintf("... %d more", len(cols)-12))
+			break
+		}
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (s *Server) handleCreateExperiment(w http.ResponseWriter, r *http.Request) {
+	var sp api.Spec
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sp); err != nil {
+		s.writeError(w, r, badSpec(CodeBadRequest, "bad experiment request: %v", err))
+		return
+	}
+	if err := s.validateSpec(r.Context(), &sp); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	e := &api.Experiment{ID: newID("ex"), Spec: sp, Status: api.StatusQueued, CreatedAt: time.Now().UTC(), Queue: queueOf(sp)}
+	if err := s.store.CreateExperiment(r.Context(), e); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.event(r.Context(), e.ID, api.Event{Type: api.EventStatus, Status: api.StatusQueued, Message: "queued"})
+	if err := s.disp.Submit(r.Context(), e); err != nil {
+		s.log.Warn("submit failed; the dispatcher will pick it up later", "experiment", e.ID, "err", err)
+	}
+	s.metrics.created.Inc()
+	writeJSON(w, http.StatusCreated, e)
+}
+
+func queueOf(sp api.Spec) string {
+	if sp.GPUs > 0 {
+		return "gpu"
+	}
+	return "cpu"
+}
+
+func (s *Server) handleListExperiments(w http.ResponseWriter, r *http.Request) {
+	var statuses []string
+	if st := r.URL.Query().Get("status"); st != "" {
+		statuses = strings.Split(st, ",")
+	}
+	list, err := s.store.ListExperiments(r.Context(), statuses...)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.annotate(r.Context(), list)
+	// Newest first reads best in a list.
+	slices.Reverse(list)
+	writeJSON(w, http.StatusOK, list)
+}
+
+// annotate fills the queue place and the wait reason of queued experiments.
+func (s *Server) annotate(ctx context.Context, list []*api.Experiment) {
+	var queued []*api.Experiment
+	for _, e := range list {
+		if e.Status == api.StatusQueued {
+			queued = append(queued, e)
+		}
+	}
+	if len(queued) == 0 {
+		return
+	}
+	all := queued
+	if len(list) < 2 || len(queued) != len(list) {
+		// Positions count every queued experiment, not just those listed.
+		var err error
+		if all, err = s.store.ListExperiments(ctx, api.StatusQueued); err != nil {
+			return
+		}
+	}
+	pos, err := s.disp.Positions(ctx, all)
+	if err != nil {
+		s.log.Warn("queue positions unavailable", "err", err)
+		return
+	}
+	for _, e := range queued {
+		if p, ok := pos[e.ID]; ok {
+			e.Queue, e.QueuePosition, e.WaitReason = p.Queue, p.Index, p.Reason
+		}
+	}
+}
+
+func (s *Server) getExperiment(ctx context.Context, id string) (*api.Experiment, error) {
+	e, err := s.store.GetExperiment(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apiErr(http.StatusNotFound, CodeNotFound, fmt.Sprintf("no experiment with id %q", id))
+	}
+	return e, err
+}
+
+func (s *Server) handleGetExperiment(w http.ResponseWriter, r *http.Request) {
+	e, err := s.getExperiment(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.annotate(r.Context(), []*api.Experiment{e})
+	writeJSON(w, http.StatusOK, e)
+}
+
+func (s *Server) handleCancelExperiment(w http.ResponseWriter, r *http.Request) {
+	e, err := s.getExperiment(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if api.Terminal(e.Status) {
+		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s already %s", e.ID, e.Status)))
+		return
+	}
+	if err := s.disp.Cancel(r.Context(), e); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	e, err = s.getExperiment(r.Context(), e.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
+}

@@ -1,0 +1,193 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/store"
+)
+
+// event stores an event of an experiment and wakes its readers.
+func (s *Server) event(ctx context.Context, id string, ev api.Event) {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now().UTC()
+	}
+	if _, err := s.store.AppendEvent(ctx, id, ev); err != nil {
+		s.log.Warn("store event", slog.String("experiment", id), slog.Any("err", err))
+	}
+	s.hub.notify(id)
+}
+
+// progress records a progress or log event of the current attempt; events of
+// any other attempt are dropped (a stale attempt has no say).
+func (s *Server) progress(ctx context.Context, id string, attempt int, ev api.Event) bool {
+	ev.Attempt = attempt
+	if ev.Type == api.EventProgress {
+		_, err := s.store.UpdateExperiment(ctx, id, func(e *api.Experiment) error {
+			if e.Attempt != attempt || e.Status != api.StatusRunning {
+				return errStale
+			}
+			e.Progress, e.Message = ev.Fraction, ev.Message
+			return nil
+		})
+		if err != nil {
+			return false
+		}
+	} else if e, err := s.store.GetExperiment(ctx, id); err != nil || e.Attempt != attempt {
+		return false
+	}
+	s.event(ctx, id, ev)
+	return true
+}
+
+var errStale = fmt.Errorf("stale attempt")
+
+// markRunning records that attempt of id started on worker.
+func (s *Server) markRunning(ctx context.Context, id string, attempt int, worker string, at time.Time) error {
+	var waited time.Duration
+	_, err := s.store.UpdateExperiment(ctx, id, func(e *api.Experiment) error {
+		if api.Terminal(e.Status) {
+			return errStale
+		}
+		e.Status, e.Attempt, e.Worker = api.StatusRunning, attempt, worker
+		e.Progress, e.Message, e.Error, e.FailureKind = 0, "starting", nil, ""
+		e.QueuePosition, e.WaitReason = 0, ""
+		if e.StartedAt == nil {
+			t := at.UTC()
+			e.StartedAt = &t
+			waited = at.Sub(e.CreatedAt)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if waited > 0 {
+		s.metrics.wait.Observe(waited.Seconds())
+	}
+	if err := s.store.StartAttempt(ctx, id, attempt, worker, at); err != nil {
+		s.log.Warn("record attempt", slog.Any("err", err))
+	}
+	s.event(ctx, id, api.Event{Type: api.EventStatus, Status: api.StatusRunning, Attempt: attempt,
+		Message: fmt.Sprintf("attempt %d started on %s", attempt, worker)})
+	return nil
+}
+
+// finish applies how an attempt ended. When retry is true a failed attempt
+// goes back to the queue instead of failing the experiment. It returns false
+// when the result belongs to an attempt that is no longer current (it is
+// then ignored and counted as a rejected stale result).
+func (s *Server) finish(ctx context.Context, id string, attempt int, res api.Event, retry bool) bool {
+	now := time.Now().UTC()
+	var status string
+	var runFor time.Duration
+	_, err := s.store.UpdateExperiment(ctx, id, func(e *api.Experiment) error {
+		if e.Attempt != attempt || api.Terminal(e.Status) {
+			return errStale
+		}
+		if e.StartedAt != nil {
+			runFor = now.Sub(*e.StartedAt)
+		}
+		switch {
+		case res.Status == api.StatusSucceeded:
+			e.Status, e.Progress, e.Message = api.StatusSucceeded, 1, "done"
+			if len(res.Summary) > 0 {
+				var sum api.Summary
+				if err := json.Unmarshal(res.Summary, &sum); err == nil {
+					e.Summary = &sum
+				}
+			}
+		case retry:
+			e.Status, e.Message = api.StatusQueued, "re-queued after an infra failure"
+		case res.Status == api.StatusCancelled || res.FailureKind == api.FailureCancelled:
+			e.Status, e.FailureKind = api.StatusCancelled, api.FailureCancelled
+		default:
+			e.Status, e.FailureKind = api.StatusFailed, res.FailureKind
+		}
+		e.Error = res.Error
+		if e.Status == api.StatusSucceeded {
+			e.Error = nil
+		}
+		if api.Terminal(e.Status) {
+			e.FinishedAt = &now
+		}
+		status = e.Status
+		return nil
+	})
+	if err != nil {
+		if err != errStale {
+			s.log.Error("record result", slog.String("experiment", id), slog.Any("err", err))
+		} else {
+			s.metrics.staleRejected.Inc()
+			s.log.Warn("result of a stale attempt rejected", slog.String("experiment", id), slog.Int("attempt", attempt))
+		}
+		return false
+	}
+	outcome := res.Status
+	if retry {
+		outcome = "retried"
+	}
+	if err := s.store.FinishAttempt(ctx, id, attempt, outcome, res.FailureKind, now); err != nil {
+		s.log.Warn("record attempt end", slog.Any("err", err))
+	}
+	msg := fmt.Sprintf("attempt %d %s", attempt, res.Status)
+	if res.Error != nil {
+		msg += ": " + res.Error.Message
+	}
+	if retry {
+		msg = fmt.Sprintf("attempt %d failed (%s: %s); re-queued for attempt %d", attempt, res.FailureKind, errMessage(res.Error), attempt+1)
+	}
+	s.event(ctx, id, api.Event{Type: api.EventStatus, Status: status, Attempt: attempt, FailureKind: res.FailureKind, Error: res.Error, Message: msg})
+	s.metrics.finished.WithLabelValues(status).Inc()
+	if api.Terminal(status) && runFor > 0 {
+		s.metrics.run.Observe(runFor.Seconds())
+	}
+	s.log.Info("attempt ended", slog.String("experiment", id), slog.Int("attempt", attempt), slog.String("status", status), slog.String("failure_kind", res.FailureKind))
+	return true
+}
+
+func errMessage(e *api.Error) string {
+	if e == nil {
+		return "no detail"
+	}
+	return e.Message
+}
+
+// cancelQueued marks a queued experiment cancelled.
+func (s *Server) cancelQueued(ctx context.Context, id string) error {
+	_, err := s.store.UpdateExperiment(ctx, id, func(e *api.Experiment) error {
+		if e.Status != api.StatusQueued {
+			return store.ErrUnchanged
+		}
+		now := time.Now().UTC()
+		e.Status, e.FailureKind, e.FinishedAt = api.StatusCancelled, api.FailureCancelled, &now
+		e.QueuePosition, e.WaitReason = 0, ""
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.event(ctx, id, api.Event{Type: api.EventStatus, Status: api.StatusCancelled, Message: "cancelled while queued"})
+	s.metrics.finished.WithLabelValues(api.StatusCancelled).Inc()
+	return nil
+}
+
+// recoverRunning handles experiments left running by an earlier server
+// process: each goes back to the queue, or fails (infra) once its attempts
+// are used up, so none stays "running" forever.
+func (s *Server) recoverRunning(ctx context.Context) error {
+	running, err := s.store.ListExperiments(ctx, api.StatusRunning)
+	if err != nil {
+		return err
+	}
+	for _, e := range running {
+		res := api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra,
+			Error: &api.Error{Code: "server_restarted", Message: "the server stopped while this attempt ran"}}
+		s.finish(ctx, e.ID, e.Attempt, res, e.Attempt <= s.cfg.MaxRetries)
+	}
+	return nil
+}

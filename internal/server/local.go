@@ -1,0 +1,231 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/runner"
+)
+
+// localDispatcher runs experiments in child processes of the server itself
+// (worker_mode = "multiprocessing"), at most LocalProcessors at once, oldest
+// first.
+type localDispatcher struct {
+	s     *Server
+	slots int
+	log   *slog.Logger
+
+	wake    chan struct{}
+	mu      sync.Mutex
+	running map[string]*localRun
+	wg      sync.WaitGroup
+	cancel  context.CancelFunc
+	once    sync.Once
+}
+
+type localRun struct {
+	attempt int
+	proc    *runner.Process
+	started time.Time
+	// recorded is closed once the attempt's end is in the store.
+	recorded chan struct{}
+}
+
+func newLocalDispatcher(s *Server) *localDispatcher {
+	return &localDispatcher{
+		s:       s,
+		slots:   s.cfg.LocalProcessors(),
+		log:     s.log.With(slog.String("component", "local-runner")),
+		wake:    make(chan struct{}, 1),
+		running: map[string]*localRun{},
+	}
+}
+
+func (d *localDispatcher) Start(ctx context.Context) error {
+	if err := d.s.recoverRunning(ctx); err != nil {
+		return fmt.Errorf("server: recover experiments: %w", err)
+	}
+	ctx, d.cancel = context.WithCancel(ctx)
+	d.wg.Add(1)
+	go d.loop(ctx)
+	d.poke()
+	return nil
+}
+
+func (d *localDispatcher) Stop() {
+	d.once.Do(func() {
+		if d.cancel != nil {
+			d.cancel()
+		}
+		d.mu.Lock()
+		for _, r := range d.running {
+			r.proc.Kill("server stopping")
+		}
+		d.mu.Unlock()
+		d.wg.Wait()
+	})
+}
+
+func (d *localDispatcher) poke() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (d *localDispatcher) Submit(ctx context.Context, e *api.Experiment) error {
+	d.poke()
+	return nil
+}
+
+func (d *localDispatcher) loop(ctx context.Context) {
+	defer d.wg.Done()
+	// A slow tick as a safety net; starts are driven by pokes.
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		d.fill(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// fill starts the oldest queued experiments while processors are free.
+func (d *localDispatcher) fill(ctx context.Context) {
+	d.mu.Lock()
+	free := d.slots - len(d.running)
+	d.mu.Unlock()
+	if free <= 0 || ctx.Err() != nil {
+		return
+	}
+	queued, err := d.s.store.ListExperiments(ctx, api.StatusQueued)
+	if err != nil {
+		d.log.Error("list queued experiments", slog.Any("err", err))
+		return
+	}
+	for _, e := range queued {
+		if free == 0 {
+			return
+		}
+		if err := d.start(ctx, e); err != nil {
+			d.log.Error("start experiment", slog.String("experiment", e.ID), slog.Any("err", err))
+			continue
+		}
+		free--
+	}
+}
+
+func (d *localDispatcher) start(ctx context.Context, e *api.Experiment) error {
+	s := d.s
+	attempt := e.Attempt + 1
+	dataPath := ""
+	if e.Spec.DatasetID != "" {
+		ds, err := s.store.GetDataset(ctx, e.Spec.DatasetID)
+		if err != nil {
+			return err
+		}
+		dataPath = s.datasetPath(ds.SHA256)
+	}
+	job := api.Job{
+		ExperimentID: e.ID, Attempt: attempt, Spec: e.Spec, DataPath: dataPath,
+		OutputDir: s.attemptDir(e.ID, attempt),
+		Threads:   s.cfg.ThreadsPerExperiment(d.slots),
+	}
+	if err := os.MkdirAll(job.OutputDir, 0o755); err != nil {
+		return err
+	}
+	if err := s.markRunning(ctx, e.ID, attempt, "local", time.Now()); err != nil {
+		return err
+	}
+	logPath := filepath.Join(s.dataDir, "logs", fmt.Sprintf("%s-attempt-%d.log", e.ID, attempt))
+	_ = os.MkdirAll(filepath.Dir(logPath), 0o755)
+	pickup := time.Now()
+	proc, err := runner.Start(ctx, job, runner.Options{
+		OnEvent:    func(ev api.Event) { s.progress(context.WithoutCancel(ctx), e.ID, attempt, ev) },
+		StderrPath: logPath,
+	})
+	if err != nil {
+		s.finish(ctx, e.ID, attempt, api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra,
+			Error: &api.Error{Code: "start_failed", Message: err.Error()}}, attempt <= s.cfg.MaxRetries)
+		return err
+	}
+	s.metrics.pickup.Observe(time.Since(pickup).Seconds())
+	r := &localRun{attempt: attempt, proc: proc, started: time.Now(), recorded: make(chan struct{})}
+	d.mu.Lock()
+	d.running[e.ID] = r
+	d.mu.Unlock()
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		defer close(r.recorded)
+		out := proc.Wait()
+		d.mu.Lock()
+		delete(d.running, e.ID)
+		d.mu.Unlock()
+		if ctx.Err() != nil {
+			// The server is stopping: the attempt is left "running" and is
+			// re-queued by recoverRunning at the next start.
+			return
+		}
+		res := api.Event{Type: api.EventResult, Status: out.Status, FailureKind: out.FailureKind, Error: out.Error, Summary: out.Summary}
+		retry := out.Status == api.StatusFailed && out.FailureKind == api.FailureInfra && attempt <= s.cfg.MaxRetries
+		s.finish(context.WithoutCancel(ctx), e.ID, attempt, res, retry)
+		d.poke()
+	}()
+	return nil
+}
+
+func (d *localDispatcher) Cancel(ctx context.Context, e *api.Experiment) error {
+	d.mu.Lock()
+	r := d.running[e.ID]
+	d.mu.Unlock()
+	if r != nil {
+		r.proc.Kill("cancelled by a user")
+		select {
+		case <-r.recorded:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+	return d.s.cancelQueued(ctx, e.ID)
+}
+
+func (d *localDispatcher) Workers(ctx context.Context) ([]api.Worker, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	host, _ := os.Hostname()
+	w := api.Worker{ID: "local", Name: "local", Host: host, Processors: d.slots, Health: "healthy", Running: []string{}}
+	for id := range d.running {
+		w.Running = append(w.Running, id)
+	}
+	now := time.Now().UTC()
+	w.LastSeen = &now
+	return []api.Worker{w}, nil
+}
+
+func (d *localDispatcher) Positions(ctx context.Context, queued []*api.Experiment) (map[string]Position, error) {
+	d.mu.Lock()
+	busy := len(d.running)
+	d.mu.Unlock()
+	out := make(map[string]Position, len(queued))
+	cpu := 0
+	for _, e := range queued {
+		cpu++
+		p := Position{Queue: "cpu", Index: cpu, Reason: "starting"}
+		if busy >= d.slots {
+			p.Reason = fmt.Sprintf("all %d processors busy", d.slots)
+		}
+		out[e.ID] = p
+	}
+	return out, nil
+}

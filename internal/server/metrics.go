@@ -1,0 +1,85 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/drover-ml/drover/api"
+)
+
+// metrics are the server's Prometheus series, in a registry of its own so
+// several servers can live in one test process.
+type metrics struct {
+	reg           *prometheus.Registry
+	created       prometheus.Counter
+	finished      *prometheus.CounterVec
+	staleRejected prometheus.Counter
+	wait          prometheus.Histogram
+	pickup        prometheus.Histogram
+	run           prometheus.Histogram
+	recovery      prometheus.Histogram
+	queueDepth    *prometheus.GaugeVec
+	processors    prometheus.Gauge
+	busy          prometheus.Gauge
+	workers       *prometheus.GaugeVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		created: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "drover_experiments_created_total", Help: "Experiments created."}),
+		finished: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "drover_experiments_finished_total", Help: "Attempts ended, by resulting experiment status (queued = retried)."}, []string{"status"}),
+		staleRejected: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "drover_stale_results_rejected_total", Help: "Results, heartbeats or artifacts of an attempt that was no longer current, rejected."}),
+		wait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "drover_queue_wait_seconds", Help: "Time from creation to the first attempt's start.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 3, 12)}),
+		pickup: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "drover_pickup_latency_seconds", Help: "Time from a free processor claiming an experiment to its child process running.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}),
+		run: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "drover_run_seconds", Help: "Time from start to end of finished experiments.",
+			Buckets: prometheus.ExponentialBuckets(0.1, 3, 12)}),
+		recovery: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "drover_recovery_seconds", Help: "Time from a worker's last heartbeat to its lost experiment being queued again.",
+			Buckets: prometheus.ExponentialBuckets(0.5, 2, 10)}),
+		queueDepth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "drover_queue_depth", Help: "Queued experiments by queue."}, []string{"queue"}),
+		processors: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "drover_processors", Help: "Processors (experiment slots) of every healthy worker."}),
+		busy: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "drover_processors_busy", Help: "Processors running an experiment."}),
+		workers: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "drover_workers", Help: "Workers by health."}, []string{"health"}),
+	}
+	m.reg.MustRegister(m.created, m.finished, m.staleRejected, m.wait, m.pickup, m.run, m.recovery,
+		m.queueDepth, m.processors, m.busy, m.workers,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+// handleMetrics refreshes the gauges from the current state, then serves
+// every series in the Prometheus text format.
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	if info, err := s.systemInfo(r.Context()); err == nil {
+		s.metrics.queueDepth.WithLabelValues("cpu").Set(float64(info.Queue.CPU))
+		s.metrics.queueDepth.WithLabelValues("gpu").Set(float64(info.Queue.GPU))
+		s.metrics.processors.Set(float64(info.TotalProcessors))
+		s.metrics.busy.Set(float64(info.BusyProcessors))
+		s.metrics.workers.Reset()
+		for _, wk := range info.Workers {
+			s.metrics.workers.WithLabelValues(wk.Health).Inc()
+		}
+	}
+	if c, ok := s.disp.(interface{ collect(context.Context) }); ok {
+		c.collect(r.Context())
+	}
+	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}
+
+var _ = api.StatusQueued

@@ -1,0 +1,187 @@
+// Package server is drover's main server: the REST API, the web UI, the
+// scheduling state (the only writer of the SQLite store) and the dispatcher
+// that hands experiments to processors: local child processes in
+// multiprocessing mode, Redis workers in singlenode and multinode modes.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/blob"
+	"github.com/drover-ml/drover/internal/blob/local"
+	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/store"
+)
+
+// Version is set by the CLI from the build information.
+var Version = "dev"
+
+// Dispatcher hands queued experiments to processors.
+type Dispatcher interface {
+	// Start begins dispatching; it returns once running.
+	Start(ctx context.Context) error
+	// Stop stops dispatching and waits; idempotent.
+	Stop()
+	// Submit tells the dispatcher a new experiment is queued in the store.
+	Submit(ctx context.Context, e *api.Experiment) error
+	// Cancel cancels a queued or running experiment.
+	Cancel(ctx context.Context, e *api.Experiment) error
+	// Workers describes the processors for system info.
+	Workers(ctx context.Context) ([]api.Worker, error)
+	// Positions gives the queue place and wait reason of queued experiments.
+	Positions(ctx context.Context, queued []*api.Experiment) (map[string]Position, error)
+}
+
+// Position is where a queued experiment waits and why.
+type Position struct {
+	Queue  string
+	Index  int // 1-based
+	Reason string
+}
+
+// Server is one running main server.
+type Server struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	store   *store.Store
+	blobs   blob.Store // the server's own files (local directory)
+	objects blob.Store // the object store shared with remote workers; nil unless multinode
+	dataDir string
+	hub     *hub
+	metrics *metrics
+	disp    Dispatcher
+
+	httpSrv  *http.Server
+	listener net.Listener
+
+	stopOnce sync.Once
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+// New opens the store and blob store under the data directory. It does not
+// listen yet; call Start.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	dataDir, err := filepath.Abs(cfg.DataDirectory)
+	if err != nil {
+		return nil, fmt.Errorf("server: data directory: %w", err)
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("server: create data directory %s: %w", dataDir, err)
+	}
+	st, err := store.Open(ctx, filepath.Join(dataDir, "drover.db"))
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := local.New(filepath.Join(dataDir, "blobs"))
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("server: blob store: %w", err)
+	}
+	s := &Server{
+		cfg:     cfg,
+		log:     log.With(slog.String("component", "server")),
+		store:   st,
+		blobs:   blobs,
+		dataDir: dataDir,
+		hub:     newHub(),
+		metrics: newMetrics(),
+		done:    make(chan struct{}),
+	}
+	switch cfg.WorkerMode {
+	case config.ModeMultiprocessing:
+		s.disp = newLocalDispatcher(s)
+	default:
+		d, err := newRedisDispatcher(ctx, s)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		s.disp = d
+	}
+	return s, nil
+}
+
+// Start recovers state left by an earlier run, starts the dispatcher and
+// listens on listen_address.
+func (s *Server) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.ListenAddress)
+	if err != nil {
+		return fmt.Errorf("server: listen on %s: %w", s.cfg.ListenAddress, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Start on a listener the caller made (tests use port 0).
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.listener = ln
+	if err := s.disp.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	s.httpSrv = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	go func() {
+		defer close(s.done)
+		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server stopped", slog.Any("err", err))
+		}
+	}()
+	s.log.Info("drover server listening", slog.String("address", ln.Addr().String()),
+		slog.String("worker_mode", s.cfg.WorkerMode), slog.String("data_directory", s.dataDir))
+	return nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// URL is the base URL of the server.
+func (s *Server) URL() string { return "http://" + s.Addr() }
+
+// Stop stops taking requests, stops the dispatcher and closes the store.
+// Running local experiments are killed; they are re-queued on the next start.
+func (s *Server) Stop() {
+	s.stopOnce.Do(func() {
+		if s.httpSrv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = s.httpSrv.Shutdown(ctx)
+			cancel()
+			<-s.done
+		}
+		if s.cancel != nil {
+			s.cancel()
+		}
+		s.disp.Stop()
+		s.hub.closeAll()
+		s.store.Close()
+	})
+}
+
+// attemptDir is where a local attempt writes its outputs; it is the blob
+// store's own directory for the attempt's artifact keys, so artifacts need
+// no copy in multiprocessing mode.
+func (s *Server) attemptDir(id string, attempt int) string {
+	return filepath.Join(s.dataDir, "blobs", filepath.FromSlash(blob.ArtifactKey(id, attempt, "")))
+}
+
+// datasetPath is the local file of a dataset.
+func (s *Server) datasetPath(sha string) string {
+	return filepath.Join(s.dataDir, "blobs", filepath.FromSlash(blob.DatasetKey(sha)))
+}

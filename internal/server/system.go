@@ -1,0 +1,166 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/drover-ml/drover/api"
+)
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": Version})
+}
+
+// systemInfo is Resources > System Info: workers, processors, queues.
+func (s *Server) systemInfo(ctx context.Context) (*api.SystemInfo, error) {
+	workers, err := s.disp.Workers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	info := &api.SystemInfo{Version: Version, WorkerMode: s.cfg.WorkerMode, Workers: workers, CPUCores: runtime.NumCPU()}
+	for _, wk := range workers {
+		if wk.Health == "healthy" || wk.Health == "suspect" {
+			info.TotalProcessors += wk.Processors
+		}
+		info.BusyProcessors += len(wk.Running)
+	}
+	queued, err := s.store.ListExperiments(ctx, api.StatusQueued)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range queued {
+		if e.Spec.GPUs > 0 {
+			info.Queue.GPU++
+		} else {
+			info.Queue.CPU++
+		}
+	}
+	return info, nil
+}
+
+func (s *Server) handleSystemInfo(w http.ResponseWriter, r *http.Request) {
+	info, err := s.systemInfo(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+// healthAPI is the product's health-API shape, read by autoscalers.
+type healthAPI struct {
+	Version               string            `json:"version"`
+	ApplicationID         string            `json:"application_id"`
+	Timestamp             string            `json:"timestamp"`
+	LastSystemInteraction string            `json:"last_system_interaction"`
+	IsIdle                bool              `json:"is_idle"`
+	Resources             healthResources   `json:"resources"`
+	Tasks                 healthTasks       `json:"tasks"`
+	Utilization           healthUtilization `json:"utilization"`
+	Workers               []healthWorker    `json:"workers"`
+}
+
+type healthResources struct {
+	CPUCores int `json:"cpu_cores"`
+	GPUs     int `json:"gpus"`
+	Nodes    int `json:"nodes"`
+}
+
+type healthTasks struct {
+	Running        int `json:"running"`
+	RunningGPU     int `json:"running_gpu"`
+	RunningCPU     int `json:"running_cpu"`
+	Scheduled      int `json:"scheduled"`
+	ScheduledOnGPU int `json:"scheduled_on_gpu"`
+	ScheduledOnCPU int `json:"scheduled_on_cpu"`
+}
+
+type healthUtilization struct {
+	CPU    float64 `json:"cpu"`
+	GPU    float64 `json:"gpu"`
+	Memory float64 `json:"memory"`
+}
+
+type healthWorker struct {
+	Name            string `json:"name"`
+	Host            string `json:"host"`
+	Health          string `json:"health"`
+	Processors      int    `json:"processors"`
+	GPUs            int    `json:"gpus"`
+	RunningTasks    int    `json:"running_tasks"`
+	RunningTasksGPU int    `json:"running_tasks_gpu"`
+	RunningTasksCPU int    `json:"running_tasks_cpu"`
+	LastSeen        string `json:"last_seen,omitempty"`
+}
+
+func (s *Server) handleHealthAPI(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	info, err := s.systemInfo(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	running, err := s.store.ListExperiments(ctx, api.StatusRunning)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	gpuRun := map[string]bool{}
+	h := healthAPI{Version: Version, Timestamp: time.Now().UTC().Format(time.RFC3339)}
+	h.ApplicationID, _ = os.Hostname()
+	for _, e := range running {
+		h.Tasks.Running++
+		if e.Spec.GPUs > 0 {
+			h.Tasks.RunningGPU++
+			gpuRun[e.ID] = true
+		} else {
+			h.Tasks.RunningCPU++
+		}
+	}
+	h.Tasks.ScheduledOnCPU, h.Tasks.ScheduledOnGPU = info.Queue.CPU, info.Queue.GPU
+	h.Tasks.Scheduled = info.Queue.CPU + info.Queue.GPU
+	h.IsIdle = h.Tasks.Running == 0 && h.Tasks.Scheduled == 0
+	h.LastSystemInteraction = s.lastInteraction(ctx).UTC().Format(time.RFC3339)
+	h.Resources.CPUCores = info.CPUCores
+	for _, wk := range info.Workers {
+		h.Resources.Nodes++
+		h.Resources.GPUs += wk.GPUs
+		hw := healthWorker{Name: wk.Name, Host: wk.Host, Health: wk.Health, Processors: wk.Processors, GPUs: wk.GPUs, RunningTasks: len(wk.Running)}
+		for _, id := range wk.Running {
+			if gpuRun[id] {
+				hw.RunningTasksGPU++
+			} else {
+				hw.RunningTasksCPU++
+			}
+		}
+		if wk.LastSeen != nil {
+			hw.LastSeen = wk.LastSeen.UTC().Format(time.RFC3339)
+		}
+		h.Workers = append(h.Workers, hw)
+	}
+	if info.TotalProcessors > 0 {
+		h.Utilization.CPU = float64(info.BusyProcessors) / float64(info.TotalProcessors)
+	}
+	writeJSON(w, http.StatusOK, h)
+}
+
+// lastInteraction is when an experiment was last created or finished.
+func (s *Server) lastInteraction(ctx context.Context) time.Time {
+	last := time.Time{}
+	list, err := s.store.ListExperiments(ctx)
+	if err != nil {
+		return last
+	}
+	for _, e := range list {
+		if e.CreatedAt.After(last) {
+			last = e.CreatedAt
+		}
+		if e.FinishedAt != nil && e.FinishedAt.After(last) {
+			last = *e.FinishedAt
+		}
+	}
+	return last
+}
