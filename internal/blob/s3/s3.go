@@ -247,4 +247,3 @@ func mapErr(err error) error {
 	}
 	return err
 }
-
