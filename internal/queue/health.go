@@ -1,0 +1,137 @@
+package queue
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Worker health values, as api.Worker.Health shows them.
+const (
+	Healthy     = "healthy"
+	Suspect     = "suspect"
+	Unhealthy   = "unhealthy"
+	Quarantined = "quarantined"
+)
+
+// Health classifies a worker by its last heartbeat: healthy, suspect (silent
+// past suspectAfter: gets no new work) or unhealthy (silent past
+// unhealthyAfter, i.e. worker_healthy_response_period).
+func Health(lastSeen, now time.Time, suspectAfter, unhealthyAfter time.Duration) string {
+	silent := now.Sub(lastSeen)
+	switch {
+	case silent > unhealthyAfter:
+		return Unhealthy
+	case silent > suspectAfter:
+		return Suspect
+	default:
+		return Healthy
+	}
+}
+
+// WorkerHealth is Health, with quarantined taking precedence over healthy.
+func WorkerHealth(w WorkerState, now time.Time, suspectAfter, unhealthyAfter time.Duration) string {
+	h := Health(w.LastSeen, now, suspectAfter, unhealthyAfter)
+	if h == Healthy && w.Quarantined(now) {
+		return Quarantined
+	}
+	return h
+}
+
+// Position is where a queued experiment stands and why it waits.
+type Position struct {
+	Queue  string // "cpu" (no GPU needed) or "gpu"
+	Index  int    // 1-based place in its queue
+	Reason string // why it is not running yet
+}
+
+// capLabel names a capability the way users configure it.
+func capLabel(c string) string {
+	if c == CapCommand {
+		return "allow_command_experiments"
+	}
+	return "capability " + c
+}
+
+// Positions computes each pending experiment's queue, place and wait reason
+// from a snapshot. Only healthy, unquarantined workers (silent no longer than
+// suspectAfter) count as online.
+func Positions(s *Snapshot, suspectAfter time.Duration) map[string]Position {
+	out := make(map[string]Position, len(s.Pending))
+	var online []WorkerState
+	for _, w := range s.Workers {
+		if s.Now.Sub(w.LastSeen) <= suspectAfter && !w.Quarantined(s.Now) {
+			online = append(online, w)
+		}
+	}
+	var cpuIdx, gpuIdx int
+	for _, p := range s.Pending {
+		pos := Position{Queue: "cpu"}
+		if p.GPUs > 0 {
+			gpuIdx++
+			pos.Queue, pos.Index = "gpu", gpuIdx
+		} else {
+			cpuIdx++
+			pos.Index = cpuIdx
+		}
+		pos.Reason = waitReason(p, online)
+		out[p.ID] = pos
+	}
+	return out
+}
+
+func waitReason(p PendingJob, online []WorkerState) string {
+	if len(online) == 0 {
+		return "no worker online"
+	}
+	// Narrow the workers step by step; the first empty step names the reason.
+	cands := online
+	if p.GPUs > 0 {
+		cands = filter(cands, func(w WorkerState) bool { return w.GPUs > 0 })
+		if len(cands) == 0 {
+			return "no GPU worker online"
+		}
+		cands = filter(cands, func(w WorkerState) bool { return w.GPUs >= p.GPUs })
+		if len(cands) == 0 {
+			return fmt.Sprintf("no worker with %d %s", p.GPUs, plural(p.GPUs, "GPU"))
+		}
+	}
+	for _, c := range p.Caps {
+		cands = filter(cands, func(w WorkerState) bool { return w.HasCaps([]string{c}) })
+		if len(cands) == 0 {
+			return "needs a worker with " + capLabel(c)
+		}
+	}
+	slots := 0
+	for _, w := range cands {
+		slots += w.Slots
+	}
+	free := filter(cands, func(w WorkerState) bool { return w.FreeSlots() > 0 })
+	if len(free) == 0 {
+		return fmt.Sprintf("all %d %s busy", slots, plural(slots, "processor"))
+	}
+	if p.GPUs > 0 && len(filter(free, func(w WorkerState) bool { return w.FreeGPUs >= p.GPUs })) == 0 {
+		return fmt.Sprintf("no worker with %d free %s", p.GPUs, plural(p.GPUs, "GPU"))
+	}
+	return "waiting for a worker to claim it"
+}
+
+func plural(n int, s string) string {
+	if n == 1 {
+		return s
+	}
+	if strings.HasSuffix(s, "s") {
+		return s
+	}
+	return s + "s"
+}
+
+func filter(ws []WorkerState, keep func(WorkerState) bool) []WorkerState {
+	var out []WorkerState
+	for _, w := range ws {
+		if keep(w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}

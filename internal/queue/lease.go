@@ -1,0 +1,112 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+)
+
+func refArgs(r Ref) []any { return []any{r.Experiment, r.Attempt, r.Worker} }
+
+// Complete reports that an attempt finished (the result bytes are opaque to
+// the queue; typically the runner's result event). Accepted only for the live
+// attempt, else ErrStaleAttempt (and the stale_rejected counter grows). The
+// experiment then leaves Redis and the result goes to the results stream.
+func (q *Queue) Complete(ctx context.Context, ref Ref, result []byte) error {
+	res, err := q.run(ctx, q.scripts.complete, append(refArgs(ref), result)...)
+	if err != nil {
+		return fmt.Errorf("queue: complete %s: %w", ref, err)
+	}
+	if n, _ := res.(int64); n != 1 {
+		return fmt.Errorf("queue: complete %s: %w", ref, ErrStaleAttempt)
+	}
+	return nil
+}
+
+// Fail reports a failed attempt. Kind "infra" is requeued (keeping its place
+// in the queue) while fewer than maxRetries retries were used, and counts
+// towards the worker's quarantine; every other kind ("user", "timeout", ...)
+// is final. A final failure leaves Redis and goes to the results stream.
+func (q *Queue) Fail(ctx context.Context, ref Ref, kind string, result []byte, maxRetries int) (requeued bool, err error) {
+	args := append(refArgs(ref), kind, result, maxRetries,
+		q.opts.QuarantineAfter, q.opts.QuarantineWindow.Milliseconds(), q.opts.QuarantineFor.Milliseconds())
+	res, err := q.run(ctx, q.scripts.fail, args...)
+	if err != nil {
+		return false, fmt.Errorf("queue: fail %s: %w", ref, err)
+	}
+	switch res {
+	case "requeued":
+		return true, nil
+	case "failed":
+		return false, nil
+	default:
+		return false, fmt.Errorf("queue: fail %s: %w", ref, ErrStaleAttempt)
+	}
+}
+
+// Release hands a live attempt back to the queue without counting a retry
+// (graceful worker stop). It keeps its place in the queue.
+func (q *Queue) Release(ctx context.Context, ref Ref) error {
+	res, err := q.run(ctx, q.scripts.release, refArgs(ref)...)
+	if err != nil {
+		return fmt.Errorf("queue: release %s: %w", ref, err)
+	}
+	if n, _ := res.(int64); n != 1 {
+		return fmt.Errorf("queue: release %s: %w", ref, ErrStaleAttempt)
+	}
+	return nil
+}
+
+// PublishEvent appends a progress or log event of the live attempt to the
+// events stream (capped). Events of a stale attempt are dropped: ErrStaleAttempt.
+func (q *Queue) PublishEvent(ctx context.Context, ref Ref, event []byte) error {
+	res, err := q.run(ctx, q.scripts.event, append(refArgs(ref), event)...)
+	if err != nil {
+		return fmt.Errorf("queue: publish event %s: %w", ref, err)
+	}
+	if n, _ := res.(int64); n != 1 {
+		return fmt.Errorf("queue: publish event %s: %w", ref, ErrStaleAttempt)
+	}
+	return nil
+}
+
+// CancelOutcome says what Cancel found.
+type CancelOutcome int
+
+// Cancel outcomes.
+const (
+	CancelUnknown CancelOutcome = iota // Redis does not know the experiment (finished, or never queued)
+	CancelQueued                       // it was queued: removed
+	CancelLeased                       // it was running: lease revoked, worker told to kill it
+)
+
+func (c CancelOutcome) String() string {
+	switch c {
+	case CancelQueued:
+		return "queued"
+	case CancelLeased:
+		return "leased"
+	default:
+		return "unknown"
+	}
+}
+
+// Cancel cancels an experiment. Queued: removed. Leased: the lease is
+// revoked at once (no heartbeat, event or result of it is accepted any more)
+// and a cancel message goes to the worker's control list. Either way a
+// "cancelled" result is emitted and the experiment leaves Redis, so it is
+// never retried.
+func (q *Queue) Cancel(ctx context.Context, id string) (CancelOutcome, error) {
+	res, err := q.run(ctx, q.scripts.cancel, id)
+	if err != nil {
+		return CancelUnknown, fmt.Errorf("queue: cancel %s: %w", id, err)
+	}
+	v, _ := res.([]any)
+	switch str(v, 0) {
+	case "queued":
+		return CancelQueued, nil
+	case "leased":
+		return CancelLeased, nil
+	default:
+		return CancelUnknown, nil
+	}
+}

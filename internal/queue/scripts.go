@@ -1,0 +1,417 @@
+package queue
+
+import "github.com/redis/go-redis/v9"
+
+// Every script starts with luaCommon. Scripts build their key names from the
+// prefix in ARGV[1] (drover targets a standalone Redis, not Redis Cluster), so
+// the whole key layout is written down here and in keys.go only.
+//
+// Common arguments: ARGV[1] prefix, ARGV[2] results stream cap, ARGV[3] events
+// stream cap. Script arguments start at ARGV[4].
+//
+// Numbers go back to Redis through s(), never as Lua numbers: Redis would
+// format a large Lua number with an exponent.
+const luaCommon = `
+local P = ARGV[1]
+local RESULTS_CAP = ARGV[2]
+local EVENTS_CAP = ARGV[3]
+local function k(x) return P .. ':' .. x end
+local function s(n) return string.format('%d', n) end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function stat(name, n) redis.call('HINCRBY', k('stats'), name, s(n or 1)) end
+
+local function emit(kind, id, attempt, worker, fkind, reason, data, now)
+  redis.call('XADD', k('results'), 'MAXLEN', '~', RESULTS_CAP, '*',
+    'kind', kind, 'exp', id, 'attempt', attempt or '0', 'worker', worker or '',
+    'fkind', fkind or '', 'reason', reason or '', 'data', data or '', 't', s(now))
+end
+
+local function pend_add(id, seq, class)
+  redis.call('ZADD', k('pending'), seq, id)
+  redis.call('ZADD', k('pending:' .. class), seq, id)
+  redis.call('SADD', k('classes'), class)
+end
+
+local function pend_rem(id, class)
+  redis.call('ZREM', k('pending'), id)
+  if class then
+    redis.call('ZREM', k('pending:' .. class), id)
+    if redis.call('EXISTS', k('pending:' .. class)) == 0 then
+      redis.call('SREM', k('classes'), class)
+    end
+  end
+end
+
+-- wake_all pushes one wake token to every waiting worker and empties the set.
+local function wake_all()
+  local ws = redis.call('SMEMBERS', k('waiting'))
+  for _, w in ipairs(ws) do
+    local l = k('wake:' .. w)
+    redis.call('LPUSH', l, '1')
+    redis.call('LTRIM', l, 0, 0)
+  end
+  if #ws > 0 then redis.call('DEL', k('waiting')) end
+end
+
+-- valid returns the experiment's hash key when (id, attempt, worker) is the
+-- live attempt: leased to that worker under that token, deadline not passed.
+local function valid(id, attempt, worker, now)
+  local h = k('exp:' .. id)
+  local v = redis.call('HMGET', h, 'state', 'attempt', 'worker')
+  if v[1] ~= 'leased' or v[2] ~= attempt or v[3] ~= worker then return nil end
+  local d = redis.call('ZSCORE', k('leases'), id)
+  if not d or tonumber(d) <= now then return nil end
+  return h
+end
+
+-- drop_lease removes the lease and the worker's running entry.
+local function drop_lease(id, h)
+  redis.call('ZREM', k('leases'), id)
+  local w = redis.call('HGET', h, 'worker')
+  if w and w ~= '' then
+    local wk = k('worker:' .. w)
+    if redis.call('HDEL', wk .. ':running', id) == 1 and redis.call('EXISTS', wk) == 1 then
+      redis.call('HINCRBY', wk, 'busy_gpus', s(-(tonumber(redis.call('HGET', h, 'gpus')) or 0)))
+    end
+  end
+end
+
+-- requeue puts a leased experiment back into the pending set with its
+-- original score (its age) and wakes the waiting workers.
+local function requeue(id, h)
+  drop_lease(id, h)
+  redis.call('HSET', h, 'state', 'queued', 'worker', '')
+  local v = redis.call('HMGET', h, 'seq', 'class')
+  pend_add(id, v[1], v[2])
+  wake_all()
+  stat('requeues')
+end
+
+-- finish removes every trace of the experiment.
+local function finish(id, h)
+  drop_lease(id, h)
+  redis.call('DEL', h)
+end
+
+-- retry_or_fail requeues counting one retry while retries are left, else
+-- finishes the experiment with a final result of kind final_kind.
+local function retry_or_fail(id, h, max, fkind, reason, data, now, final_kind)
+  local v = redis.call('HMGET', h, 'attempt', 'worker', 'retries')
+  if tonumber(v[3] or '0') < max then
+    redis.call('HINCRBY', h, 'retries', 1)
+    requeue(id, h)
+    emit('requeued', id, v[1], v[2], fkind, reason, data, now)
+    return 'requeued'
+  end
+  finish(id, h)
+  emit(final_kind, id, v[1], v[2], fkind, reason, data, now)
+  stat('failed')
+  return 'failed'
+end
+
+-- retire forgets a worker identity; its leases get deadline 0 so that the
+-- next reaper pass releases them (as infra retries).
+local function retire(w)
+  local wk = k('worker:' .. w)
+  for _, id in ipairs(redis.call('HKEYS', wk .. ':running')) do
+    redis.call('ZADD', k('leases'), 'XX', '0', id)
+  end
+  local name = redis.call('HGET', wk, 'name')
+  if name and redis.call('HGET', k('names'), name) == w then
+    redis.call('HDEL', k('names'), name)
+  end
+  redis.call('DEL', wk, wk .. ':running', wk .. ':fails', k('wake:' .. w), k('ctl:' .. w))
+  redis.call('SREM', k('waiting'), w)
+  redis.call('ZREM', k('workers'), w)
+end
+
+-- note_failure records an infra failure of a worker and quarantines it when
+-- its last n attempts all failed within window ms.
+local function note_failure(w, now, n, window, period)
+  local wk = k('worker:' .. w)
+  if n <= 0 or redis.call('EXISTS', wk) == 0 then return end
+  local fl = wk .. ':fails'
+  redis.call('LPUSH', fl, s(now))
+  redis.call('LTRIM', fl, 0, n - 1)
+  if redis.call('LLEN', fl) >= n and now - tonumber(redis.call('LINDEX', fl, n - 1)) <= window then
+    redis.call('HSET', wk, 'quarantined_until', s(now + period))
+    redis.call('DEL', fl)
+    stat('quarantines')
+  end
+end
+`
+
+// enqueue: ARGV[4] id, [5] gpus, [6] class, [7] caps, [8] payload, [9] attempts already made.
+// Returns 1 when added, 0 when the id is already queued or leased.
+const luaEnqueue = `
+local id = ARGV[4]
+local h = k('exp:' .. id)
+if redis.call('EXISTS', h) == 1 then return 0 end
+local now = now_ms()
+local seq = redis.call('INCR', k('seq'))
+redis.call('HSET', h, 'payload', ARGV[8], 'gpus', ARGV[5], 'caps', ARGV[7], 'class', ARGV[6],
+  'seq', s(seq), 'attempt', ARGV[9], 'retries', '0', 'state', 'queued', 'worker', '', 'enq', s(now))
+pend_add(id, s(seq), ARGV[6])
+wake_all()
+stat('enqueued')
+return 1
+`
+
+// claim: ARGV[4] worker, [5] free slots, [6] free GPUs, [7] lease ms.
+// Returns {'ok', id, attempt, payload, enq, gpus, caps, deadline} or
+// {'none'} (worker added to the waiting set), {'unknown'}, {'quarantined', until}, {'noslot'}.
+const luaClaim = `
+local wid = ARGV[4]
+local wk = k('worker:' .. wid)
+if redis.call('EXISTS', wk) == 0 then return {'unknown'} end
+local now = now_ms()
+local wi = redis.call('HMGET', wk, 'slots', 'caps', 'quarantined_until')
+local qu = tonumber(wi[3] or '0') or 0
+if qu > now then return {'quarantined', s(qu)} end
+redis.call('HSET', wk, 'last_seen', s(now))
+redis.call('ZADD', k('workers'), s(now), wid)
+local free = math.min(tonumber(ARGV[5]), (tonumber(wi[1]) or 0) - redis.call('HLEN', wk .. ':running'))
+if free <= 0 then return {'noslot'} end
+local freeg = tonumber(ARGV[6])
+local have = {}
+for c in string.gmatch(wi[2] or '', '[^,]+') do have[c] = true end
+for try = 1, 100 do
+  local best, bestscore, bestclass = nil, 0, nil
+  for _, class in ipairs(redis.call('SMEMBERS', k('classes'))) do
+    local g, caps = string.match(class, '^g(%d+)|(.*)$')
+    if g == nil then
+      redis.call('SREM', k('classes'), class)
+      stat('malformed')
+    elseif tonumber(g) <= freeg then
+      local ok = true
+      for c in string.gmatch(caps, '[^,]+') do
+        if not have[c] then ok = false; break end
+      end
+      if ok then
+        local head = redis.call('ZRANGE', k('pending:' .. class), 0, 0, 'WITHSCORES')
+        if #head == 0 then
+          redis.call('SREM', k('classes'), class)
+        elseif best == nil or tonumber(head[2]) < bestscore then
+          best, bestscore, bestclass = head[1], tonumber(head[2]), class
+        end
+      end
+    end
+  end
+  if best == nil then
+    redis.call('SADD', k('waiting'), wid)
+    return {'none'}
+  end
+  local h = k('exp:' .. best)
+  pend_rem(best, bestclass)
+  local v = redis.call('HMGET', h, 'state', 'payload', 'enq', 'gpus', 'caps')
+  if v[1] == 'queued' then
+    local attempt = redis.call('HINCRBY', h, 'attempt', 1)
+    local deadline = now + tonumber(ARGV[7])
+    redis.call('HSET', h, 'state', 'leased', 'worker', wid, 'started', s(now))
+    redis.call('ZADD', k('leases'), s(deadline), best)
+    redis.call('HSET', wk .. ':running', best, s(attempt))
+    redis.call('HINCRBY', wk, 'busy_gpus', s(tonumber(v[4]) or 0))
+    redis.call('SREM', k('waiting'), wid)
+    stat('claims')
+    emit('started', best, s(attempt), wid, '', '', '', now)
+    return {'ok', best, s(attempt), v[2], v[3], v[4], v[5], s(deadline)}
+  end
+  -- a pending id without a (queued) hash: foreign or damaged; drop it
+  stat('malformed')
+end
+return {'none'}
+`
+
+// heartbeat: ARGV[4] worker, [5] lease ms, then pairs id, attempt.
+// Returns {'ok', i...} with the 0-based indexes of the refs that are not live, or {'unknown'}.
+const luaHeartbeat = `
+local wid = ARGV[4]
+local wk = k('worker:' .. wid)
+if redis.call('EXISTS', wk) == 0 then return {'unknown'} end
+local now = now_ms()
+redis.call('HSET', wk, 'last_seen', s(now))
+redis.call('ZADD', k('workers'), s(now), wid)
+local out = {'ok'}
+local deadline = s(now + tonumber(ARGV[5]))
+for i = 6, #ARGV, 2 do
+  local id = ARGV[i]
+  if valid(id, ARGV[i + 1], wid, now) then
+    redis.call('ZADD', k('leases'), 'XX', deadline, id)
+  else
+    table.insert(out, (i - 6) / 2)
+  end
+end
+return out
+`
+
+// complete: ARGV[4] id, [5] attempt, [6] worker, [7] result. Returns 1, or 0 for a stale attempt.
+const luaComplete = `
+local id, att, wid = ARGV[4], ARGV[5], ARGV[6]
+local now = now_ms()
+local h = valid(id, att, wid, now)
+if not h then stat('stale_rejected'); return 0 end
+finish(id, h)
+redis.call('DEL', k('worker:' .. wid .. ':fails'))
+emit('completed', id, att, wid, '', '', ARGV[7], now)
+stat('completed')
+return 1
+`
+
+// fail: ARGV[4] id, [5] attempt, [6] worker, [7] kind, [8] result, [9] max retries,
+// [10] quarantine after n, [11] window ms, [12] period ms.
+// Returns 'requeued', 'failed', or 'stale'.
+const luaFail = `
+local id, att, wid, kind = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local now = now_ms()
+local h = valid(id, att, wid, now)
+if not h then stat('stale_rejected'); return 'stale' end
+if kind == 'infra' then
+  note_failure(wid, now, tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]))
+  return retry_or_fail(id, h, tonumber(ARGV[9]), kind, 'failed', ARGV[8], now, 'failed')
+end
+finish(id, h)
+emit('failed', id, att, wid, kind, 'failed', ARGV[8], now)
+stat('failed')
+return 'failed'
+`
+
+// release: ARGV[4] id, [5] attempt, [6] worker. Returns 1, or 0 for a stale attempt.
+const luaRelease = `
+local id, att, wid = ARGV[4], ARGV[5], ARGV[6]
+local now = now_ms()
+local h = valid(id, att, wid, now)
+if not h then stat('stale_rejected'); return 0 end
+requeue(id, h)
+emit('requeued', id, att, wid, '', 'released', '', now)
+stat('released')
+return 1
+`
+
+// event: ARGV[4] id, [5] attempt, [6] worker, [7] event. Returns 1, or 0 for a stale attempt.
+const luaEvent = `
+local id, att, wid = ARGV[4], ARGV[5], ARGV[6]
+local now = now_ms()
+if not valid(id, att, wid, now) then stat('stale_events'); return 0 end
+redis.call('XADD', k('events'), 'MAXLEN', '~', EVENTS_CAP, '*',
+  'exp', id, 'attempt', att, 'worker', wid, 'data', ARGV[7], 't', s(now))
+return 1
+`
+
+// cancel: ARGV[4] id. Returns {'unknown'}, {'queued', attempt} or {'leased', attempt, worker}.
+const luaCancel = `
+local id = ARGV[4]
+local h = k('exp:' .. id)
+local v = redis.call('HMGET', h, 'state', 'attempt', 'worker', 'class')
+if not v[1] then return {'unknown'} end
+local now = now_ms()
+stat('cancelled')
+if v[1] == 'leased' then
+  finish(id, h)
+  emit('cancelled', id, v[2], v[3], 'cancelled', 'cancelled', '', now)
+  local wk = k('worker:' .. v[3])
+  if redis.call('EXISTS', wk) == 1 then
+    local l = k('ctl:' .. v[3])
+    redis.call('RPUSH', l, cjson.encode({type = 'cancel', experiment = id, attempt = tonumber(v[2])}))
+    redis.call('LTRIM', l, -1000, -1)
+  end
+  return {'leased', v[2], v[3]}
+end
+pend_rem(id, v[4])
+redis.call('DEL', h)
+emit('cancelled', id, v[2], '', 'cancelled', 'cancelled', '', now)
+return {'queued', v[2]}
+`
+
+// register: ARGV[4] id, [5] name, [6] host, [7] pid, [8] slots, [9] gpus, [10] caps, [11] version.
+// Returns the retired previous identity of the same name, or ”.
+const luaRegister = `
+local wid, name = ARGV[4], ARGV[5]
+local now = now_ms()
+local old = redis.call('HGET', k('names'), name)
+if old and old ~= wid then retire(old) else old = '' end
+redis.call('HSET', k('names'), name, wid)
+local wk = k('worker:' .. wid)
+redis.call('HSET', wk, 'name', name, 'host', ARGV[6], 'pid', ARGV[7], 'slots', ARGV[8],
+  'gpus', ARGV[9], 'caps', ARGV[10], 'version', ARGV[11], 'started', s(now), 'last_seen', s(now),
+  'busy_gpus', '0', 'quarantined_until', '0')
+redis.call('ZADD', k('workers'), s(now), wid)
+stat('registered')
+return old
+`
+
+// deregister: ARGV[4] worker. Hands its leases back without counting a retry.
+// Returns the number of attempts handed back.
+const luaDeregister = `
+local wid = ARGV[4]
+local wk = k('worker:' .. wid)
+local now = now_ms()
+local n = 0
+for _, id in ipairs(redis.call('HKEYS', wk .. ':running')) do
+  local h = k('exp:' .. id)
+  local v = redis.call('HMGET', h, 'state', 'worker', 'attempt')
+  if v[1] == 'leased' and v[2] == wid then
+    requeue(id, h)
+    emit('requeued', id, v[3], wid, '', 'worker_stopped', '', now)
+    n = n + 1
+  end
+end
+retire(wid)
+return n
+`
+
+// reap: ARGV[4] max retries, [5] worker ttl ms, [6] limit.
+// Returns {now, {kind, ...}...}: {'worker', id} for an expired worker record,
+// {'requeued'|'failed', id, attempt, worker, deadline, reason} for a lease,
+// {'orphan', id} for a lease without a leased experiment.
+const luaReap = `
+local now = now_ms()
+local max, limit = tonumber(ARGV[4]), tonumber(ARGV[6])
+local out = {}
+local dead = redis.call('ZRANGEBYSCORE', k('workers'), '-inf', s(now - tonumber(ARGV[5])), 'LIMIT', 0, limit)
+for _, w in ipairs(dead) do
+  retire(w)
+  table.insert(out, {'worker', w})
+end
+local ls = redis.call('ZRANGEBYSCORE', k('leases'), '-inf', s(now), 'WITHSCORES', 'LIMIT', 0, limit)
+for i = 1, #ls, 2 do
+  local id, dl = ls[i], ls[i + 1]
+  local h = k('exp:' .. id)
+  local v = redis.call('HMGET', h, 'state', 'attempt', 'worker')
+  if v[1] ~= 'leased' then
+    redis.call('ZREM', k('leases'), id)
+    stat('malformed')
+    table.insert(out, {'orphan', id})
+  else
+    local reason = 'lease_expired'
+    if redis.call('EXISTS', k('worker:' .. v[3])) == 0 then reason = 'worker_gone' end
+    local what = retry_or_fail(id, h, max, 'infra', reason, '', now, 'lost')
+    stat('reaped')
+    table.insert(out, {what, id, v[2], v[3], dl, reason})
+  end
+end
+return {s(now), out}
+`
+
+type scriptSet struct {
+	enqueue, claim, heartbeat, complete, fail, release, event, cancel, register, deregister, reap *redis.Script
+}
+
+func newScripts() *scriptSet {
+	n := func(body string) *redis.Script { return redis.NewScript(luaCommon + body) }
+	return &scriptSet{
+		enqueue:    n(luaEnqueue),
+		claim:      n(luaClaim),
+		heartbeat:  n(luaHeartbeat),
+		complete:   n(luaComplete),
+		fail:       n(luaFail),
+		release:    n(luaRelease),
+		event:      n(luaEvent),
+		cancel:     n(luaCancel),
+		register:   n(luaRegister),
+		deregister: n(luaDeregister),
+		reap:       n(luaReap),
+	}
+}

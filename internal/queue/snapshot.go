@@ -1,0 +1,138 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Snapshot is the queue's state for system info, queue positions and the
+// health API. It is read with two pipelined round trips, not atomically:
+// an experiment may be seen in two places or none while it moves.
+type Snapshot struct {
+	Now     time.Time // Redis time
+	Workers []WorkerState
+	Pending []PendingJob // oldest first
+}
+
+// Running is an attempt a worker holds.
+type Running struct {
+	Experiment string
+	Attempt    int
+}
+
+// WorkerState is one registered worker identity.
+type WorkerState struct {
+	ID               string
+	Name             string
+	Host             string
+	PID              int
+	Version          string
+	Slots            int
+	GPUs             int
+	FreeGPUs         int
+	Capabilities     []string
+	Running          []Running
+	LastSeen         time.Time
+	Started          time.Time
+	QuarantinedUntil time.Time // zero or past: not quarantined
+	Waiting          bool      // blocked waiting for work it can run
+}
+
+// FreeSlots is Slots minus the attempts it runs (never negative).
+func (w WorkerState) FreeSlots() int { return max(0, w.Slots-len(w.Running)) }
+
+// Quarantined reports whether the worker is quarantined at now.
+func (w WorkerState) Quarantined(now time.Time) bool { return w.QuarantinedUntil.After(now) }
+
+// HasCaps reports whether the worker offers every capability in caps.
+func (w WorkerState) HasCaps(caps []string) bool {
+	for _, c := range caps {
+		if !slices.Contains(w.Capabilities, c) {
+			return false
+		}
+	}
+	return true
+}
+
+// PendingJob is one queued experiment.
+type PendingJob struct {
+	ID         string
+	GPUs       int
+	Caps       []string
+	Attempt    int // attempts made so far
+	EnqueuedAt time.Time
+}
+
+// Snapshot reads the workers and the pending list.
+func (q *Queue) Snapshot(ctx context.Context) (*Snapshot, error) {
+	pipe := q.rdb.Pipeline()
+	timeCmd := pipe.Time(ctx)
+	wCmd := pipe.ZRange(ctx, q.keys.workers(), 0, -1)
+	pCmd := pipe.ZRange(ctx, q.keys.pending(), 0, -1)
+	waitCmd := pipe.SMembers(ctx, q.keys.waiting())
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("queue: snapshot: %w", err)
+	}
+	snap := &Snapshot{Now: timeCmd.Val()}
+	wids, pids, waiting := wCmd.Val(), pCmd.Val(), waitCmd.Val()
+
+	pipe = q.rdb.Pipeline()
+	wh := make([]*redis.MapStringStringCmd, len(wids))
+	wr := make([]*redis.MapStringStringCmd, len(wids))
+	for i, id := range wids {
+		wh[i] = pipe.HGetAll(ctx, q.keys.worker(id))
+		wr[i] = pipe.HGetAll(ctx, q.keys.running(id))
+	}
+	ph := make([]*redis.SliceCmd, len(pids))
+	for i, id := range pids {
+		ph[i] = pipe.HMGet(ctx, q.keys.exp(id), "gpus", "caps", "attempt", "enq")
+	}
+	if len(wids)+len(pids) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, fmt.Errorf("queue: snapshot: %w", err)
+		}
+	}
+	for i, id := range wids {
+		h := wh[i].Val()
+		if len(h) == 0 {
+			continue // retired between the two round trips
+		}
+		w := WorkerState{
+			ID: id, Name: h["name"], Host: h["host"], PID: int(atoi64(h["pid"])), Version: h["version"],
+			Slots: int(atoi64(h["slots"])), GPUs: int(atoi64(h["gpus"])),
+			Capabilities:     splitCaps(h["caps"]),
+			LastSeen:         ms(atoi64(h["last_seen"])),
+			Started:          ms(atoi64(h["started"])),
+			QuarantinedUntil: ms(atoi64(h["quarantined_until"])),
+			Waiting:          slices.Contains(waiting, id),
+		}
+		w.FreeGPUs = max(0, w.GPUs-int(atoi64(h["busy_gpus"])))
+		for exp, att := range wr[i].Val() {
+			w.Running = append(w.Running, Running{Experiment: exp, Attempt: int(atoi64(att))})
+		}
+		slices.SortFunc(w.Running, func(a, b Running) int { return strings.Compare(a.Experiment, b.Experiment) })
+		snap.Workers = append(snap.Workers, w)
+	}
+	slices.SortFunc(snap.Workers, func(a, b WorkerState) int {
+		return strings.Compare(a.Name+"\x00"+a.ID, b.Name+"\x00"+b.ID)
+	})
+	for i, id := range pids {
+		v := ph[i].Val()
+		if len(v) != 4 || v[0] == nil {
+			q.log.Warn("pending experiment without a hash skipped", slog.String("experiment", id))
+			continue
+		}
+		s := func(j int) string { x, _ := v[j].(string); return x }
+		snap.Pending = append(snap.Pending, PendingJob{
+			ID: id, GPUs: int(atoi64(s(0))), Caps: splitCaps(s(1)),
+			Attempt: int(atoi64(s(2))), EnqueuedAt: ms(atoi64(s(3))),
+		})
+	}
+	return snap, nil
+}

@@ -1,0 +1,151 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// WorkerInfo describes a worker process when it registers.
+type WorkerInfo struct {
+	Name         string // stable across restarts (e.g. host name or configured name)
+	Host         string
+	PID          int
+	Slots        int      // worker_remote_processors
+	GPUs         int      // GPUs on the machine available to drover
+	Capabilities []string // e.g. CapCommand when allow_command_experiments is on
+	Version      string
+}
+
+// Register records a worker process and returns its identity, fresh and
+// random on every start. A previous identity with the same Name is retired
+// at once: its heartbeats and results are refused from now on and its leases
+// expire now, so the next ReapExpired pass requeues them as infra retries.
+func (q *Queue) Register(ctx context.Context, info WorkerInfo) (id string, err error) {
+	if info.Name == "" {
+		return "", errors.New("queue: register: worker name is empty")
+	}
+	if info.Slots < 1 || info.GPUs < 0 {
+		return "", fmt.Errorf("queue: register %s: need at least one slot and no negative GPUs", info.Name)
+	}
+	caps, err := normCaps(info.Capabilities)
+	if err != nil {
+		return "", fmt.Errorf("queue: register %s: %w", info.Name, err)
+	}
+	id = newID()
+	old, err := q.run(ctx, q.scripts.register, id, info.Name, info.Host, info.PID, info.Slots, info.GPUs,
+		strings.Join(caps, ","), info.Version)
+	if err != nil {
+		return "", fmt.Errorf("queue: register %s: %w", info.Name, err)
+	}
+	if o, _ := old.(string); o != "" {
+		q.log.Info("worker identity replaced", slog.String("name", info.Name),
+			slog.String("old", o), slog.String("new", id))
+	}
+	return id, nil
+}
+
+// Deregister removes a cleanly stopping worker. Attempts it still holds go
+// back to the queue without counting a retry (n says how many).
+func (q *Queue) Deregister(ctx context.Context, worker string) (n int, err error) {
+	res, err := q.run(ctx, q.scripts.deregister, worker)
+	if err != nil {
+		return 0, fmt.Errorf("queue: deregister %s: %w", worker, err)
+	}
+	c, _ := res.(int64)
+	return int(c), nil
+}
+
+// Heartbeat renews the worker's liveness and the lease of each ref that is
+// still the live attempt held by this worker. It returns the refs that are
+// not (cancelled, reassigned, expired, unknown): the worker must kill them.
+// ErrUnknownWorker means the identity was retired: kill everything and
+// register again.
+func (q *Queue) Heartbeat(ctx context.Context, worker string, refs []Ref) (invalid []Ref, err error) {
+	args := []any{worker, q.opts.LeaseTTL.Milliseconds()}
+	for _, r := range refs {
+		args = append(args, r.Experiment, r.Attempt)
+	}
+	res, err := q.run(ctx, q.scripts.heartbeat, args...)
+	if err != nil {
+		return nil, fmt.Errorf("queue: heartbeat of worker %s: %w", worker, err)
+	}
+	v, _ := res.([]any)
+	if str(v, 0) != "ok" {
+		return refs, fmt.Errorf("queue: heartbeat: worker %s: %w", worker, ErrUnknownWorker)
+	}
+	for _, x := range v[1:] {
+		if i, ok := x.(int64); ok && int(i) < len(refs) {
+			r := refs[i]
+			r.Worker = worker
+			invalid = append(invalid, r)
+		}
+	}
+	return invalid, nil
+}
+
+// ControlMsg is a message from the server to a worker.
+type ControlMsg struct {
+	Type       string `json:"type"` // "cancel"
+	Experiment string `json:"experiment"`
+	Attempt    int    `json:"attempt"`
+}
+
+// Control message types.
+const ControlCancel = "cancel"
+
+// controlPoll bounds how long one BLPOP of the control loop blocks, and so
+// how long Control's goroutine outlives its ctx.
+const controlPoll = time.Second
+
+// Control starts a goroutine that blocks on the worker's control list and
+// delivers its messages. The channel is closed when ctx is done (within about
+// a second). Malformed messages are logged and skipped; Redis errors are
+// logged and retried after a pause.
+func (q *Queue) Control(ctx context.Context, worker string) <-chan ControlMsg {
+	ch := make(chan ControlMsg, 16)
+	key := q.keys.ctl(worker)
+	go func() {
+		defer close(ch)
+		for ctx.Err() == nil {
+			v, err := q.rdb.BLPop(ctx, controlPoll, key).Result()
+			if errors.Is(err, redis.Nil) {
+				continue
+			}
+			if err != nil {
+				if ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
+					return
+				}
+				q.log.Warn("control: read failed", slog.String("worker", worker), slog.Any("error", err))
+				sleep(ctx, controlPoll)
+				continue
+			}
+			var m ControlMsg
+			if len(v) != 2 || json.Unmarshal([]byte(v[1]), &m) != nil || m.Type == "" {
+				q.log.Warn("control: malformed message dropped", slog.String("worker", worker), slog.Any("message", v))
+				continue
+			}
+			select {
+			case ch <- m:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
