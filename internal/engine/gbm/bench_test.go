@@ -1,0 +1,73 @@
+package gbm
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+)
+
+// benchData returns the benchmark set: testdata/bench200k.csv (written by
+// testdata/make_bench.py, or the file named by $GBM_BENCH_CSV) if present,
+// else a synthetic set of the same shape.
+var benchData = sync.OnceValues(func() (*Matrix, []float32) {
+	path := os.Getenv("GBM_BENCH_CSV")
+	if path == "" {
+		path = "testdata/bench200k.csv"
+	}
+	if x, y, err := loadCSV(path); err == nil {
+		return x, y
+	}
+	return synthBinary(200000, 50, 42)
+})
+
+func benchParams() Params {
+	p := DefaultParams()
+	p.NumRounds, p.MaxDepth, p.LearningRate, p.Threads = 200, 6, 0.1, 2
+	return p
+}
+
+// BenchmarkTrain200k is the XGBoost comparison: 200k × 50, binary, depth 6,
+// 200 rounds, 2 threads.
+func BenchmarkTrain200k(b *testing.B) {
+	x, y := benchData()
+	p := benchParams()
+	for b.Loop() {
+		if _, err := Train(b.Context(), x, y, nil, nil, p, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var benchModel = sync.OnceValue(func() *Model {
+	x, y := benchData()
+	m, err := Train(context.Background(), x, y, nil, nil, benchParams(), nil)
+	if err != nil {
+		panic(err)
+	}
+	return m
+})
+
+// BenchmarkPredict scores the 200k rows with a 200-tree depth-6 model on one
+// goroutine, from raw floats and from pre-binned rows.
+func BenchmarkPredict(b *testing.B) {
+	x, _ := benchData()
+	m := benchModel()
+	out := make([]float64, x.Rows)
+	b.Run("raw", func(b *testing.B) {
+		start := time.Now()
+		for b.Loop() {
+			m.PredictThreads(x, out, 1)
+		}
+		b.ReportMetric(float64(x.Rows*b.N)/time.Since(start).Seconds(), "rows/s")
+	})
+	bx := m.Bin(x)
+	b.Run("binned", func(b *testing.B) {
+		start := time.Now()
+		for b.Loop() {
+			m.PredictBinned(bx, out, 1)
+		}
+		b.ReportMetric(float64(x.Rows*b.N)/time.Since(start).Seconds(), "rows/s")
+	})
+}

@@ -1,0 +1,192 @@
+package gbm
+
+// featBlock is a run fsel[lo:hi] of sampled features whose histograms one
+// goroutine builds; contiguous when the features are consecutive.
+type featBlock struct {
+	lo, hi     int
+	contiguous bool
+}
+
+// sampleFeatures draws the features of the next tree and splits them into
+// one block per thread.
+func (t *trainer) sampleFeatures() {
+	t.fsel = t.fsel[:0]
+	if t.p.ColSample >= 1 {
+		for f := 0; f < t.nf; f++ {
+			t.fsel = append(t.fsel, int32(f))
+		}
+	} else {
+		k := max(1, int(float64(t.nf)*t.p.ColSample+0.5))
+		perm := t.rng.Perm(t.nf)[:k]
+		for _, f := range perm {
+			t.fsel = append(t.fsel, int32(f))
+		}
+		sortInt32(t.fsel)
+	}
+	nb := min(t.threads, len(t.fsel))
+	t.blocks = t.blocks[:0]
+	for b := 0; b < nb; b++ {
+		lo, hi := b*len(t.fsel)/nb, (b+1)*len(t.fsel)/nb
+		contiguous := t.fsel[hi-1]-t.fsel[lo] == int32(hi-1-lo)
+		t.blocks = append(t.blocks, featBlock{lo: lo, hi: hi, contiguous: contiguous})
+	}
+}
+
+func sortInt32(s []int32) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// buildTree grows one tree for output k on the rows t.rows[:nrows], using
+// the gradients in t.gh.
+func (t *trainer) buildTree(k, nrows int) (Tree, error) {
+	t.sampleFeatures()
+	t.tree = Tree{Nodes: make([]Node, 1, 2<<min(t.p.MaxDepth, 8))}
+	t.outK = k
+	rows := t.rows[:nrows]
+	var g, h float64
+	for _, r := range rows {
+		g += float64(t.gh[r].g)
+		h += float64(t.gh[r].h)
+	}
+	if t.canSplit(0, nrows, h) {
+		hist := t.getHist()
+		t.buildHist(hist, rows)
+		t.grow(0, 0, nrows, 0, hist, g, h)
+	} else {
+		t.leaf(0, 0, nrows, g, h)
+	}
+	if t.err != nil {
+		return Tree{}, t.err
+	}
+	tree := t.tree
+	tree.Depth = treeDepth(tree.Nodes, 0)
+	t.tree = Tree{}
+	return tree, nil
+}
+
+// canSplit reports whether a node at depth with n rows and hessian sum h
+// may still be split (and so needs a histogram).
+func (t *trainer) canSplit(depth, n int, h float64) bool {
+	return depth < t.p.MaxDepth && n >= 2 && h >= 2*t.p.MinChildWeight
+}
+
+// leaf makes node i a leaf over rows t.rows[lo:hi] and adds its value to
+// their margins.
+func (t *trainer) leaf(i, lo, hi int, g, h float64) {
+	v := t.leafWeight(g, h) * t.p.LearningRate
+	t.tree.Nodes[i] = Node{Feature: -1, Value: v, Hess: h}
+	if !t.updateByLeaf {
+		return
+	}
+	k, K := t.outK, t.nout
+	for _, r := range t.rows[lo:hi] {
+		t.margin[int(r)*K+k] += v
+	}
+}
+
+// grow splits node i (rows t.rows[lo:hi], histogram hist, sums g, h) and its
+// descendants depth-first. It owns hist and returns it to the pool.
+func (t *trainer) grow(i, lo, hi, depth int, hist []hbin, g, h float64) {
+	if t.err == nil {
+		t.err = t.ctx.Err()
+	}
+	if t.err != nil {
+		t.putHist(hist)
+		return
+	}
+	sp, ok := t.findSplit(hist, g, h)
+	if !ok {
+		t.putHist(hist)
+		t.leaf(i, lo, hi, g, h)
+		return
+	}
+	mid := t.partition(lo, hi, &sp)
+	left := len(t.tree.Nodes)
+	t.tree.Nodes = append(t.tree.Nodes, Node{}, Node{})
+	n := Node{
+		Feature: sp.feat, Bin: sp.bin, DefaultLeft: sp.defLeft,
+		Left: int32(left), Right: int32(left + 1), Gain: sp.gain, Hess: h,
+	}
+	if sp.cat {
+		n.CatLeft = append([]uint64(nil), sp.catLeft[:]...)
+	} else {
+		n.Threshold = t.feats[sp.feat].Cuts[sp.bin]
+	}
+	t.tree.Nodes[i] = n
+
+	gl, hl := sp.gl, sp.hl
+	gr, hr := g-gl, h-hl
+	nl, nr := mid-lo, hi-mid
+	needL := t.canSplit(depth+1, nl, hl)
+	needR := t.canSplit(depth+1, nr, hr)
+	var histL, histR []hbin
+	if needL || needR {
+		// Build the smaller child; the larger is the parent minus it.
+		small := t.getHist()
+		if nl <= nr {
+			t.buildHist(small, t.rows[lo:mid])
+			t.subtractHist(hist, small)
+			histL, histR = small, hist
+		} else {
+			t.buildHist(small, t.rows[mid:hi])
+			t.subtractHist(hist, small)
+			histL, histR = hist, small
+		}
+		if !needL {
+			t.putHist(histL)
+		}
+		if !needR {
+			t.putHist(histR)
+		}
+	} else {
+		t.putHist(hist)
+	}
+	if needL {
+		t.grow(left, lo, mid, depth+1, histL, gl, hl)
+	} else {
+		t.leaf(left, lo, mid, gl, hl)
+	}
+	if needR {
+		t.grow(left+1, mid, hi, depth+1, histR, gr, hr)
+	} else {
+		t.leaf(left+1, mid, hi, gr, hr)
+	}
+}
+
+// partition reorders t.rows[lo:hi] stably so that the rows going left come
+// first, and returns the index of the first row going right.
+func (t *trainer) partition(lo, hi int, sp *split) int {
+	rows := t.rows[lo:hi]
+	right := t.scratch[:0]
+	f := int(sp.feat)
+	miss := uint8(t.feats[f].NumBins())
+	nf := t.nf
+	nl := 0
+	if !sp.cat {
+		bin, defLeft := sp.bin, sp.defLeft
+		for _, r := range rows {
+			b := t.bins[int(r)*nf+f]
+			if (b <= bin && b != miss) || (b == miss && defLeft) {
+				rows[nl] = r
+				nl++
+			} else {
+				right = append(right, r)
+			}
+		}
+	} else {
+		for _, r := range rows {
+			if sp.goLeft(t.bins[int(r)*nf+f], miss) {
+				rows[nl] = r
+				nl++
+			} else {
+				right = append(right, r)
+			}
+		}
+	}
+	copy(rows[nl:], right)
+	return lo + nl
+}

@@ -1,0 +1,252 @@
+package gbm
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// trainer holds the state of one Train call.
+type trainer struct {
+	ctx     context.Context
+	p       Params
+	threads int
+	err     error
+
+	n, nf   int
+	feats   []FeatureBins
+	off     []int32 // histogram offset of each feature; off[nf] is the length
+	histLen int
+	maxBins int32
+	bins    []uint8 // row-major n × nf
+
+	nout   int
+	margin []float64 // n × nout, row-major
+	ghAll  []gpair   // nout × n, output-major
+	gh     []gpair   // gradients of the tree being built
+
+	rows, scratch []uint32
+	pool          [][]hbin
+	fsel          []int32
+	blocks        []featBlock
+	splitScratch  []split
+	rng           *rand.Rand
+
+	tree         Tree
+	outK         int
+	updateByLeaf bool // margins updated at the leaves (no row subsampling)
+}
+
+// lossBlock is the row block of deterministic loss sums.
+const lossBlock = 8192
+
+// Train fits a model on train and y. When valid is not nil, the loss on
+// (valid, yValid) is tracked after every round and, with
+// EarlyStoppingRounds > 0, training stops once it has not improved for that
+// many rounds; the model keeps the best round. progress, if not nil, is
+// called after every round with the number of rounds done (from 1), the
+// training loss and the validation loss (NaN without a validation set).
+// Losses are log loss (binary, multiclass), RMSE (squared) or mean Huber
+// loss. Train returns ctx.Err() soon after ctx is done.
+func Train(ctx context.Context, train *Matrix, y []float32, valid *Matrix, yValid []float32, p Params, progress func(round int, trainLoss, validLoss float64)) (*Model, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := train.check("training"); err != nil {
+		return nil, err
+	}
+	if train.Rows == 0 {
+		return nil, fmt.Errorf("gbm: training matrix has no rows")
+	}
+	if len(y) != train.Rows {
+		return nil, fmt.Errorf("gbm: %d labels for %d training rows", len(y), train.Rows)
+	}
+	if valid != nil {
+		if err := valid.check("validation"); err != nil {
+			return nil, err
+		}
+		if len(valid.Cols) != len(train.Cols) {
+			return nil, fmt.Errorf("gbm: validation matrix has %d features, training has %d", len(valid.Cols), len(train.Cols))
+		}
+		if len(yValid) != valid.Rows {
+			return nil, fmt.Errorf("gbm: %d validation labels for %d rows", len(yValid), valid.Rows)
+		}
+		if valid.Rows == 0 {
+			valid = nil
+		}
+	}
+	obj := newObjective(p, y)
+	if err := obj.checkLabels(y); err != nil {
+		return nil, fmt.Errorf("gbm: training labels: %w", err)
+	}
+	if valid != nil {
+		if err := obj.checkLabels(yValid); err != nil {
+			return nil, fmt.Errorf("gbm: validation labels: %w", err)
+		}
+	}
+	t, err := newTrainer(ctx, train, p)
+	if err != nil {
+		return nil, err
+	}
+	return t.run(obj, y, valid, yValid, progress)
+}
+
+func newTrainer(ctx context.Context, m *Matrix, p Params) (*trainer, error) {
+	t := &trainer{ctx: ctx, p: p, threads: p.threads(), n: m.Rows, nf: len(m.Cols)}
+	feats, err := computeBins(m, p.MaxBins, t.threads)
+	if err != nil {
+		return nil, err
+	}
+	t.feats = feats
+	t.off = make([]int32, t.nf+1)
+	for j := range feats {
+		nb := int32(feats[j].NumBins())
+		t.off[j+1] = t.off[j] + nb + 1
+		t.maxBins = max(t.maxBins, nb+1)
+	}
+	t.histLen = int(t.off[t.nf])
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.bins = newBinner(feats).binMatrix(m, t.threads)
+	t.rows = make([]uint32, t.n)
+	t.scratch = make([]uint32, t.n)
+	t.splitScratch = make([]split, t.nf)
+	t.rng = rand.New(rand.NewPCG(uint64(p.Seed), 0x9e3779b97f4a7c15))
+	return t, nil
+}
+
+func (t *trainer) run(obj objective, y []float32, valid *Matrix, yValid []float32, progress func(int, float64, float64)) (*Model, error) {
+	p := t.p
+	K := obj.outputs()
+	t.nout = K
+	m := &Model{
+		Objective:   p.Objective,
+		NumFeatures: t.nf,
+		BaseScore:   obj.baseScore(y),
+		Features:    t.feats,
+	}
+	if p.Objective == ObjectiveMulticlass {
+		m.NumClass = p.NumClass
+	}
+	if h, ok := obj.(*huber); ok {
+		m.HuberDelta = h.metricDelta
+	}
+	t.margin = make([]float64, t.n*K)
+	for i := 0; i < t.n; i++ {
+		copy(t.margin[i*K:(i+1)*K], m.BaseScore)
+	}
+	t.ghAll = make([]gpair, t.n*K)
+	t.updateByLeaf = p.Subsample >= 1
+
+	var vbins []uint8
+	var vmargin []float64
+	miss := make([]uint8, t.nf)
+	for j := range t.feats {
+		miss[j] = uint8(t.feats[j].NumBins())
+	}
+	if valid != nil {
+		vbins = newBinner(t.feats).binMatrix(valid, t.threads)
+		vmargin = make([]float64, valid.Rows*K)
+		for i := 0; i < valid.Rows; i++ {
+			copy(vmargin[i*K:(i+1)*K], m.BaseScore)
+		}
+	}
+
+	bestLoss, bestRound := math.Inf(1), 0
+	for round := 1; round <= p.NumRounds; round++ {
+		if err := t.ctx.Err(); err != nil {
+			return nil, err
+		}
+		if h, ok := obj.(*huber); ok {
+			h.startRound(t.margin, y)
+		}
+		parallelRange(t.n, t.threads, 4096, func(lo, hi int) {
+			obj.gradients(t.margin, y, t.ghAll, lo, hi)
+		})
+		nrows := t.sampleRows()
+		for k := 0; k < K; k++ {
+			t.gh = t.ghAll[k*t.n : (k+1)*t.n]
+			tree, err := t.buildTree(k, nrows)
+			if err != nil {
+				return nil, err
+			}
+			if !t.updateByLeaf {
+				addTree(&tree, t.bins, t.nf, miss, t.margin, K, k, t.threads)
+			}
+			if valid != nil {
+				addTree(&tree, vbins, t.nf, miss, vmargin, K, k, t.threads)
+			}
+			m.Trees = append(m.Trees, tree)
+		}
+		validLoss := math.NaN()
+		if valid != nil {
+			validLoss = t.loss(obj, vmargin, yValid)
+			if validLoss < bestLoss {
+				bestLoss, bestRound = validLoss, round
+			}
+		}
+		if progress != nil {
+			progress(round, t.loss(obj, t.margin, y), validLoss)
+		}
+		if valid != nil && p.EarlyStoppingRounds > 0 && round-bestRound >= p.EarlyStoppingRounds {
+			break
+		}
+	}
+	m.Rounds = len(m.Trees) / K
+	if valid != nil {
+		if p.EarlyStoppingRounds > 0 {
+			m.Rounds = bestRound
+			m.Trees = m.Trees[:bestRound*K]
+		}
+		m.BestValidLoss = bestLoss
+	}
+	return m, nil
+}
+
+// sampleRows fills t.rows with the rows of this round and returns how many.
+func (t *trainer) sampleRows() int {
+	if t.p.Subsample >= 1 {
+		for i := range t.rows {
+			t.rows[i] = uint32(i)
+		}
+		return t.n
+	}
+	n := 0
+	for i := 0; i < t.n; i++ {
+		if t.rng.Float64() < t.p.Subsample {
+			t.rows[n] = uint32(i)
+			n++
+		}
+	}
+	return n
+}
+
+// addTree adds the tree's output to margin (output k of K) for every binned
+// row.
+func addTree(tree *Tree, bins []uint8, nf int, miss []uint8, margin []float64, K, k, threads int) {
+	n := len(bins) / nf
+	parallelRange(n, threads, 4096, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			leaf := tree.leafBinned(bins[i*nf:(i+1)*nf], miss)
+			margin[i*K+k] += tree.Nodes[leaf].Value
+		}
+	})
+}
+
+// loss returns the reported loss of margins against y, summed in fixed
+// blocks so that it does not depend on the number of threads.
+func (t *trainer) loss(obj objective, margin []float64, y []float32) float64 {
+	nb := (len(y) + lossBlock - 1) / lossBlock
+	sums := make([]float64, nb)
+	parallelFor(nb, t.threads, func(b int) {
+		lo := b * lossBlock
+		sums[b] = obj.lossSum(margin, y, lo, min(lo+lossBlock, len(y)))
+	})
+	var s float64
+	for _, v := range sums {
+		s += v
+	}
+	return obj.finishLoss(s, len(y))
+}
