@@ -27,6 +27,7 @@ const (
 	UnknownModel       = "unknown_model"
 	NoFeatures         = "no_features"
 	BadModel           = "bad_model"
+	MissingColumns     = "missing_columns"
 )
 
 // Error is a problem with the user's data or parameters. It is never worth

@@ -1,0 +1,121 @@
+// Package engine is drover's AutoML library and the one entry point the
+// rest of drover uses: TrainFile runs an experiment on a table, Result.Save
+// writes its artifacts, PredictFile scores a table with a saved model.
+//
+// The engine knows nothing of HTTP, queues or processes. It reports
+// progress and log lines through a Reporter, and every problem with the
+// user's data or parameters is a *UserError with a stable code.
+//
+// Sub-packages: frame (CSV/Parquet → columns, Inspect), metric (scorers),
+// glm and gbm (learners), search (dials, CV, leaderboard, ensemble) and
+// model (the artifact).
+package engine
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/drover-ml/drover/internal/engine/usererr"
+)
+
+// UserError is a problem with the user's data or parameters; it is never
+// worth retrying. Use errors.As to get it and switch on Code.
+type UserError = usererr.Error
+
+// Stable UserError codes.
+const (
+	CodeEmptyFile          = usererr.EmptyFile
+	CodeNoHeader           = usererr.NoHeader
+	CodeHeaderOnly         = usererr.HeaderOnly
+	CodeRaggedRows         = usererr.RaggedRows
+	CodeInvalidUTF8        = usererr.InvalidUTF8
+	CodeDuplicateColumn    = usererr.DuplicateColumn
+	CodeNotCSV             = usererr.NotCSV
+	CodeTargetMissing      = usererr.TargetMissing
+	CodeTargetConstant     = usererr.TargetConstant
+	CodeTargetAllMissing   = usererr.TargetAllMissing
+	CodeTooFewRows         = usererr.TooFewRows
+	CodeUnknownTask        = usererr.UnknownTask
+	CodeUnknownScorer      = usererr.UnknownScorer
+	CodeScorerTaskMismatch = usererr.ScorerTaskMismatch
+	CodeDialOutOfRange     = usererr.DialOutOfRange
+	CodeSingleRowClass     = usererr.SingleRowClass
+	CodeBadParam           = usererr.BadParam
+	CodeNoFeatures         = usererr.NoFeatures
+	CodeBadModel           = usererr.BadModel
+	CodeMissingColumns     = usererr.MissingColumns
+)
+
+// Tasks.
+const (
+	TaskAuto       = "auto"
+	TaskBinary     = "binary"
+	TaskMulticlass = "multiclass"
+	TaskRegression = "regression"
+)
+
+// MinRows is the fewest rows (with a target value) the engine trains on.
+const MinRows = 5
+
+// Options describe one experiment.
+type Options struct {
+	Target string
+	Task   string // auto|binary|multiclass|regression ("" = auto)
+	Scorer string // "" = the task's default (AUC, logloss, RMSE)
+	// Dials, 1-10; 0 = suggested from the data's shape.
+	Accuracy, Time, Interpretability int
+	Seed                             int64
+	Models                           []string          // "glm", "gbm"; empty = both
+	Params                           map[string]string // model parameters, e.g. max_depth, lambda
+	// Folds: -1 = from the dials; 0 = no cross-validation, fit the one
+	// model (first of Models, default gbm) on all rows; ≥ 2 = K folds.
+	Folds      int
+	Threads    int           // 0 = all cores
+	TimeBudget time.Duration // 0 = from the time dial
+	Finish     <-chan struct{}
+}
+
+// DefaultSeed is the seed of DefaultOptions.
+const DefaultSeed = 42
+
+// DefaultOptions returns auto task, default scorer, suggested dials and
+// folds from the dials.
+func DefaultOptions() Options {
+	return Options{Task: TaskAuto, Folds: -1, Seed: DefaultSeed}
+}
+
+func (o Options) threads() int {
+	if o.Threads > 0 {
+		return o.Threads
+	}
+	return runtime.NumCPU()
+}
+
+// Event types.
+const (
+	EventProgress = "progress"
+	EventLog      = "log"
+)
+
+// Event is a progress or log report.
+type Event struct {
+	Type     string  // "progress" or "log"
+	Fraction float64 // progress: 0..1
+	Level    string  // log: "info" or "warn"
+	Message  string
+}
+
+// Reporter receives events; it may be nil.
+type Reporter func(Event)
+
+func (r Reporter) log(level, msg string) {
+	if r != nil {
+		r(Event{Type: EventLog, Level: level, Message: msg})
+	}
+}
+
+func (r Reporter) progress(f float64, msg string) {
+	if r != nil {
+		r(Event{Type: EventProgress, Fraction: f, Message: msg})
+	}
+}

@@ -1,0 +1,63 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/drover-ml/drover/internal/engine/frame"
+	"github.com/drover-ml/drover/internal/engine/model"
+)
+
+// ModelDir is the artifact's directory inside a result directory.
+const ModelDir = "model"
+
+// PredictFile scores the table at dataPath with the model saved in
+// modelDir (an artifact directory, or a result directory holding one under
+// model/) and writes a predictions CSV to outPath. Columns are matched by
+// name; the target and extra columns are ignored.
+func PredictFile(ctx context.Context, modelDir, dataPath, outPath string) (int, error) {
+	if outPath == "" {
+		return 0, errors.New("engine: predict: no output path")
+	}
+	dir := modelDir
+	if _, err := os.Stat(filepath.Join(dir, model.FileName)); errors.Is(err, fs.ErrNotExist) {
+		if _, err2 := os.Stat(filepath.Join(dir, ModelDir, model.FileName)); err2 == nil {
+			dir = filepath.Join(dir, ModelDir)
+		}
+	}
+	m, err := model.Load(dir)
+	if err != nil {
+		return 0, err
+	}
+	f, err := frame.ReadFile(dataPath, m.ReadOptions(nil))
+	if err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	p, err := m.Predict(f)
+	if err != nil {
+		return 0, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(outPath), ".predict-*.csv")
+	if err != nil {
+		return 0, fmt.Errorf("engine: predict: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := m.WriteCSV(tmp, p, f.Rows); err != nil {
+		tmp.Close()
+		return 0, err
+	}
+	if err := tmp.Close(); err != nil {
+		return 0, fmt.Errorf("engine: predict: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), outPath); err != nil {
+		return 0, fmt.Errorf("engine: predict: %w", err)
+	}
+	return f.Rows, nil
+}

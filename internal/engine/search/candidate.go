@@ -1,0 +1,211 @@
+package search
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+
+	"github.com/drover-ml/drover/internal/engine/gbm"
+	"github.com/drover-ml/drover/internal/engine/glm"
+	"github.com/drover-ml/drover/internal/engine/model"
+	"github.com/drover-ml/drover/internal/engine/usererr"
+)
+
+// Model names users may ask for.
+var ModelNames = []string{model.KindGLM, model.KindGBM}
+
+// glmKeys are the parameters that go to GLMs; every other key goes to GBMs.
+var glmKeys = []string{"lambda", "alpha", "max_iter", "max_levels", "min_level_count"}
+
+// Early stopping: rounds without improvement, and the share of each
+// training fold held out to watch.
+const (
+	earlyStopRounds = 50
+	earlyStopFrac   = 0.15
+	// refitRoundsFactor scales the mean best round of the folds for the
+	// refit on all rows, which has more data than any fold.
+	refitRoundsFactor = 1.1
+)
+
+// candidate is one model configuration to cross-validate.
+type candidate struct {
+	kind       string
+	glm        glm.Params
+	gbm        gbm.Params
+	fixedTrees bool // the user fixed n_estimators: no early stopping
+	display    map[string]string
+}
+
+// ParseParams splits user parameters by model kind and validates them.
+func ParseParams(kv map[string]string) (glmKV, gbmKV map[string]string, err error) {
+	glmKV, gbmKV = map[string]string{}, map[string]string{}
+	for k, v := range kv {
+		if slices.Contains(glmKeys, k) {
+			glmKV[k] = v
+		} else {
+			gbmKV[k] = v
+		}
+	}
+	if _, err := glm.ParseParams(glm.DefaultParams(), glmKV); err != nil {
+		return nil, nil, usererr.New(usererr.BadParam, "%v", err)
+	}
+	if _, err := gbm.ParseParams(gbm.DefaultParams(), gbmKV); err != nil {
+		return nil, nil, usererr.New(usererr.BadParam, "%v", err)
+	}
+	return glmKV, gbmKV, nil
+}
+
+func glmCandidate(p glm.Params) candidate {
+	return candidate{kind: model.KindGLM, glm: p, display: map[string]string{
+		"lambda": fmtF(p.Lambda), "alpha": fmtF(p.Alpha),
+	}}
+}
+
+func gbmCandidate(p gbm.Params, fixed bool) candidate {
+	return candidate{kind: model.KindGBM, gbm: p, fixedTrees: fixed, display: map[string]string{
+		"n_estimators":     strconv.Itoa(p.NumRounds),
+		"max_depth":        strconv.Itoa(p.MaxDepth),
+		"learning_rate":    fmtF(p.LearningRate),
+		"subsample":        fmtF(p.Subsample),
+		"colsample_bytree": fmtF(p.ColSample),
+		"min_child_weight": fmtF(p.MinChildWeight),
+		"reg_lambda":       fmtF(p.Lambda),
+	}}
+}
+
+func fmtF(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// glmLambdas are tried in this order (strongest prior first).
+var glmLambdas = []float64{1e-3, 1e-4, 1e-2, 5e-2}
+
+// gbmGrid is tried in this order: the first points are the safest bets.
+var gbmGrid = []struct {
+	depth        int
+	lr, sub, col float64
+	mcw, lambda  float64
+}{
+	{6, 0.05, 0.8, 0.8, 1, 1},
+	{3, 0.05, 0.8, 0.8, 1, 1},
+	{8, 0.05, 0.8, 0.6, 5, 5},
+	{4, 0.1, 1, 1, 1, 1},
+	{2, 0.1, 1, 0.8, 1, 1},
+	{10, 0.03, 0.7, 0.5, 10, 10},
+	{5, 0.02, 0.8, 0.5, 3, 3},
+	{6, 0.1, 1, 1, 1, 0},
+}
+
+// candidates lists what the plan asks for, given the models and user
+// parameters allowed.
+func (s *searcher) candidates(plan Plan) ([]candidate, error) {
+	models := s.cfg.Models
+	if len(models) == 0 {
+		models = ModelNames
+	}
+	glmKV, gbmKV, err := ParseParams(s.cfg.Params)
+	if err != nil {
+		return nil, err
+	}
+	useGLM, useGBM := slices.Contains(models, model.KindGLM), slices.Contains(models, model.KindGBM) && plan.GBMs > 0
+	if !useGLM && !useGBM {
+		useGLM = true // interpretability ≥ 8 with only gbm asked: fall back to a GLM
+	}
+	var glms, gbms []candidate
+	if useGLM {
+		if len(glmKV) > 0 {
+			p, _ := glm.ParseParams(glm.DefaultParams(), glmKV)
+			glms = append(glms, glmCandidate(p))
+		} else {
+			for _, l := range glmLambdas[:max(1, min(plan.GLMs, len(glmLambdas)))] {
+				p := glm.DefaultParams()
+				p.Lambda = l
+				glms = append(glms, glmCandidate(p))
+			}
+		}
+	}
+	if useGBM {
+		if len(gbmKV) > 0 {
+			p, _ := gbm.ParseParams(s.baseGBM(), gbmKV)
+			_, fixed := gbmKV["n_estimators"]
+			if !fixed {
+				p.NumRounds = plan.MaxRounds
+			}
+			p.MaxDepth = min(p.MaxDepth, max(plan.MaxDepth, 1))
+			gbms = append(gbms, gbmCandidate(p, fixed))
+		} else {
+			for _, g := range gbmGrid[:min(plan.GBMs, len(gbmGrid))] {
+				p := s.baseGBM()
+				p.MaxDepth = min(g.depth, plan.MaxDepth)
+				p.LearningRate, p.Subsample, p.ColSample = g.lr, g.sub, g.col
+				p.MinChildWeight, p.Lambda = g.mcw, g.lambda
+				p.NumRounds = plan.MaxRounds
+				gbms = append(gbms, gbmCandidate(p, false))
+			}
+		}
+	}
+	// Interleave: a cheap GLM first, then alternate.
+	var out []candidate
+	for i := 0; i < max(len(glms), len(gbms)); i++ {
+		if i < len(glms) {
+			out = append(out, glms[i])
+		}
+		if i < len(gbms) {
+			out = append(out, gbms[i])
+		}
+	}
+	return dedupeCandidates(out), nil
+}
+
+func dedupeCandidates(cs []candidate) []candidate {
+	var out []candidate
+	for _, c := range cs {
+		if !slices.ContainsFunc(out, func(o candidate) bool { return o.kind == c.kind && maps.Equal(o.display, c.display) }) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// baseGBM is gbm's defaults with the task's objective, threads and seed.
+func (s *searcher) baseGBM() gbm.Params {
+	p := gbm.DefaultParams()
+	switch s.data.Task {
+	case "binary":
+		p.Objective = gbm.ObjectiveBinary
+	case "multiclass":
+		p.Objective = gbm.ObjectiveMulticlass
+		p.NumClass = s.data.NumClass
+	default:
+		p.Objective = gbm.ObjectiveSquared
+	}
+	p.Threads = s.cfg.Threads
+	p.Seed = s.cfg.Seed
+	return p
+}
+
+// single is the one candidate fitted when cross-validation is off.
+func (s *searcher) single() (candidate, error) {
+	kind := model.KindGBM
+	if len(s.cfg.Models) > 0 {
+		kind = s.cfg.Models[0]
+	}
+	glmKV, gbmKV, err := ParseParams(s.cfg.Params)
+	if err != nil {
+		return candidate{}, err
+	}
+	if kind == model.KindGLM {
+		p, _ := glm.ParseParams(glm.DefaultParams(), glmKV)
+		return glmCandidate(p), nil
+	}
+	p, _ := gbm.ParseParams(s.baseGBM(), gbmKV)
+	return gbmCandidate(p, true), nil
+}
+
+func (c candidate) String() string {
+	keys := slices.Sorted(maps.Keys(c.display))
+	s := c.kind
+	for _, k := range keys {
+		s += fmt.Sprintf(" %s=%s", k, c.display[k])
+	}
+	return s
+}

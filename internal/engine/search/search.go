@@ -1,0 +1,512 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/drover-ml/drover/internal/engine/gbm"
+	"github.com/drover-ml/drover/internal/engine/glm"
+	"github.com/drover-ml/drover/internal/engine/metric"
+	"github.com/drover-ml/drover/internal/engine/model"
+	"github.com/drover-ml/drover/internal/engine/usererr"
+)
+
+// Data is a prepared training table: features column by column (NaN =
+// missing, categoricals as integer codes) and the target (class indices
+// for classification, values for regression).
+type Data struct {
+	Names       []string
+	Cols        [][]float32
+	Categorical []bool
+	Y           []float64
+	Task        string
+	NumClass    int // classes; 1 for regression
+}
+
+// Rows is the number of rows.
+func (d *Data) Rows() int { return len(d.Y) }
+
+// Config drives Run.
+type Config struct {
+	Scorer *metric.Scorer
+	Dials  Dials // validated and suggested
+	// Folds: -1 = from the dials, 0 = no cross-validation (fit one model
+	// on all rows), ≥ 2 = that many folds.
+	Folds   int
+	Models  []string
+	Params  map[string]string
+	Seed    int64
+	Threads int
+	// Deadline bounds the whole run (zero: from the dials, counted from
+	// Run's start).
+	Deadline time.Time
+	Finish   <-chan struct{}
+	Progress func(fraction float64, message string)
+	Log      func(level, message string)
+}
+
+// Entry is one leaderboard row.
+type Entry struct {
+	Model      string
+	Params     map[string]string
+	CVScore    float64
+	CVStd      float64
+	FitSeconds float64
+	Metrics    map[string]float64 // CV mean of every applicable scorer
+
+	cand       candidate
+	oof        []float64 // out-of-fold predictions
+	foldModels []model.Member
+	rounds     []int // best rounds per fold (GBM)
+	weights    map[int]float64
+}
+
+// Result is what a search produced.
+type Result struct {
+	Leaderboard []Entry // best first
+	Best        Entry
+	Members     []model.Member // the final model, fitted on all rows
+	Folds       int
+	Fold        []int     // each row's fold (nil without CV)
+	OOF         []float64 // the best entry's out-of-fold predictions (nil without CV)
+	Importance  []float64 // per feature, summing to 1
+}
+
+type searcher struct {
+	cfg   Config
+	data  *Data
+	k     int // prediction width
+	start time.Time
+}
+
+// Run searches. It returns ctx's error when ctx ends (abort) and keeps the
+// best so far when cfg.Finish closes.
+func Run(ctx context.Context, d *Data, cfg Config) (*Result, error) {
+	s := &searcher{cfg: cfg, data: d, k: model.Outputs(d.Task, d.NumClass), start: time.Now()}
+	if s.cfg.Log == nil {
+		s.cfg.Log = func(string, string) {}
+	}
+	if s.cfg.Progress == nil {
+		s.cfg.Progress = func(float64, string) {}
+	}
+	plan := PlanFor(cfg.Dials)
+	if s.cfg.Deadline.IsZero() {
+		s.cfg.Deadline = s.start.Add(plan.Budget)
+	}
+	if cfg.Folds == 0 {
+		return s.fitOnly(ctx)
+	}
+	k := plan.Folds
+	if cfg.Folds >= 2 {
+		k = cfg.Folds
+	}
+	classes := 0
+	if d.Task != metric.Regression {
+		classes = d.NumClass
+		k = min(k, minClassCount(d.Y, classes))
+	}
+	k = min(k, d.Rows())
+	if k < 2 {
+		return nil, usererr.New(usererr.TooFewRows, "too few rows to cross-validate (%d)", d.Rows())
+	}
+	cands, err := s.candidates(plan)
+	if err != nil {
+		return nil, err
+	}
+	s.cfg.Log("info", fmt.Sprintf("search plan: %d-fold CV, %d candidates, budget %s", k, len(cands), time.Until(s.cfg.Deadline).Round(time.Second)))
+	fold := Folds(d.Y, classes, k, cfg.Seed)
+	return s.cv(ctx, cands, fold, k, plan)
+}
+
+func minClassCount(y []float64, classes int) int {
+	counts := make([]int, classes)
+	for _, c := range y {
+		counts[int(c)]++
+	}
+	return slices.Min(counts)
+}
+
+// fitOnly fits the one candidate on all rows.
+func (s *searcher) fitOnly(ctx context.Context) (*Result, error) {
+	c, err := s.single()
+	if err != nil {
+		return nil, err
+	}
+	s.cfg.Progress(0.05, "fitting "+c.String())
+	t0 := time.Now()
+	all := allRows(s.data.Rows())
+	m, _, err := s.fit(ctx, c, all, nil)
+	if err != nil {
+		return nil, err
+	}
+	e := Entry{Model: c.kind, Params: c.display, FitSeconds: time.Since(t0).Seconds(), cand: c}
+	res := &Result{Leaderboard: []Entry{e}, Best: e, Members: []model.Member{m}}
+	res.Importance = importance(res.Members, len(s.data.Cols))
+	return res, nil
+}
+
+func allRows(n int) []int {
+	r := make([]int, n)
+	for i := range r {
+		r[i] = i
+	}
+	return r
+}
+
+// cv cross-validates the candidates in order within the time budget.
+func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int, plan Plan) (*Result, error) {
+	var board []Entry
+	best := -1
+	var finished atomic.Bool
+	searchCtx, stopSearch := context.WithCancel(ctx)
+	defer stopSearch()
+	if s.cfg.Finish != nil {
+		go func() {
+			select {
+			case <-s.cfg.Finish:
+				finished.Store(true)
+				stopSearch()
+			case <-searchCtx.Done():
+			}
+		}()
+	}
+	reserve := time.Duration(0)
+	for i, c := range cands {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if searchCtx.Err() != nil && best >= 0 {
+			break
+		}
+		deadline := s.cfg.Deadline.Add(-reserve)
+		if best >= 0 && time.Until(deadline) <= 0 {
+			s.cfg.Log("info", fmt.Sprintf("time budget reached after %d of %d candidates", len(board), len(cands)))
+			break
+		}
+		s.cfg.Progress(0.9*float64(i)/float64(len(cands)), "cross-validating "+c.String())
+		// The first candidate always completes, whatever the budget or a
+		// finish request: a run must end with a model.
+		var cctx context.Context
+		var cancel context.CancelFunc
+		if best < 0 {
+			cctx, cancel = context.WithCancel(ctx)
+		} else {
+			cctx, cancel = context.WithDeadline(searchCtx, deadline)
+		}
+		e, err := s.evaluate(cctx, c, fold, k)
+		cancel()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				s.cfg.Log("info", fmt.Sprintf("%s: stopped (time budget or finish)", c))
+				continue
+			}
+			return nil, err
+		}
+		board = append(board, e)
+		s.cfg.Log("info", fmt.Sprintf("%s: cv %s %.5g ± %.3g (%.1fs)", c, s.cfg.Scorer.Name, e.CVScore, e.CVStd, e.FitSeconds))
+		if best < 0 || s.cfg.Scorer.Better(e.CVScore, board[best].CVScore) {
+			best = len(board) - 1
+			reserve = refitEstimate(board[best], k)
+		}
+	}
+	if best < 0 {
+		return nil, errors.New("search: no candidate finished")
+	}
+	if finished.Load() {
+		s.cfg.Log("info", "search finished early on request; keeping the best so far")
+	}
+	res := &Result{Folds: k, Fold: fold}
+	final := board[best]
+	if plan.Ensemble && len(board) > 1 && !finished.Load() {
+		if e, ok := s.ensemble(board, fold, k, best); ok {
+			need := time.Duration(0)
+			for j := range e.weights {
+				need += refitEstimate(board[j], k)
+			}
+			if time.Until(s.cfg.Deadline) > need {
+				board = append(board, e)
+				final = e
+				s.cfg.Log("info", fmt.Sprintf("ensemble of %d models: cv %s %.5g", len(e.weights), s.cfg.Scorer.Name, e.CVScore))
+			} else {
+				s.cfg.Log("info", "ensemble beats the best model but there is no time left to refit it")
+			}
+		}
+	}
+	s.cfg.Progress(0.9, "refitting the best model on all rows")
+	members, err := s.refit(ctx, board, final, k)
+	if err != nil {
+		return nil, err
+	}
+	res.Members = members
+	res.Best = final
+	res.OOF = final.oof
+	res.Importance = importance(members, len(s.data.Cols))
+	slices.SortStableFunc(board, func(a, b Entry) int {
+		switch {
+		case s.cfg.Scorer.Better(a.CVScore, b.CVScore):
+			return -1
+		case s.cfg.Scorer.Better(b.CVScore, a.CVScore):
+			return 1
+		}
+		return 0
+	})
+	res.Leaderboard = board
+	s.cfg.Progress(1, "done")
+	return res, nil
+}
+
+// refitEstimate guesses the time to refit an entry on all rows from its
+// cross-validation time.
+func refitEstimate(e Entry, k int) time.Duration {
+	perFold := e.FitSeconds / float64(k)
+	return time.Duration(perFold * 1.5 * float64(k) / float64(k-1) * float64(time.Second))
+}
+
+// evaluate cross-validates one candidate.
+func (s *searcher) evaluate(ctx context.Context, c candidate, fold []int, k int) (Entry, error) {
+	t0 := time.Now()
+	d := s.data
+	e := Entry{Model: c.kind, Params: c.display, cand: c, oof: make([]float64, d.Rows()*s.k)}
+	for f := range k {
+		train, valid := split(fold, f)
+		m, rounds, err := s.fit(ctx, c, train, nil)
+		if err != nil {
+			return e, err
+		}
+		cols := subset(d.Cols, valid)
+		p, err := m.Predict(cols, d.Categorical, len(valid), d.Task, d.NumClass)
+		if err != nil {
+			return e, err
+		}
+		for i, r := range valid {
+			copy(e.oof[r*s.k:(r+1)*s.k], p[i*s.k:(i+1)*s.k])
+		}
+		e.foldModels = append(e.foldModels, m)
+		e.rounds = append(e.rounds, rounds)
+	}
+	e.FitSeconds = time.Since(t0).Seconds()
+	s.score(&e, fold, k)
+	if c.kind == model.KindGBM && !c.fixedTrees {
+		e.Params = cloneWith(c.display, "n_estimators", fmt.Sprint(refitRounds(e.rounds)))
+	}
+	return e, nil
+}
+
+func cloneWith(m map[string]string, k, v string) map[string]string {
+	out := make(map[string]string, len(m))
+	for a, b := range m {
+		out[a] = b
+	}
+	out[k] = v
+	return out
+}
+
+func refitRounds(rounds []int) int {
+	var s float64
+	for _, r := range rounds {
+		s += float64(r)
+	}
+	return max(1, int(math.Round(s/float64(len(rounds))*refitRoundsFactor)))
+}
+
+// score fills CVScore, CVStd and Metrics from e.oof.
+func (s *searcher) score(e *Entry, fold []int, k int) {
+	e.Metrics = map[string]float64{}
+	for _, sc := range metric.For(s.data.Task) {
+		mean, std := s.foldScores(sc, e.oof, fold, k)
+		e.Metrics[sc.Name] = mean
+		if sc.Name == s.cfg.Scorer.Name {
+			e.CVScore, e.CVStd = mean, std
+		}
+	}
+}
+
+// foldScores is the mean and standard deviation of a scorer over folds.
+func (s *searcher) foldScores(sc *metric.Scorer, oof []float64, fold []int, k int) (float64, float64) {
+	scores := make([]float64, 0, k)
+	for f := range k {
+		var y, p []float64
+		for i, v := range fold {
+			if v == f {
+				y = append(y, s.data.Y[i])
+				p = append(p, oof[i*s.k:(i+1)*s.k]...)
+			}
+		}
+		if v := sc.Score(y, p, s.k); !math.IsNaN(v) {
+			scores = append(scores, v)
+		}
+	}
+	if len(scores) == 0 {
+		return 0, 0
+	}
+	var mean, sq float64
+	for _, v := range scores {
+		mean += v
+	}
+	mean /= float64(len(scores))
+	for _, v := range scores {
+		sq += (v - mean) * (v - mean)
+	}
+	return mean, math.Sqrt(sq / float64(max(1, len(scores)-1)))
+}
+
+// fit trains candidate c on rows; rounds is the number of boosting rounds
+// kept (0 for GLMs). A GBM without fixed trees and without a given round
+// count early-stops on a held-out part of rows.
+func (s *searcher) fit(ctx context.Context, c candidate, rows []int, fixedRounds *int) (model.Member, int, error) {
+	d := s.data
+	m := model.Member{Kind: c.kind, Weight: 1, Params: c.display}
+	switch c.kind {
+	case model.KindGLM:
+		g, err := glm.Fit(ctx, subset(d.Cols, rows), d.Categorical, pick(d.Y, rows), d.Task, d.NumClass, c.glm)
+		if err != nil {
+			return m, 0, err
+		}
+		m.GLM = g
+		return m, 0, nil
+	case model.KindGBM:
+		p := c.gbm
+		fitRows, stopRows := rows, []int(nil)
+		switch {
+		case fixedRounds != nil:
+			p.NumRounds = *fixedRounds
+		case !c.fixedTrees:
+			fitRows, stopRows = holdout(rows, earlyStopFrac, s.cfg.Seed+int64(len(rows)))
+			if len(stopRows) > 0 {
+				p.EarlyStoppingRounds = earlyStopRounds
+			}
+		}
+		train := &gbm.Matrix{Cols: subset(d.Cols, fitRows), Categorical: d.Categorical, Rows: len(fitRows)}
+		var valid *gbm.Matrix
+		var yValid []float32
+		if len(stopRows) > 0 {
+			valid = &gbm.Matrix{Cols: subset(d.Cols, stopRows), Categorical: d.Categorical, Rows: len(stopRows)}
+			yValid = pick32(d.Y, stopRows)
+		}
+		g, err := gbm.Train(ctx, train, pick32(d.Y, fitRows), valid, yValid, p, nil)
+		if err != nil {
+			return m, 0, err
+		}
+		m.GBM = g
+		return m, g.Rounds, nil
+	}
+	return m, 0, usererr.New(usererr.UnknownModel, "unknown model %q", c.kind)
+}
+
+// refit fits the final members on all rows. When time runs out it falls
+// back to the fold models of the cross-validation, averaged.
+func (s *searcher) refit(ctx context.Context, board []Entry, final Entry, k int) ([]model.Member, error) {
+	type job struct {
+		e      Entry
+		weight float64
+	}
+	var jobs []job
+	if final.weights != nil {
+		for i, w := range final.weights {
+			jobs = append(jobs, job{board[i], w})
+		}
+		slices.SortFunc(jobs, func(a, b job) int { return int(math.Copysign(1, b.weight-a.weight)) })
+	} else {
+		jobs = []job{{final, 1}}
+	}
+	limit := s.cfg.Deadline.Add(time.Duration(0.08 * float64(s.cfg.Deadline.Sub(s.start))))
+	rctx, cancel := context.WithDeadline(ctx, limit)
+	defer cancel()
+	all := allRows(s.data.Rows())
+	var out []model.Member
+	for _, j := range jobs {
+		var rounds *int
+		if j.e.cand.kind == model.KindGBM && !j.e.cand.fixedTrees {
+			r := refitRounds(j.e.rounds)
+			rounds = &r
+		}
+		m, _, err := s.fit(rctx, j.e.cand, all, rounds)
+		if err == nil {
+			m.Weight = j.weight
+			m.Params = j.e.Params
+			out = append(out, m)
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return nil, err
+		}
+		s.cfg.Log("warn", fmt.Sprintf("%s: no time to refit on all rows; using its %d fold models averaged", j.e.Model, k))
+		for _, fm := range j.e.foldModels {
+			fm.Weight = j.weight / float64(len(j.e.foldModels))
+			fm.Params = j.e.Params
+			out = append(out, fm)
+		}
+	}
+	return out, nil
+}
+
+// importance averages the members' normalised feature importances.
+func importance(members []model.Member, nf int) []float64 {
+	out := make([]float64, nf)
+	var wsum float64
+	for _, m := range members {
+		var imp []float64
+		switch {
+		case m.GBM != nil:
+			imp = m.GBM.FeatureImportance()
+		case m.GLM != nil:
+			imp = m.GLM.Importance()
+		}
+		var s float64
+		for _, v := range imp {
+			s += v
+		}
+		if s <= 0 || len(imp) != nf {
+			continue
+		}
+		for j, v := range imp {
+			out[j] += m.Weight * v / s
+		}
+		wsum += m.Weight
+	}
+	if wsum > 0 {
+		for j := range out {
+			out[j] /= wsum
+		}
+	}
+	return out
+}
+
+func subset(cols [][]float32, rows []int) [][]float32 {
+	out := make([][]float32, len(cols))
+	for j, c := range cols {
+		v := make([]float32, len(rows))
+		for i, r := range rows {
+			v[i] = c[r]
+		}
+		out[j] = v
+	}
+	return out
+}
+
+func pick(y []float64, rows []int) []float64 {
+	out := make([]float64, len(rows))
+	for i, r := range rows {
+		out[i] = y[r]
+	}
+	return out
+}
+
+func pick32(y []float64, rows []int) []float32 {
+	out := make([]float32, len(rows))
+	for i, r := range rows {
+		out[i] = float32(y[r])
+	}
+	return out
+}

@@ -1,0 +1,123 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/engine/frame"
+	"github.com/drover-ml/drover/internal/engine/metric"
+	"github.com/drover-ml/drover/internal/engine/model"
+	"github.com/drover-ml/drover/internal/engine/search"
+)
+
+// Result is a finished experiment.
+type Result struct {
+	Summary    api.Summary
+	Model      *model.Model
+	Importance []Importance // best first
+	Plots      Plots
+}
+
+// Importance is one feature's share of the final model's importance
+// (gain for trees, absolute standardised coefficients for GLMs).
+type Importance struct {
+	Feature string  `json:"feature"`
+	Value   float64 `json:"value"`
+}
+
+// TrainFile reads the table at path (CSV, or Parquet) and trains on it.
+func TrainFile(ctx context.Context, path string, opts Options, report Reporter) (*Result, error) {
+	start := time.Now()
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	report.progress(0, "reading "+path)
+	f, err := frame.ReadFile(path, frame.Options{Log: func(m string) { report.log("warn", m) }})
+	if err != nil {
+		return nil, err
+	}
+	return train(ctx, f, opts, report, start)
+}
+
+// Train trains on a frame already read.
+func Train(ctx context.Context, f *frame.Frame, opts Options, report Reporter) (*Result, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	return train(ctx, f, opts, report, time.Now())
+}
+
+func train(ctx context.Context, f *frame.Frame, opts Options, report Reporter, start time.Time) (*Result, error) {
+	p, err := prepare(f, &opts, report)
+	if err != nil {
+		return nil, err
+	}
+	d := p.data
+	scorer := metric.Default(d.Task)
+	if opts.Scorer != "" {
+		scorer, _ = metric.Get(opts.Scorer)
+		if !scorer.AppliesTo(d.Task) {
+			return nil, scorerMismatch(scorer, d.Task)
+		}
+	}
+	dials := search.Dials{Accuracy: opts.Accuracy, Time: opts.Time, Interpretability: opts.Interpretability}.Suggest(d.Rows(), len(d.Cols))
+	budget := opts.TimeBudget
+	if budget == 0 {
+		budget = search.PlanFor(dials).Budget
+	}
+	report.log("info", fmt.Sprintf("%d rows, %d features, task %s, scorer %s, dials accuracy=%d time=%d interpretability=%d, budget %s",
+		d.Rows(), len(d.Cols), d.Task, scorer.Name, dials.Accuracy, dials.Time, dials.Interpretability, budget))
+	res, err := search.Run(ctx, d, search.Config{
+		Scorer: scorer, Dials: dials, Folds: opts.Folds, Models: opts.Models, Params: opts.Params,
+		Seed: opts.Seed, Threads: opts.threads(), Deadline: start.Add(budget), Finish: opts.Finish,
+		Progress: func(fr float64, msg string) { report.progress(0.02+0.96*fr, msg) },
+		Log:      func(level, msg string) { report.log(level, msg) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := &model.Model{
+		FormatVersion: model.FormatVersion, Task: d.Task, Target: opts.Target, TargetLevels: p.levels,
+		Scorer: scorer.Name, Features: p.features, Members: res.Members,
+	}
+	out := &Result{Model: m}
+	out.Summary = api.Summary{Task: d.Task, Scorer: scorer.Name, Rows: d.Rows(), Features: len(d.Cols),
+		Best: entry(res.Best), Metrics: res.Best.Metrics}
+	for _, e := range res.Leaderboard {
+		out.Summary.Leaderboard = append(out.Summary.Leaderboard, entry(e))
+	}
+	for j, v := range res.Importance {
+		out.Importance = append(out.Importance, Importance{Feature: d.Names[j], Value: v})
+	}
+	sortImportance(out.Importance)
+	pred, source := res.OOF, "cv"
+	if pred == nil {
+		source = "train"
+		pred, err = model.Blend(res.Members, d.Cols, d.Categorical, d.Rows(), d.Task, d.NumClass)
+		if err != nil {
+			return nil, err
+		}
+		out.Summary.Metrics = map[string]float64{}
+		for _, sc := range metric.For(d.Task) {
+			out.Summary.Metrics["train_"+sc.Name] = finite(sc.Score(d.Y, pred, model.Outputs(d.Task, d.NumClass)))
+		}
+	}
+	out.Plots = makePlots(d, p.levels, pred, source, opts.Seed)
+	out.Plots.Importance = out.Importance
+	report.progress(1, "done")
+	return out, nil
+}
+
+func entry(e search.Entry) api.LeaderboardEntry {
+	return api.LeaderboardEntry{Model: e.Model, Params: e.Params, CVScore: finite(e.CVScore), CVStd: finite(e.CVStd), FitSeconds: e.FitSeconds}
+}
+
+// finite maps NaN and ±Inf (which JSON cannot carry) to 0.
+func finite(v float64) float64 {
+	if v != v || v > 1e308 || v < -1e308 {
+		return 0
+	}
+	return v
+}
