@@ -64,6 +64,21 @@ func scanLine(src, key string) int {
 	return 0
 }
 
+// scanLines maps each key that starts a line (see lineKeyOf) to the first
+// line it starts. It is quick and can be fooled by multi-line strings; an
+// error's line comes from keyLine.
+func scanLines(src string) map[string]int {
+	m := make(map[string]int)
+	for i, l := range strings.Split(src, "\n") {
+		if k := lineKeyOf(l); k != "" {
+			if _, ok := m[k]; !ok {
+				m[k] = i + 1
+			}
+		}
+	}
+	return m
+}
+
 // lineKey returns the key that line n (1-based) of src starts with.
 func lineKey(src string, n int) string {
 	lines := strings.Split(src, "\n")

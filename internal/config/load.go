@@ -3,6 +3,7 @@ package config
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"io/fs"
 	"maps"
 	"os"
@@ -20,12 +21,16 @@ const DefaultPath = "config.toml"
 // origin says where a key's value came from, for errors found after loading.
 type origin struct {
 	file string
-	line int
+	src  *string // the file's text, to find the key's line
 	env  string
 }
 
 func (o origin) error(key, msg string) *Error {
-	return &Error{File: o.file, Line: o.line, Env: o.env, Key: key, Msg: msg}
+	e := &Error{File: o.file, Env: o.env, Key: key, Msg: msg}
+	if o.src != nil {
+		e.Line = keyLine(*o.src, key)
+	}
+	return e
 }
 
 // Load builds a configuration: Default, then the file at path (skipped when
@@ -100,28 +105,48 @@ func applyFile(c *Config, origins map[string]origin, name, src string) []*Error 
 	var errs []*Error
 	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		v := raw[key]
-		line := keyLine(src, key)
-		at := origin{file: name, line: line}
 		f, ok := fieldByName[key]
 		if !ok {
-			errs = append(errs, at.error(key, unknownKey(key, v)))
+			errs = append(errs, &Error{File: name, Key: key, Msg: unknownKey(key, v)})
 			continue
 		}
 		val, ok := fromTOML(f.kind, v)
 		if !ok {
-			errs = append(errs, at.error(key, key+": "+wantGot(f, v)))
+			errs = append(errs, &Error{File: name, Key: key, Msg: key + ": " + wantGot(f, v)})
 			continue
 		}
 		if msg := checkValue(f, val); msg != "" {
-			errs = append(errs, at.error(key, key+": "+msg))
+			errs = append(errs, &Error{File: name, Key: key, Msg: key + ": " + msg})
 			continue
 		}
 		set(c, f, val)
-		origins[key] = at
+		origins[key] = origin{file: name, src: &src}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	// A quick scan orders the errors by line; the exact (slower) lookup of
+	// each line runs only for the errors reported.
+	rough := scanLines(src)
+	for _, e := range errs {
+		e.Line = rough[e.Key]
 	}
 	slices.SortStableFunc(errs, func(a, b *Error) int { return cmp.Compare(a.Line, b.Line) })
+	if len(errs) > maxFileErrors {
+		more := len(errs) - maxFileErrors
+		errs = append(errs[:maxFileErrors:maxFileErrors], &Error{File: name,
+			Msg: fmt.Sprintf("%d more problems not shown", more)})
+	}
+	for _, e := range errs {
+		if e.Key != "" {
+			e.Line = keyLine(src, e.Key)
+		}
+	}
 	return errs
 }
+
+// maxFileErrors bounds the problems reported for one file.
+const maxFileErrors = 20
 
 func unknownKey(key string, v any) string {
 	if _, ok := v.(map[string]any); ok {
