@@ -76,7 +76,7 @@ func prepare(f *frame.Frame, o *Options, report Reporter) (*prepared, error) {
 		}
 		switch {
 		case len(p.levels) < 2:
-			return nil, usererr.New(usererr.TargetConstant, "target %q has a single class (%s): nothing to learn", o.Target, strings.Join(p.levels, ""))
+			return nil, usererr.New(usererr.TargetConstant, "target %q has fewer than two classes with two or more rows: nothing to learn", o.Target)
 		case task == TaskBinary && len(p.levels) > 2:
 			return nil, usererr.New(usererr.BadParam, "task binary needs two classes; target %q has %d", o.Target, len(p.levels))
 		case o.Task == TaskAuto && len(p.levels) == 2:

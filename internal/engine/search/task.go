@@ -13,10 +13,14 @@ import (
 // may have and still be taken as classes by task auto-detection.
 const MaxIntegerClasses = 10
 
+// minRowsPerClass is how many rows per distinct value a numeric target
+// needs, on average, to be taken as classes.
+const minRowsPerClass = 10
+
 // DetectTask picks the task for a target column: categorical with two
 // levels, or numeric with exactly two distinct values, is binary;
 // categorical with more levels, or numeric with 3..MaxIntegerClasses
-// distinct integer values, is multiclass; any other numeric target is
+// distinct integer values and at least 10 rows per value, is multiclass; any other numeric target is
 // regression. Missing values are ignored.
 func DetectTask(c *frame.Column) string {
 	if c.Kind == frame.Categorical {
@@ -27,10 +31,12 @@ func DetectTask(c *frame.Column) string {
 	}
 	distinct := map[float32]bool{}
 	integer := true
+	n := 0
 	for _, v := range c.Values {
 		if v != v {
 			continue
 		}
+		n++
 		if v != float32(math.Trunc(float64(v))) {
 			integer = false
 		}
@@ -41,7 +47,7 @@ func DetectTask(c *frame.Column) string {
 	switch {
 	case len(distinct) == 2:
 		return metric.Binary
-	case integer && len(distinct) >= 3 && len(distinct) <= MaxIntegerClasses:
+	case integer && len(distinct) >= 3 && len(distinct) <= MaxIntegerClasses && n >= minRowsPerClass*len(distinct):
 		return metric.Multiclass
 	}
 	return metric.Regression
