@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
 	"github.com/drover-ml/drover/internal/queue"
@@ -119,5 +118,30 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-var _ = os.Getenv
-var _ sync.Mutex
+// raw is a plain client on the env's DB, for looking at keys directly.
+func (e *env) raw() *redis.Client {
+	e.t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: e.opts.Addr, Password: e.opts.Password, DB: e.opts.DB, DisableIdentity: true})
+	e.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// reapUntil runs the reaper until cond holds (leases in tests are short).
+func (e *env) reapUntil(what string, maxRetries int, cond func(*queue.ReapReport) bool) *queue.ReapReport {
+	e.t.Helper()
+	var got *queue.ReapReport
+	waitFor(e.t, what, func() bool {
+		rep, err := e.q.ReapExpired(context.Background(), maxRetries)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if cond(rep) {
+			got = rep
+			return true
+		}
+		return false
+	})
+	return got
+}
+
+func shortLease(o *queue.Options) { o.LeaseTTL = 150 * time.Millisecond }
