@@ -2,6 +2,7 @@ package runner
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -66,6 +69,9 @@ func RunChild(jobPath string, stdin io.Reader, stdout io.Writer) int {
 		res = runEngine(ctx, job, em)
 	}
 	res.Attempt = job.Attempt
+	if gone.Load() {
+		select {} // parentGone is stopping the group and will exit
+	}
 	em.Emit(res)
 	return 0
 }
@@ -105,16 +111,68 @@ func watchParent(stdin io.Reader, timeout time.Duration) {
 	}
 }
 
+// gone is set once the parent is found gone; from then on only parentGone
+// decides how this process exits.
+var gone atomic.Bool
+
 func parentGone() {
+	gone.Store(true)
 	fmt.Fprintln(os.Stderr, "drover run-experiment: parent went silent; stopping this experiment and everything it started")
-	// Kill every other member of our group first, then leave.
-	pgid := syscall.Getpgrp()
-	if pgid == os.Getpid() {
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
-		time.Sleep(100 * time.Millisecond)
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	if pgid := syscall.Getpgrp(); pgid == os.Getpid() {
+		killGroupMembers(pgid)
 	}
 	os.Exit(ExitParentGone)
+}
+
+// killGroupMembers sends SIGKILL to every other process of group pgid, so
+// this process can still exit with its own code. It scans /proc a few
+// times to catch processes forked meanwhile.
+func killGroupMembers(pgid int) {
+	self := os.Getpid()
+	for range 3 {
+		entries, err := os.ReadDir("/proc")
+		if err != nil {
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			return
+		}
+		found := false
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || pid == self {
+				continue
+			}
+			if groupOf(pid) == pgid {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+				found = true
+			}
+		}
+		if !found {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// groupOf reads the process group of pid from /proc/PID/stat (-1 if gone).
+func groupOf(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return -1
+	}
+	// The command name (field 2) may hold spaces; fields after ")" are plain.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 3 {
+		return -1
+	}
+	g, err := strconv.Atoi(f[2])
+	if err != nil {
+		return -1
+	}
+	return g
 }
 
 func failed(kind, code, msg string) api.Event {
@@ -206,4 +264,13 @@ func runCommand(ctx context.Context, job api.Job, em *Emitter) api.Event {
 		return failed(api.FailureUser, "command_failed", fmt.Sprintf("command exited with code %d", ee.ExitCode()))
 	}
 	return failed(api.FailureInfra, "command_failed", err.Error())
+}
+
+// MaybeChild runs the child side and exits when this process was started as
+// "<binary> run-experiment --job FILE". Test binaries call it first in
+// TestMain so that they can stand in for the drover binary.
+func MaybeChild() {
+	if len(os.Args) >= 4 && os.Args[1] == "run-experiment" && os.Args[2] == "--job" {
+		os.Exit(RunChild(os.Args[3], os.Stdin, os.Stdout))
+	}
 }

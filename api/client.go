@@ -1,0 +1,345 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultServer is the server URL clients use when none is given.
+const DefaultServer = "http://127.0.0.1:12345"
+
+// Client talks to a drover server. The CLI and the tests share it.
+type Client struct {
+	BaseURL string
+	Token   string
+	HTTP    *http.Client
+}
+
+// NewClient returns a client of the server at base ("" = DefaultServer).
+func NewClient(base, token string) *Client {
+	if base == "" {
+		base = DefaultServer
+	}
+	return &Client{BaseURL: strings.TrimRight(base, "/"), Token: token, HTTP: &http.Client{}}
+}
+
+func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
+	if err != nil {
+		return nil, fmt.Errorf("api: %s %s: %w", method, path, err)
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	return req, nil
+}
+
+// do sends req and returns the response when its status is 2xx; otherwise
+// the server's error as an *Error.
+func (c *Client) do(req *http.Request) (*http.Response, error) {
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("api: cannot reach the drover server at %s: %w", c.BaseURL, unwrapURLError(err))
+	}
+	if resp.StatusCode/100 == 2 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var eb ErrorBody
+	if json.Unmarshal(b, &eb) == nil && eb.Error != nil {
+		eb.Error.Status = resp.StatusCode
+		return nil, eb.Error
+	}
+	return nil, &Error{Status: resp.StatusCode, Code: "http_" + strconv.Itoa(resp.StatusCode),
+		Message: fmt.Sprintf("%s %s: %s", req.Method, req.URL.Path, strings.TrimSpace(string(b)))}
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func (c *Client) getJSON(ctx context.Context, path string, out any) error {
+	req, err := c.newRequest(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return decode(resp, out)
+}
+
+func (c *Client) postJSON(ctx context.Context, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("api: encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := c.newRequest(ctx, http.MethodPost, path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return decode(resp, out)
+}
+
+func decode(resp *http.Response, out any) error {
+	if out == nil {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("api: decode %s response: %w", resp.Request.URL.Path, err)
+	}
+	return nil
+}
+
+// progressReader counts bytes read for a progress callback.
+type progressReader struct {
+	r        io.Reader
+	done     int64
+	total    int64
+	progress func(done, total int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	if p.progress != nil {
+		p.progress(p.done, p.total)
+	}
+	return n, err
+}
+
+// UploadDataset streams the file at path to the server. progress, when
+// not nil, is called as bytes go out.
+func (c *Client) UploadDataset(ctx context.Context, path string, progress func(done, total int64)) (*Dataset, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("api: open dataset: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("api: open dataset: %w", err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("api: %s is a directory, not a CSV file", path)
+	}
+	body := &progressReader{r: f, total: st.Size(), progress: progress}
+	req, err := c.newRequest(ctx, http.MethodPost, "/api/v1/datasets?name="+url.QueryEscape(filepath.Base(path)), body)
+	if err != nil {
+		return nil, err
+	}
+	req.ContentLength = st.Size()
+	req.Header.Set("Content-Type", "text/csv")
+	resp, err := c.do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var ds Dataset
+	return &ds, decode(resp, &ds)
+}
+
+// ListDatasets lists every dataset, newest first.
+func (c *Client) ListDatasets(ctx context.Context) ([]Dataset, error) {
+	var out []Dataset
+	return out, c.getJSON(ctx, "/api/v1/datasets", &out)
+}
+
+// GetDataset returns one dataset.
+func (c *Client) GetDataset(ctx context.Context, id string) (*Dataset, error) {
+	var out Dataset
+	return &out, c.getJSON(ctx, "/api/v1/datasets/"+url.PathEscape(id), &out)
+}
+
+// CreateExperiment queues an experiment.
+func (c *Client) CreateExperiment(ctx context.Context, spec Spec) (*Experiment, error) {
+	var out Experiment
+	return &out, c.postJSON(ctx, "/api/v1/experiments", spec, &out)
+}
+
+// ListExperiments lists experiments, newest first; status filters ("" = all,
+// or a comma-separated list).
+func (c *Client) ListExperiments(ctx context.Context, status string) ([]Experiment, error) {
+	var out []Experiment
+	p := "/api/v1/experiments"
+	if status != "" {
+		p += "?status=" + url.QueryEscape(status)
+	}
+	return out, c.getJSON(ctx, p, &out)
+}
+
+// GetExperiment returns one experiment.
+func (c *Client) GetExperiment(ctx context.Context, id string) (*Experiment, error) {
+	var out Experiment
+	return &out, c.getJSON(ctx, "/api/v1/experiments/"+url.PathEscape(id), &out)
+}
+
+// CancelExperiment cancels a queued or running experiment.
+func (c *Client) CancelExperiment(ctx context.Context, id string) (*Experiment, error) {
+	var out Experiment
+	return &out, c.postJSON(ctx, "/api/v1/experiments/"+url.PathEscape(id)+"/cancel", nil, &out)
+}
+
+// Events returns the stored events of an experiment after sequence number after.
+func (c *Client) Events(ctx context.Context, id string, after int64) ([]Event, error) {
+	var out []Event
+	return out, c.getJSON(ctx, fmt.Sprintf("/api/v1/experiments/%s/events?stream=false&after=%d", url.PathEscape(id), after), &out)
+}
+
+// FollowEvents reads the experiment's server-sent event stream, calling fn
+// for each event, until the experiment ends (it then returns its final
+// state), ctx ends or fn returns an error. A dropped connection is resumed
+// from the last event seen.
+func (c *Client) FollowEvents(ctx context.Context, id string, after int64, fn func(Event) error) (*Experiment, error) {
+	for attempt := 0; ; attempt++ {
+		final, last, err := c.followOnce(ctx, id, after, fn)
+		if final != nil || ctx.Err() != nil {
+			return final, err
+		}
+		var ae *Error
+		if errors.As(err, &ae) {
+			return nil, err
+		}
+		if last > after {
+			after, attempt = last, 0
+		}
+		if attempt >= 5 {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 500 * time.Millisecond):
+		}
+	}
+}
+
+func (c *Client) followOnce(ctx context.Context, id string, after int64, fn func(Event) error) (*Experiment, int64, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, fmt.Sprintf("/api/v1/experiments/%s/events?after=%d", url.PathEscape(id), after), nil)
+	if err != nil {
+		return nil, after, err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := c.do(req)
+	if err != nil {
+		return nil, after, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	var name, data string
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event:"):
+			name = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
+		case strings.HasPrefix(line, "data:"):
+			data += strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " ")
+		case line == "":
+			if data == "" {
+				name = ""
+				continue
+			}
+			if name == "end" {
+				var e Experiment
+				if err := json.Unmarshal([]byte(data), &e); err != nil {
+					return nil, after, fmt.Errorf("api: decode end event: %w", err)
+				}
+				return &e, after, nil
+			}
+			var ev Event
+			if err := json.Unmarshal([]byte(data), &ev); err == nil {
+				if ev.Seq > after {
+					after = ev.Seq
+				}
+				if err := fn(ev); err != nil {
+					return nil, after, err
+				}
+			}
+			name, data = "", ""
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, after, fmt.Errorf("api: event stream: %w", err)
+	}
+	return nil, after, fmt.Errorf("api: event stream closed")
+}
+
+// Artifacts lists the files of a succeeded experiment.
+func (c *Client) Artifacts(ctx context.Context, id string) ([]Artifact, error) {
+	var out []Artifact
+	return out, c.getJSON(ctx, "/api/v1/experiments/"+url.PathEscape(id)+"/artifacts", &out)
+}
+
+// DownloadArtifact streams one artifact into w.
+func (c *Client) DownloadArtifact(ctx context.Context, id, name string, w io.Writer) error {
+	req, err := c.newRequest(ctx, http.MethodGet, "/api/v1/experiments/"+url.PathEscape(id)+"/artifacts/"+name, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		return fmt.Errorf("api: download %s: %w", name, err)
+	}
+	return nil
+}
+
+// Predict sends a CSV to the experiment's model and writes the predictions CSV to w.
+func (c *Client) Predict(ctx context.Context, id string, csv io.Reader, w io.Writer) error {
+	req, err := c.newRequest(ctx, http.MethodPost, "/api/v1/experiments/"+url.PathEscape(id)+"/predict", csv)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/csv")
+	resp, err := c.do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(w, resp.Body)
+	return err
+}
+
+// SystemInfo is Resources > System Info.
+func (c *Client) SystemInfo(ctx context.Context) (*SystemInfo, error) {
+	var out SystemInfo
+	return &out, c.getJSON(ctx, "/api/v1/system/info", &out)
+}
+
+// Healthz checks that the server answers.
+func (c *Client) Healthz(ctx context.Context) error {
+	return c.getJSON(ctx, "/healthz", nil)
+}

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-ml/drover/internal/config"
+)
+
+// configFlag registers --config on a command and returns a loader.
+func configFlag(cmd *cobra.Command) func() (*config.Config, error) {
+	var path string
+	cmd.Flags().StringVar(&path, "config", config.DefaultPath, "config file (env DROVER_<KEY> overrides any key)")
+	return func() (*config.Config, error) {
+		cfg, err := config.LoadDefaultPath(path, cmd.Flags().Changed("config"), os.Environ())
+		if err != nil {
+			return nil, &exitError{code: ExitError, err: err}
+		}
+		return cfg, nil
+	}
+}
+
+func newLogger(cfg *config.Config) *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+}
+
+func newConfigCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "Show or check the configuration"}
+	show := &cobra.Command{
+		Use:   "show",
+		Short: "Print every key with its value (secrets masked)",
+		Args:  cobra.NoArgs,
+	}
+	loadShow := configFlag(show)
+	show.RunE = func(c *cobra.Command, _ []string) error {
+		cfg, err := loadShow()
+		if err != nil {
+			return err
+		}
+		return cfg.Show(g.stdout, g.json)
+	}
+	check := &cobra.Command{
+		Use:   "check",
+		Short: "Check the configuration; exit 0 only when it is valid",
+		Args:  cobra.NoArgs,
+	}
+	loadCheck := configFlag(check)
+	check.RunE = func(c *cobra.Command, _ []string) error {
+		cfg, err := loadCheck()
+		if err != nil {
+			return err
+		}
+		if g.json {
+			return printJSON(g.stdout, map[string]any{"valid": true, "worker_mode": cfg.WorkerMode})
+		}
+		fmt.Fprintf(g.stdout, "configuration is valid (worker_mode = %q)\n", cfg.WorkerMode)
+		return nil
+	}
+	cmd.AddCommand(show, check)
+	return cmd
+}

@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func newDatasetCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "dataset", Short: "Upload and list datasets"}
+	upload := &cobra.Command{
+		Use:   "upload FILE",
+		Short: "Upload a CSV file to the server",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			bar := newProgressBar(g.stderr, "uploading", !g.json)
+			ds, err := g.client().UploadDataset(c.Context(), args[0], func(done, total int64) {
+				if total > 0 {
+					bar.set(float64(done)/float64(total), humanBytes(done)+" of "+humanBytes(total))
+				}
+			})
+			bar.done()
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(g.stdout, ds)
+			}
+			fmt.Fprintf(g.stdout, "%s  %s  %d rows, %d columns, %s\n", ds.ID, ds.Name, ds.Rows, len(ds.Columns), humanBytes(ds.Size))
+			return nil
+		},
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List datasets",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			list, err := g.client().ListDatasets(c.Context())
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(g.stdout, list)
+			}
+			rows := make([][]string, 0, len(list))
+			for _, d := range list {
+				rows = append(rows, []string{d.ID, d.Name, fmt.Sprint(d.Rows), fmt.Sprint(len(d.Columns)), humanBytes(d.Size), fmtTime(&d.CreatedAt)})
+			}
+			table(g.stdout, []string{"ID", "NAME", "ROWS", "COLUMNS", "SIZE", "CREATED"}, rows)
+			return nil
+		},
+	}
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a dataset and its columns",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			d, err := g.client().GetDataset(c.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(g.stdout, d)
+			}
+			fmt.Fprintf(g.stdout, "%s  %s  %d rows, %s, sha256 %s\n\n", d.ID, d.Name, d.Rows, humanBytes(d.Size), d.SHA256)
+			rows := make([][]string, 0, len(d.Columns))
+			for _, col := range d.Columns {
+				rows = append(rows, []string{col.Name, col.Type, fmt.Sprint(col.Missing), fmt.Sprint(col.Distinct)})
+			}
+			table(g.stdout, []string{"COLUMN", "TYPE", "MISSING", "DISTINCT"}, rows)
+			return nil
+		},
+	}
+	cmd.AddCommand(upload, list, show)
+	return cmd
+}

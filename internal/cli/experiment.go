@@ -1,0 +1,318 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-ml/drover/api"
+)
+
+func newExperimentCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "experiment", Aliases: []string{"exp"}, Short: "Create, follow and manage experiments"}
+	cmd.AddCommand(newExpCreateCmd(g), newExpListCmd(g), newExpShowCmd(g), newExpCancelCmd(g), newExpLogsCmd(g), newExpDownloadCmd(g))
+	return cmd
+}
+
+func newExpCreateCmd(g *globals) *cobra.Command {
+	var sf specFlags
+	var dataset, name, command string
+	var gpus int
+	var wait bool
+	cmd := &cobra.Command{
+		Use:   "create --dataset ID --target COL",
+		Short: "Queue an experiment",
+		Args:  cobra.NoArgs,
+	}
+	sf.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&dataset, "dataset", "", "dataset id (from 'dataset upload' or 'dataset list')")
+	fl.StringVar(&name, "name", "", "a label for the experiment")
+	fl.StringVar(&command, "command", "", "run this shell command instead of the AutoML engine (workers with allow_command_experiments only)")
+	fl.IntVar(&gpus, "gpus", 0, "GPUs the experiment needs")
+	fl.BoolVar(&wait, "wait", false, "follow progress until the experiment ends; exit 0 only if it succeeded")
+	cmd.RunE = func(c *cobra.Command, _ []string) error {
+		if dataset == "" {
+			return usageErr("experiment create needs --dataset ID")
+		}
+		if sf.target == "" && command == "" {
+			return usageErr("experiment create needs --target COL (or --command)")
+		}
+		spec, err := sf.spec(c)
+		if err != nil {
+			return err
+		}
+		spec.DatasetID, spec.Name, spec.Command, spec.GPUs = dataset, name, command, gpus
+		if command != "" && !c.Flags().Changed("task") {
+			spec.Task = ""
+		}
+		e, err := g.client().CreateExperiment(c.Context(), spec)
+		if err != nil {
+			return err
+		}
+		if !wait {
+			if g.json {
+				return printJSON(g.stdout, e)
+			}
+			fmt.Fprintf(g.stdout, "%s queued\n", e.ID)
+			return nil
+		}
+		if !g.json {
+			fmt.Fprintf(g.stderr, "%s queued; following it (Ctrl-C stops following, not the experiment)\n", e.ID)
+		}
+		return waitFor(c.Context(), g, e.ID)
+	}
+	return cmd
+}
+
+// waitFor follows an experiment with a progress bar until it ends.
+func waitFor(ctx context.Context, g *globals, id string) error {
+	bar := newProgressBar(g.stderr, id, !g.json)
+	final, err := g.client().FollowEvents(ctx, id, 0, func(ev api.Event) error {
+		switch ev.Type {
+		case api.EventProgress:
+			bar.set(ev.Fraction, ev.Message)
+		case api.EventStatus:
+			if !bar.on && !g.json {
+				fmt.Fprintf(g.stderr, "%s: %s\n", id, ev.Message)
+			}
+		}
+		return nil
+	})
+	bar.done()
+	if err != nil {
+		return err
+	}
+	if g.json {
+		if err := printJSON(g.stdout, final); err != nil {
+			return err
+		}
+	} else {
+		printExperiment(g, final)
+	}
+	if final.Status != api.StatusSucceeded {
+		msg := fmt.Sprintf("experiment %s %s", final.ID, final.Status)
+		if final.Error != nil {
+			msg += ": " + final.Error.Message + " [" + final.Error.Code + "]"
+		}
+		return &exitError{code: ExitNotGood, err: fmt.Errorf("%s", msg)}
+	}
+	return nil
+}
+
+func printExperiment(g *globals, e *api.Experiment) {
+	fmt.Fprintf(g.stdout, "experiment %s: %s", e.ID, e.Status)
+	if e.FailureKind != "" {
+		fmt.Fprintf(g.stdout, " (%s)", e.FailureKind)
+	}
+	fmt.Fprintln(g.stdout)
+	fmt.Fprintf(g.stdout, "dataset %s   target %s   attempt %d   worker %s\n", e.Spec.DatasetID, orDash(e.Spec.Target), e.Attempt, orDash(e.Worker))
+	if e.Status == api.StatusQueued && e.QueuePosition > 0 {
+		fmt.Fprintf(g.stdout, "#%d in %s queue: %s\n", e.QueuePosition, strings.ToUpper(e.Queue), e.WaitReason)
+	}
+	if e.Status == api.StatusRunning {
+		fmt.Fprintf(g.stdout, "progress %.0f%%  %s\n", e.Progress*100, e.Message)
+	}
+	if e.Error != nil {
+		fmt.Fprintf(g.stdout, "error: %s [%s]\n", e.Error.Message, e.Error.Code)
+	}
+	fmt.Fprintf(g.stdout, "created %s   started %s   finished %s\n", fmtTime(&e.CreatedAt), fmtTime(e.StartedAt), fmtTime(e.FinishedAt))
+	if e.Summary != nil && len(e.Summary.Leaderboard) > 0 {
+		fmt.Fprintln(g.stdout)
+		printSummary(g, e.Summary)
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func duration(e *api.Experiment) string {
+	if e.StartedAt == nil {
+		return "-"
+	}
+	end := time.Now()
+	if e.FinishedAt != nil {
+		end = *e.FinishedAt
+	}
+	return end.Sub(*e.StartedAt).Round(100 * time.Millisecond).String()
+}
+
+func newExpListCmd(g *globals) *cobra.Command {
+	var status string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List experiments, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			list, err := g.client().ListExperiments(c.Context(), status)
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(g.stdout, list)
+			}
+			rows := make([][]string, 0, len(list))
+			for _, e := range list {
+				where := orDash(e.Worker)
+				if e.Status == api.StatusQueued && e.QueuePosition > 0 {
+					where = fmt.Sprintf("#%d in %s queue: %s", e.QueuePosition, e.Queue, e.WaitReason)
+				}
+				score := "-"
+				if e.Summary != nil && e.Summary.Scorer != "" {
+					score = e.Summary.Scorer + " " + fmtScore(e.Summary.Best.CVScore)
+				}
+				rows = append(rows, []string{e.ID, e.Status, orDash(e.Spec.Target), fmt.Sprint(e.Attempt), duration(&e), score, where})
+			}
+			table(g.stdout, []string{"ID", "STATUS", "TARGET", "ATTEMPT", "DURATION", "BEST", "WHERE"}, rows)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&status, "status", "", "only these statuses (comma-separated)")
+	return cmd
+}
+
+func newExpShowCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Show an experiment, its place in the queue or its leaderboard",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.client().GetExperiment(c.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(g.stdout, e)
+			}
+			printExperiment(g, e)
+			return nil
+		},
+	}
+}
+
+func newExpCancelCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "cancel ID",
+		Short: "Cancel a queued or running experiment (it is never retried)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.client().CancelExperiment(c.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(g.stdout, e)
+			}
+			fmt.Fprintf(g.stdout, "%s %s\n", e.ID, e.Status)
+			return nil
+		},
+	}
+}
+
+func newExpLogsCmd(g *globals) *cobra.Command {
+	var follow bool
+	cmd := &cobra.Command{
+		Use:   "logs ID",
+		Short: "Print an experiment's events (progress, logs, status)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			print := func(ev api.Event) error {
+				if g.json {
+					return printJSON(g.stdout, ev)
+				}
+				fmt.Fprintln(g.stdout, formatEvent(ev))
+				return nil
+			}
+			if follow {
+				_, err := g.client().FollowEvents(c.Context(), args[0], 0, print)
+				return err
+			}
+			evs, err := g.client().Events(c.Context(), args[0], 0)
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(g.stdout, evs)
+			}
+			for _, ev := range evs {
+				fmt.Fprintln(g.stdout, formatEvent(ev))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new events until the experiment ends")
+	return cmd
+}
+
+func formatEvent(ev api.Event) string {
+	ts := ev.Time.Local().Format("15:04:05.000")
+	switch ev.Type {
+	case api.EventProgress:
+		return fmt.Sprintf("%s  progress %3.0f%%  %s", ts, ev.Fraction*100, ev.Message)
+	case api.EventStatus:
+		return fmt.Sprintf("%s  status   %s  %s", ts, ev.Status, ev.Message)
+	default:
+		lvl := ev.Level
+		if lvl == "" {
+			lvl = "info"
+		}
+		return fmt.Sprintf("%s  %-8s %s", ts, lvl, ev.Message)
+	}
+}
+
+func newExpDownloadCmd(g *globals) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "download ID --out DIR",
+		Short: "Download every artifact (model, leaderboard, predictions, logs) of a succeeded experiment",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if out == "" {
+				return usageErr("experiment download needs --out DIR")
+			}
+			cl := g.client()
+			arts, err := cl.Artifacts(c.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			for _, a := range arts {
+				dst := filepath.Join(out, filepath.FromSlash(a.Name))
+				if rel, err := filepath.Rel(out, dst); err != nil || strings.HasPrefix(rel, "..") {
+					return fmt.Errorf("artifact name %q escapes %s", a.Name, out)
+				}
+				if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+					return err
+				}
+				f, err := os.Create(dst)
+				if err != nil {
+					return err
+				}
+				if err := cl.DownloadArtifact(c.Context(), args[0], a.Name, f); err != nil {
+					f.Close()
+					return err
+				}
+				if err := f.Close(); err != nil {
+					return err
+				}
+				if !g.json {
+					fmt.Fprintf(g.stdout, "%s  %s\n", dst, humanBytes(a.Size))
+				}
+			}
+			if g.json {
+				return printJSON(g.stdout, map[string]any{"out": out, "artifacts": arts})
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "directory to write the artifacts to")
+	return cmd
+}
