@@ -507,7 +507,7 @@ func TestBoundedMemory(t *testing.T) {
 func TestIsolation(t *testing.T) {
 	r := testutil_start(t)
 	a := openEnv(t, r, 2, func(o *queue.Options) { o.Prefix = "same" })
-	b := openEnv(t, r, 3, func(o *queue.Options) { o.Prefix = "same" }) // other DB
+	b := openEnv(t, r, 3, func(o *queue.Options) { o.Prefix = "same" })  // other DB
 	c := openEnv(t, r, 2, func(o *queue.Options) { o.Prefix = "other" }) // other prefix
 	ctx := context.Background()
 	envs := []*env{a, b, c}
