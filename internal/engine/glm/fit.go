@@ -6,19 +6,150 @@ import (
 )
 
 // minWeight keeps IRLS weights away from zero on (nearly) separable data.
-const minWeight = 1e-5
+// boundWeight is the upper bound of the logistic curvature p(1-p); with it
+// as the weight every step is a majorise-minimise step, slower than IRLS
+// but never increasing the loss. Fits start with IRLS and switch to the
+// bound for good as soon as an IRLS step makes the deviance worse.
+const (
+	minWeight   = 1e-5
+	boundWeight = 0.25
+	maxSweeps   = 200
+)
 
 type fitter struct {
 	ctx context.Context
 	x   [][]float64
 	n   int
 	p   Params
+	// gramOnes caches (1/n) X'X with a leading column of ones, the Gram
+	// matrix of constant weights 1.
+	gramOnes []float64
+}
+
+// maxCovWidth is the widest design for which coordinate descent keeps the
+// (weighted) Gram matrix and updates gradients in O(p) per step
+// ("covariance updates"); wider designs update the residual in O(n).
+const maxCovWidth = 256
+
+// gram returns (1/n) Σ w x_a x_b over the design with a leading ones
+// column, as a dense (p+1)×(p+1) matrix. w == nil means all ones.
+func (f *fitter) gram(w []float64) []float64 {
+	P := len(f.x) + 1
+	col := func(a int) []float64 {
+		if a == 0 {
+			return nil
+		}
+		return f.x[a-1]
+	}
+	g := make([]float64, P*P)
+	wx := make([]float64, f.n)
+	for a := range P {
+		xa := col(a)
+		for i := range wx {
+			v := 1.0
+			if xa != nil {
+				v = xa[i]
+			}
+			if w != nil {
+				v *= w[i]
+			}
+			wx[i] = v
+		}
+		for b := a; b < P; b++ {
+			xb := col(b)
+			var s float64
+			if xb == nil {
+				for _, v := range wx {
+					s += v
+				}
+			} else {
+				for i, v := range wx {
+					s += v * xb[i]
+				}
+			}
+			s /= float64(f.n)
+			g[a*P+b], g[b*P+a] = s, s
+		}
+	}
+	return g
+}
+
+// cdCov is cd with covariance updates. It leaves r stale: callers
+// recompute residuals from the coefficients.
+func (f *fitter) cdCov(w, r, beta []float64, b0 *float64, constW float64) {
+	P := len(f.x) + 1
+	var G []float64
+	if constW > 0 {
+		if f.gramOnes == nil {
+			f.gramOnes = f.gram(nil)
+		}
+		G = make([]float64, len(f.gramOnes))
+		for i, v := range f.gramOnes {
+			G[i] = v * constW
+		}
+	} else {
+		G = f.gram(w)
+	}
+	g := make([]float64, P) // (1/n) Σ w x_j r
+	for a := range P {
+		var s float64
+		if a == 0 {
+			for i, v := range r {
+				s += w[i] * v
+			}
+		} else {
+			for i, v := range f.x[a-1] {
+				s += w[i] * v * r[i]
+			}
+		}
+		g[a] = s / float64(f.n)
+	}
+	l1 := f.p.Lambda * f.p.Alpha
+	l2 := f.p.Lambda * (1 - f.p.Alpha)
+	for range maxSweeps * 5 {
+		var maxDelta float64
+		for j := range P {
+			gjj := G[j*P+j]
+			if gjj == 0 {
+				continue
+			}
+			var cur, nb float64
+			if j == 0 {
+				cur = *b0
+				nb = (g[0] + gjj*cur) / gjj
+			} else {
+				cur = beta[j-1]
+				nb = softThreshold(g[j]+gjj*cur, l1) / (gjj + l2)
+			}
+			d := nb - cur
+			if d == 0 {
+				continue
+			}
+			if j == 0 {
+				*b0 = nb
+			} else {
+				beta[j-1] = nb
+			}
+			row := G[j*P : (j+1)*P]
+			for k, v := range row {
+				g[k] -= d * v
+			}
+			maxDelta = max(maxDelta, gjj*d*d)
+		}
+		if maxDelta < f.p.Tol {
+			return
+		}
+	}
 }
 
 // cd runs coordinate descent on the weighted least-squares problem
 // (1/2n) Σ w (z - b0 - xβ)² + penalty, updating beta and b0 in place. r is
 // the residual z - b0 - xβ and is kept current.
 func (f *fitter) cd(w, r, beta []float64, b0 *float64) {
+	if len(f.x) <= maxCovWidth {
+		f.cdCov(w, r, beta, b0, constWeight(w))
+		return
+	}
 	n := float64(f.n)
 	l1 := f.p.Lambda * f.p.Alpha
 	l2 := f.p.Lambda * (1 - f.p.Alpha)
@@ -34,7 +165,7 @@ func (f *fitter) cd(w, r, beta []float64, b0 *float64) {
 		}
 		xw[j] = s / n
 	}
-	for range 1000 {
+	for range maxSweeps {
 		var maxDelta float64
 		// Intercept.
 		var s float64
@@ -136,6 +267,8 @@ func (f *fitter) logistic(m *Model, y []float64) error {
 	w := make([]float64, f.n)
 	r := make([]float64, f.n)
 	prev := math.Inf(1)
+	bound := false
+	saved, savedB0 := make([]float64, len(beta)), b0
 	for range f.p.MaxIter {
 		if err := f.ctx.Err(); err != nil {
 			return err
@@ -145,13 +278,27 @@ func (f *fitter) logistic(m *Model, y []float64) error {
 		for i, e := range eta {
 			p := sigmoid(e)
 			dev -= y[i]*math.Log(max(p, 1e-300)) + (1-y[i])*math.Log(max(1-p, 1e-300))
-			w[i] = max(p*(1-p), minWeight)
-			r[i] = (y[i] - p) / w[i] // z - eta
 		}
-		if math.Abs(prev-dev) < 1e-6*math.Abs(dev)+1e-12 {
+		if dev > prev && !bound {
+			bound = true
+			copy(beta, saved)
+			b0 = savedB0
+			f.eta(beta, b0, eta)
+			dev = prev
+		} else if math.Abs(prev-dev) < 1e-6*math.Abs(dev)+1e-12 {
 			break
 		}
 		prev = dev
+		copy(saved, beta)
+		savedB0 = b0
+		for i, e := range eta {
+			p := sigmoid(e)
+			w[i] = boundWeight
+			if !bound {
+				w[i] = max(p*(1-p), minWeight)
+			}
+			r[i] = (y[i] - p) / w[i] // z - eta
+		}
 		f.cd(w, r, beta, &b0)
 	}
 	m.Intercept = []float64{b0}
@@ -180,22 +327,29 @@ func (f *fitter) softmax(m *Model, y []float64) error {
 	row := make([]float64, k)
 	prob := make([]float64, k)
 	prev := math.Inf(1)
+	bound := false
+	saved := make([][]float64, k)
+	for c := range saved {
+		saved[c] = make([]float64, len(f.x))
+	}
+	savedB0 := make([]float64, k)
 	for range f.p.MaxIter {
-		for c := range k {
-			f.eta(betas[c], b0[c], etas[c])
-		}
-		var dev float64
-		for i := range f.n {
+		dev := f.softmaxDev(betas, b0, etas, y, row, prob)
+		if dev > prev && !bound {
+			bound = true
 			for c := range k {
-				row[c] = etas[c][i]
+				copy(betas[c], saved[c])
 			}
-			softmax(row, prob)
-			dev -= math.Log(max(prob[int(y[i])], 1e-300))
-		}
-		if math.Abs(prev-dev) < 1e-6*math.Abs(dev)+1e-12 {
+			copy(b0, savedB0)
+			dev = f.softmaxDev(betas, b0, etas, y, row, prob)
+		} else if math.Abs(prev-dev) < 1e-6*math.Abs(dev)+1e-12 {
 			break
 		}
 		prev = dev
+		for c := range k {
+			copy(saved[c], betas[c])
+		}
+		copy(savedB0, b0)
 		for c := range k {
 			if err := f.ctx.Err(); err != nil {
 				return err
@@ -210,7 +364,10 @@ func (f *fitter) softmax(m *Model, y []float64) error {
 				if int(y[i]) == c {
 					t = 1
 				}
-				w[i] = max(p*(1-p), minWeight)
+				w[i] = boundWeight
+				if !bound {
+					w[i] = max(p*(1-p), minWeight)
+				}
 				r[i] = (t - p) / w[i]
 			}
 			f.cd(w, r, betas[c], &b0[c])
@@ -220,4 +377,30 @@ func (f *fitter) softmax(m *Model, y []float64) error {
 	m.Intercept = b0
 	m.Coef = betas
 	return nil
+}
+
+// softmaxDev refreshes etas and returns the multinomial deviance.
+func (f *fitter) softmaxDev(betas [][]float64, b0 []float64, etas [][]float64, y, row, prob []float64) float64 {
+	for c := range betas {
+		f.eta(betas[c], b0[c], etas[c])
+	}
+	var dev float64
+	for i := range f.n {
+		for c := range betas {
+			row[c] = etas[c][i]
+		}
+		softmax(row, prob)
+		dev -= math.Log(max(prob[int(y[i])], 1e-300))
+	}
+	return dev
+}
+
+// constWeight returns w's value when every weight is the same, else 0.
+func constWeight(w []float64) float64 {
+	for _, v := range w[1:] {
+		if v != w[0] {
+			return 0
+		}
+	}
+	return w[0]
 }

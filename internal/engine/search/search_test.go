@@ -1,0 +1,143 @@
+package search
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/drover-ml/drover/internal/engine/frame"
+	"github.com/drover-ml/drover/internal/engine/metric"
+)
+
+func numCol(vals ...float64) *frame.Column {
+	c := &frame.Column{Kind: frame.Numeric}
+	for _, v := range vals {
+		c.Values = append(c.Values, float32(v))
+	}
+	return c
+}
+
+func repeat(n int, vals ...float64) []float64 {
+	var out []float64
+	for range n {
+		out = append(out, vals...)
+	}
+	return out
+}
+
+func TestDetectTask(t *testing.T) {
+	nan := math.NaN()
+	tests := []struct {
+		name string
+		col  *frame.Column
+		want string
+	}{
+		{"two categories", &frame.Column{Kind: frame.Categorical, Levels: []string{"no", "yes"}, Values: []float32{0, 1, 1}}, metric.Binary},
+		{"three categories", &frame.Column{Kind: frame.Categorical, Levels: []string{"a", "b", "c"}, Values: []float32{0, 1, 2}}, metric.Multiclass},
+		{"unused level", &frame.Column{Kind: frame.Categorical, Levels: []string{"a", "b", "c"}, Values: []float32{0, 2}}, metric.Binary},
+		{"0/1 numeric", numCol(repeat(3, 0, 1, nan)...), metric.Binary},
+		{"few integers, many rows", numCol(repeat(10, 1, 2, 3, 4)...), metric.Multiclass},
+		{"few integers, few rows", numCol(1, 2, 3, 4), metric.Regression},
+		{"real values", numCol(repeat(10, 1.5, 2, 3)...), metric.Regression},
+		{"many integers", numCol(repeat(20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)...), metric.Regression},
+	}
+	for _, tt := range tests {
+		if got := DetectTask(tt.col); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestClassTargetNumericOrder(t *testing.T) {
+	y, levels := ClassTarget(numCol(10, 2, math.NaN(), 2))
+	if len(levels) != 2 || levels[0] != "2" || levels[1] != "10" || y[0] != 1 || y[1] != 0 || y[2] != -1 {
+		t.Fatalf("y %v levels %v", y, levels)
+	}
+}
+
+func TestPlanFor(t *testing.T) {
+	tests := []struct {
+		d                Dials
+		folds, gbms      int
+		ensemble         bool
+		maxDepthAtMost   int
+		budgetAtLeastSec float64
+	}{
+		{Dials{1, 1, 5}, 3, 1, false, 10, 20},
+		{Dials{7, 4, 5}, 5, 6, true, 10, 120},
+		{Dials{10, 10, 1}, 10, 8, true, 10, 7200},
+		{Dials{7, 3, 7}, 5, 6, false, 4, 60},
+		{Dials{7, 3, 9}, 5, 0, false, 10, 60},
+	}
+	for _, tt := range tests {
+		p := PlanFor(tt.d)
+		if p.Folds != tt.folds || p.GBMs != tt.gbms || p.Ensemble != tt.ensemble || p.MaxDepth > tt.maxDepthAtMost || p.Budget.Seconds() < tt.budgetAtLeastSec {
+			t.Errorf("%+v: %+v", tt.d, p)
+		}
+	}
+	if err := (Dials{Accuracy: 11}).Validate(); err == nil {
+		t.Error("accuracy 11 accepted")
+	}
+	if d := (Dials{}).Suggest(100, 5); d.Accuracy == 0 || d.Time == 0 || d.Interpretability == 0 {
+		t.Errorf("Suggest left zeros: %+v", d)
+	}
+}
+
+func TestFoldsStratified(t *testing.T) {
+	y := append(repeat(45, 0), repeat(15, 1)...)
+	fold := Folds(y, 2, 5, 1)
+	pos := make([]int, 5)
+	size := make([]int, 5)
+	for i, f := range fold {
+		size[f]++
+		if y[i] == 1 {
+			pos[f]++
+		}
+	}
+	for f := range 5 {
+		if size[f] != 12 || pos[f] != 3 {
+			t.Fatalf("fold %d: %d rows, %d positive", f, size[f], pos[f])
+		}
+	}
+	again := Folds(y, 2, 5, 1)
+	for i := range fold {
+		if fold[i] != again[i] {
+			t.Fatal("folds are not deterministic")
+		}
+	}
+}
+
+func TestRunDeterministic(t *testing.T) {
+	n := 200
+	x := make([]float32, n)
+	c := make([]float32, n)
+	y := make([]float64, n)
+	for i := range n {
+		x[i] = float32(i % 17)
+		c[i] = float32(i % 3)
+		if (i%17)+int(c[i])*4 > 10 {
+			y[i] = 1
+		}
+	}
+	d := &Data{Names: []string{"x", "c"}, Cols: [][]float32{x, c}, Categorical: []bool{false, true}, Y: y, Task: metric.Binary, NumClass: 2}
+	cfg := Config{Scorer: metric.Default(metric.Binary), Dials: Dials{3, 1, 5}, Folds: -1, Seed: 3, Threads: 2}
+	a, err := Run(context.Background(), d, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Run(context.Background(), d, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Leaderboard) != len(b.Leaderboard) {
+		t.Fatal("leaderboards differ in length")
+	}
+	for i := range a.Leaderboard {
+		if a.Leaderboard[i].CVScore != b.Leaderboard[i].CVScore {
+			t.Fatalf("entry %d: %v vs %v", i, a.Leaderboard[i].CVScore, b.Leaderboard[i].CVScore)
+		}
+	}
+	if a.Best.CVScore < 0.9 {
+		t.Fatalf("cv auc %v", a.Best.CVScore)
+	}
+}
