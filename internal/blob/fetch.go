@@ -201,6 +201,9 @@ func (f *fetch) ranged(rr RangeReader, tmp *os.File, size int64, parts int) (str
 			if err != nil {
 				return fmt.Errorf("part %d/%d: %w", i+1, parts, err)
 			}
+			if !f.opts.NoSync {
+				startWriteback(tmp, int64(i)*f.opts.PartSize, end-int64(i)*f.opts.PartSize)
+			}
 			h.done <- i
 			return nil
 		})

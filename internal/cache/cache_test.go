@@ -364,3 +364,33 @@ func TestInvalid(t *testing.T) {
 		t.Fatalf("Get(unknown) = %v", err)
 	}
 }
+
+func TestCrashReverifies(t *testing.T) {
+	dir := t.TempDir()
+	ds := [][]byte{dataset(100, 'a'), dataset(200, 'b')}
+	src := newSource(ds...)
+	c, err := cache.New(dir, cache.Options{MaxBytes: 1 << 20, Fetch: src.fetch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		get(t, c, sum(d))
+		c.Release(sum(d))
+	}
+	// No Close: the process "crashed". A file kept its size but lost its bytes.
+	bad := filepath.Join(dir, fmt.Sprintf("%s-200", sum(ds[1])))
+	os.WriteFile(bad, make([]byte, 200), 0o644)
+	c2 := open(t, dir, 1<<20, src)
+	if _, err := os.Stat(bad); err == nil {
+		t.Fatal("corrupt file kept after an unclean shutdown")
+	}
+	if _, hit := get(t, c2, sum(ds[0])); !hit {
+		t.Fatal("sound file dropped")
+	}
+	c2.Release(sum(ds[0]))
+	c2.Close()
+	if _, err := os.Stat(filepath.Join(dir, ".clean")); err != nil {
+		t.Fatal("no clean marker after Close")
+	}
+	c.Close()
+}

@@ -107,3 +107,9 @@ func TestWaitBucketErrors(t *testing.T) {
 		}
 	})
 }
+
+type s3Store = s3.Store
+
+func newS3(m *testutil.MinIO, bucket string) (*s3.Store, error) {
+	return s3.New(s3.Config{Endpoint: m.Endpoint(), AccessKey: m.AccessKey(), SecretKey: m.SecretKey(), Bucket: bucket})
+}
