@@ -199,3 +199,19 @@ type SystemInfo struct {
 	Queue           QueueDepth `json:"queue"`
 	CPUCores        int        `json:"cpu_cores"`
 }
+
+// Assignment is the payload the server queues for a worker: what to run and
+// where its data is.
+type Assignment struct {
+	ExperimentID  string `json:"experiment_id"`
+	Spec          Spec   `json:"spec"`
+	DatasetSHA256 string `json:"dataset_sha256,omitempty"`
+	DatasetSize   int64  `json:"dataset_size,omitempty"`
+	// DataPath and ArtifactDir are set in singlenode mode, where workers
+	// share the server's disk: the dataset file and the directory under
+	// which attempt outputs go (ArtifactDir/attempt-N). In multinode mode
+	// data travels through the object store instead.
+	DataPath    string `json:"data_path,omitempty"`
+	ArtifactDir string `json:"artifact_dir,omitempty"`
+	MaxRetries  int    `json:"max_retries"`
+}

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/drover-ml/drover/api"
@@ -56,7 +57,14 @@ func Execute(args []string) int {
 	return run(context.Background(), args, os.Stdout, os.Stderr)
 }
 
+// quietRedis drops go-redis's own log lines; drover reports connection
+// problems itself, once, naming the address.
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	redis.SetLogger(quietRedis{})
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g := &globals{stdout: stdout, stderr: stderr}

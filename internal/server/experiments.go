@@ -93,10 +93,10 @@ func (s *Server) validateSpec(ctx context.Context, sp *api.Spec) error {
 	switch {
 	case col.Missing >= ds.Rows:
 		return badSpec("target_all_missing", "target column %q has no values", sp.Target)
-	case col.Distinct == 1:
-		return badSpec("target_constant", "target column %q has a single value: there is nothing to predict", sp.Target)
 	case ds.Rows-col.Missing < 2:
 		return badSpec("too_few_rows", "dataset %s has %d row(s) with a target value; at least 2 are needed", ds.ID, ds.Rows-col.Missing)
+	case col.Distinct == 1:
+		return badSpec("target_constant", "target column %q has a single value: there is nothing to predict", sp.Target)
 	}
 	return nil
 }

@@ -37,7 +37,9 @@ func (s *Server) progress(ctx context.Context, id string, attempt int, ev api.Ev
 		if err != nil {
 			return false
 		}
-	} else if e, err := s.store.GetExperiment(ctx, id); err != nil || e.Attempt != attempt {
+	} else if e, err := s.store.GetExperiment(ctx, id); err != nil || e.Attempt > attempt {
+		// Logs of a newer attempt may arrive before its start is recorded;
+		// those of an older one are stale.
 		return false
 	}
 	s.event(ctx, id, ev)

@@ -6,8 +6,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/drover-ml/drover/api"
 )
 
 // metrics are the server's Prometheus series, in a registry of its own so
@@ -25,6 +23,7 @@ type metrics struct {
 	processors    prometheus.Gauge
 	busy          prometheus.Gauge
 	workers       *prometheus.GaugeVec
+	queue         *prometheus.GaugeVec
 }
 
 func newMetrics() *metrics {
@@ -56,9 +55,11 @@ func newMetrics() *metrics {
 			Name: "drover_processors_busy", Help: "Processors running an experiment."}),
 		workers: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "drover_workers", Help: "Workers by health."}, []string{"health"}),
+		queue: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "drover_queue_counter", Help: "Counters kept in Redis by the queue (claims, requeues, stale results rejected, ...), shared by every process of the installation."}, []string{"counter"}),
 	}
 	m.reg.MustRegister(m.created, m.finished, m.staleRejected, m.wait, m.pickup, m.run, m.recovery,
-		m.queueDepth, m.processors, m.busy, m.workers,
+		m.queueDepth, m.processors, m.busy, m.workers, m.queue,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -82,4 +83,9 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 }
 
-var _ = api.StatusQueued
+// queueStats publishes the queue's Redis-side counters.
+func (m *metrics) queueStats(st map[string]int64) {
+	for k, v := range st {
+		m.queue.WithLabelValues(k).Set(float64(v))
+	}
+}

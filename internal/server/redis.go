@@ -2,9 +2,402 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/queue"
 )
 
+// reapInterval is how often the server takes back expired leases.
+const reapInterval = time.Second
+
+// reconcileInterval is how often the server checks that Redis knows every
+// experiment the store says is queued or running.
+const reconcileInterval = 30 * time.Second
+
+// redisDispatcher queues experiments in Redis for `drover worker` processes
+// (worker_mode singlenode and multinode) and applies what comes back.
+type redisDispatcher struct {
+	s   *Server
+	q   *queue.Queue
+	log *slog.Logger
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// OpenQueue connects to the Redis of cfg. It is shared by server and worker.
+func OpenQueue(ctx context.Context, cfg *config.Config, log *slog.Logger) (*queue.Queue, error) {
+	opts := queue.Options{
+		Addr:      cfg.RedisAddr(),
+		Password:  cfg.MainServerRedisPassword,
+		DB:        cfg.RedisDB,
+		Prefix:    cfg.RedisKeyPrefix,
+		LeaseTTL:  cfg.LeasePeriod(),
+		WorkerTTL: cfg.HealthyResponsePeriod() + time.Minute,
+		Logger:    log,
+	}
+	if cfg.RedisTLS {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.RedisIP}
+		if cfg.RedisTLSCAFile != "" {
+			pem, err := os.ReadFile(cfg.RedisTLSCAFile)
+			if err != nil {
+				return nil, fmt.Errorf("redis_tls_ca_file: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("redis_tls_ca_file %s: no PEM certificate in it", cfg.RedisTLSCAFile)
+			}
+			tc.RootCAs = pool
+		}
+		opts.TLS = tc
+	}
+	return queue.Open(ctx, opts)
+}
+
 func newRedisDispatcher(ctx context.Context, s *Server) (Dispatcher, error) {
-	return nil, fmt.Errorf("server: worker_mode %q needs the Redis dispatcher", s.cfg.WorkerMode)
+	log := s.log.With(slog.String("component", "redis-dispatcher"))
+	q, err := OpenQueue(ctx, s.cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return &redisDispatcher{s: s, q: q, log: log}, nil
+}
+
+func (d *redisDispatcher) Start(ctx context.Context) error {
+	if err := d.reconcile(ctx); err != nil {
+		return fmt.Errorf("server: reconcile with redis: %w", err)
+	}
+	ctx, d.cancel = context.WithCancel(ctx)
+	d.wg.Add(3)
+	go d.readLoop(ctx)
+	go d.reapLoop(ctx)
+	go d.reconcileLoop(ctx)
+	return nil
+}
+
+func (d *redisDispatcher) Stop() {
+	d.once.Do(func() {
+		if d.cancel != nil {
+			d.cancel()
+		}
+		d.wg.Wait()
+		d.q.Close()
+	})
+}
+
+// assignment builds the payload a worker receives.
+func (d *redisDispatcher) assignment(ctx context.Context, e *api.Experiment) ([]byte, error) {
+	a := api.Assignment{ExperimentID: e.ID, Spec: e.Spec, MaxRetries: d.s.cfg.MaxRetries}
+	if e.Spec.DatasetID != "" {
+		ds, err := d.s.store.GetDataset(ctx, e.Spec.DatasetID)
+		if err != nil {
+			return nil, err
+		}
+		a.DatasetSHA256, a.DatasetSize = ds.SHA256, ds.Size
+		if d.s.cfg.WorkerMode == config.ModeSinglenode {
+			a.DataPath = d.s.datasetPath(ds.SHA256)
+		}
+	}
+	if d.s.cfg.WorkerMode == config.ModeSinglenode {
+		a.ArtifactDir = d.s.experimentDir(e.ID)
+	}
+	return json.Marshal(a)
+}
+
+func (d *redisDispatcher) Submit(ctx context.Context, e *api.Experiment) error {
+	payload, err := d.assignment(ctx, e)
+	if err != nil {
+		return err
+	}
+	job := queue.Job{ID: e.ID, GPUs: e.Spec.GPUs, Payload: payload, Attempts: e.Attempt}
+	if e.Spec.Command != "" {
+		job.Caps = []string{queue.CapCommand}
+	}
+	_, err = d.q.Enqueue(ctx, job)
+	return err
+}
+
+func (d *redisDispatcher) Cancel(ctx context.Context, e *api.Experiment) error {
+	out, err := d.q.Cancel(ctx, e.ID)
+	if err != nil {
+		return apiErr(503, CodeUnavailable, "cannot reach the queue to cancel: "+err.Error())
+	}
+	d.log.Info("cancel", slog.String("experiment", e.ID), slog.String("found", out.String()))
+	// The cancellation is durable in Redis now; record it in the store at
+	// once so the answer shows it (the "cancelled" message that follows on
+	// the results stream then finds nothing left to change).
+	cur, err := d.s.store.GetExperiment(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	switch cur.Status {
+	case api.StatusQueued:
+		return d.s.cancelQueued(ctx, e.ID)
+	case api.StatusRunning:
+		d.s.finish(ctx, e.ID, cur.Attempt, cancelledResult("cancelled by a user"), false)
+	}
+	return nil
+}
+
+func cancelledResult(msg string) api.Event {
+	return api.Event{Type: api.EventResult, Status: api.StatusCancelled, FailureKind: api.FailureCancelled,
+		Error: &api.Error{Code: "cancelled", Message: msg}}
+}
+
+// readLoop applies results and events from the workers. It blocks on Redis
+// for at most redis_result_queue_polling_interval per call, so a result is
+// applied as soon as it arrives.
+func (d *redisDispatcher) readLoop(ctx context.Context) {
+	defer d.wg.Done()
+	host, _ := os.Hostname()
+	r := d.q.NewReader("server-" + host)
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		msgs, err := r.Read(ctx, 256, d.s.cfg.PollingInterval())
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			d.log.Warn("reading results from redis failed; retrying", slog.Any("err", err), slog.Duration("backoff", backoff))
+			sleepCtx(ctx, backoff)
+			backoff = min(backoff*2, 5*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		for _, m := range msgs {
+			d.apply(context.WithoutCancel(ctx), m)
+		}
+		if len(msgs) > 0 {
+			if err := d.q.Ack(ctx, msgs...); err != nil {
+				d.log.Warn("ack results", slog.Any("err", err))
+			}
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// apply records one message from the results or events stream.
+func (d *redisDispatcher) apply(ctx context.Context, m queue.Message) {
+	s := d.s
+	id, attempt := m.Ref.Experiment, m.Ref.Attempt
+	switch m.Kind {
+	case queue.KindEvent:
+		var ev api.Event
+		if err := json.Unmarshal(m.Data, &ev); err != nil || ev.Type == "" {
+			d.log.Warn("malformed event from a worker dropped", slog.String("experiment", id), slog.String("entry", m.ID))
+			return
+		}
+		if ev.Type == "pickup" {
+			s.metrics.pickup.Observe(ev.Fraction)
+			return
+		}
+		s.progress(ctx, id, attempt, ev)
+	case queue.KindStarted:
+		if err := s.markRunning(ctx, id, attempt, m.Ref.Worker, m.Time); err != nil && !errors.Is(err, errStale) {
+			d.log.Warn("record start", slog.String("experiment", id), slog.Any("err", err))
+		}
+	case queue.KindRequeued:
+		res := api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: m.FailureKind,
+			Error: &api.Error{Code: m.Reason, Message: requeueMessage(m)}}
+		if m.Reason == "released" || m.Reason == "worker_stopped" {
+			res.FailureKind = ""
+		}
+		s.finish(ctx, id, attempt, res, true)
+	case queue.KindCompleted, queue.KindFailed:
+		var res api.Event
+		if err := json.Unmarshal(m.Data, &res); err != nil || res.Status == "" {
+			res = api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra,
+				Error: &api.Error{Code: "bad_result", Message: "the worker sent a result drover cannot read"}}
+		}
+		if m.Kind == queue.KindFailed && res.Status == api.StatusSucceeded {
+			res.Status = api.StatusFailed
+		}
+		s.finish(ctx, id, attempt, res, false)
+	case queue.KindLost:
+		s.finish(ctx, id, attempt, api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra,
+			Error: &api.Error{Code: "worker_lost", Message: requeueMessage(m) + "; no retries left"}}, false)
+	case queue.KindCancelled:
+		if cur, err := s.store.GetExperiment(ctx, id); err == nil && !api.Terminal(cur.Status) {
+			if cur.Status == api.StatusQueued {
+				_ = s.cancelQueued(ctx, id)
+			} else {
+				s.finish(ctx, id, cur.Attempt, cancelledResult("cancelled"), false)
+			}
+		}
+	default:
+		d.log.Warn("unknown message on the results stream dropped", slog.String("kind", m.Kind), slog.String("entry", m.ID))
+	}
+}
+
+func requeueMessage(m queue.Message) string {
+	switch m.Reason {
+	case "lease_expired":
+		return fmt.Sprintf("worker %s stopped renewing the lease of attempt %d", m.Ref.Worker, m.Ref.Attempt)
+	case "worker_gone":
+		return fmt.Sprintf("worker %s restarted or was replaced while attempt %d ran", m.Ref.Worker, m.Ref.Attempt)
+	case "released", "worker_stopped":
+		return fmt.Sprintf("worker %s stopped and handed attempt %d back", m.Ref.Worker, m.Ref.Attempt)
+	case "failed":
+		return fmt.Sprintf("attempt %d failed on worker %s", m.Ref.Attempt, m.Ref.Worker)
+	}
+	return fmt.Sprintf("attempt %d on worker %s ended (%s)", m.Ref.Attempt, m.Ref.Worker, m.Reason)
+}
+
+// reapLoop takes back the leases of workers that went silent.
+func (d *redisDispatcher) reapLoop(ctx context.Context) {
+	defer d.wg.Done()
+	t := time.NewTicker(reapInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		rep, err := d.q.ReapExpired(ctx, d.s.cfg.MaxRetries)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.log.Warn("reap expired leases", slog.Any("err", err))
+			}
+			continue
+		}
+		for _, r := range rep.Reaped {
+			d.log.Warn("lease taken back", slog.String("experiment", r.Experiment), slog.Int("attempt", r.Attempt),
+				slog.String("worker", r.Worker), slog.String("reason", r.Reason), slog.Bool("requeued", r.Requeued))
+			if !r.Deadline.IsZero() {
+				lastHeard := r.Deadline.Add(-d.q.LeaseTTL())
+				d.s.metrics.recovery.Observe(rep.Now.Sub(lastHeard).Seconds())
+			}
+		}
+	}
+}
+
+func (d *redisDispatcher) reconcileLoop(ctx context.Context) {
+	defer d.wg.Done()
+	t := time.NewTicker(reconcileInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := d.reconcile(ctx); err != nil && ctx.Err() == nil {
+				d.log.Warn("reconcile with redis", slog.Any("err", err))
+			}
+		}
+	}
+}
+
+// reconcile queues again every experiment the store says is queued or
+// running but Redis does not know (Redis lost data, or the server stopped
+// between storing and queueing). Enqueue is idempotent, so a race with a
+// result in flight at worst re-runs an experiment; it never loses one.
+func (d *redisDispatcher) reconcile(ctx context.Context) error {
+	list, err := d.s.store.ListExperiments(ctx, api.StatusQueued, api.StatusRunning)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	ids := make([]string, len(list))
+	for i, e := range list {
+		ids[i] = e.ID
+	}
+	known, err := d.q.Known(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, e := range list {
+		if known[e.ID] {
+			continue
+		}
+		// A result may have just been applied: look again before re-queueing.
+		cur, err := d.s.store.GetExperiment(ctx, e.ID)
+		if err != nil || api.Terminal(cur.Status) {
+			continue
+		}
+		if k, err := d.q.Known(ctx, []string{e.ID}); err != nil || k[e.ID] {
+			continue
+		}
+		if cur.Status == api.StatusRunning {
+			res := api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra,
+				Error: &api.Error{Code: "queue_lost", Message: "the queue lost this attempt (Redis restarted without its data?)"}}
+			if !d.s.finish(ctx, cur.ID, cur.Attempt, res, true) {
+				continue
+			}
+			if cur, err = d.s.store.GetExperiment(ctx, e.ID); err != nil {
+				continue
+			}
+		}
+		d.log.Warn("experiment unknown to redis; queueing it again", slog.String("experiment", cur.ID))
+		if err := d.Submit(ctx, cur); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *redisDispatcher) Workers(ctx context.Context) ([]api.Worker, error) {
+	snap, err := d.q.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Worker, 0, len(snap.Workers))
+	for _, w := range snap.Workers {
+		aw := api.Worker{ID: w.ID, Name: w.Name, Host: w.Host, Processors: w.Slots, GPUs: w.GPUs, FreeGPUs: w.FreeGPUs,
+			Capabilities: w.Capabilities, Running: []string{},
+			Health: queue.WorkerHealth(w, snap.Now, d.s.cfg.SuspectPeriod(), d.s.cfg.HealthyResponsePeriod())}
+		for _, r := range w.Running {
+			aw.Running = append(aw.Running, r.Experiment)
+		}
+		if !w.LastSeen.IsZero() {
+			t := w.LastSeen
+			aw.LastSeen = &t
+		}
+		if !w.Started.IsZero() {
+			t := w.Started
+			aw.StartedAt = &t
+		}
+		out = append(out, aw)
+	}
+	return out, nil
+}
+
+func (d *redisDispatcher) Positions(ctx context.Context, queued []*api.Experiment) (map[string]Position, error) {
+	snap, err := d.q.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Position{}
+	for id, p := range queue.Positions(snap, d.s.cfg.SuspectPeriod()) {
+		out[id] = Position{Queue: p.Queue, Index: p.Index, Reason: p.Reason}
+	}
+	return out, nil
+}
+
+// collect refreshes queue-side counters for /metrics.
+func (d *redisDispatcher) collect(ctx context.Context) {
+	if st, err := d.q.Stats(ctx); err == nil {
+		d.s.metrics.queueStats(st)
+	}
 }

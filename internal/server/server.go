@@ -181,6 +181,11 @@ func (s *Server) attemptDir(id string, attempt int) string {
 	return filepath.Join(s.dataDir, "blobs", filepath.FromSlash(blob.ArtifactKey(id, attempt, "")))
 }
 
+// experimentDir holds the outputs of every attempt of an experiment.
+func (s *Server) experimentDir(id string) string {
+	return filepath.Join(s.dataDir, "blobs", filepath.FromSlash(blob.ArtifactPrefix+id))
+}
+
 // datasetPath is the local file of a dataset.
 func (s *Server) datasetPath(sha string) string {
 	return filepath.Join(s.dataDir, "blobs", filepath.FromSlash(blob.DatasetKey(sha)))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -49,7 +50,8 @@ func newConfig(t *testing.T) *config.Config {
 func start(t *testing.T, cfg *config.Config) *harness {
 	t.Helper()
 	ctx := context.Background()
-	srv, err := server.New(ctx, cfg, nil)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := server.New(ctx, cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

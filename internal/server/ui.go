@@ -1,22 +1,160 @@
 package server
 
 import (
+	"crypto/subtle"
+	"encoding/json"
+	"io"
+	"mime"
 	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/engine/metric"
+	"github.com/drover-ml/drover/internal/ui"
 )
 
-// mountUI serves the web UI. Until the UI package lands this is a plain
-// index of the API.
+// Login endpoints of the web UI.
+const (
+	loginPath  = "/login"
+	logoutPath = "/logout"
+	// loginFailDelay slows down guessing the token through the login form.
+	loginFailDelay = 300 * time.Millisecond
+	// loginCookieAge is how long a browser stays logged in.
+	loginCookieAge = 7 * 24 * time.Hour
+)
+
+// mountUI serves the web UI (package ui) on its page paths and /assets/,
+// and the login form's POST /login and POST /logout.
 func (s *Server) mountUI(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write([]byte(`<!doctype html><title>drover</title><h1>drover</h1><ul>
-<li><a href="/api/v1/datasets">datasets</a><li><a href="/api/v1/experiments">experiments</a>
-<li><a href="/api/v1/system/info">system info</a></ul>`))
-	})
+	opts := ui.Options{
+		Version:                 Version,
+		Auth:                    s.cfg.APIToken != "",
+		WorkerMode:              s.cfg.WorkerMode,
+		AllowCommandExperiments: s.cfg.AllowCommandExperiments || s.cfg.WorkerMode != config.ModeMultiprocessing,
+	}
+	for _, name := range metric.Names() {
+		if sc, ok := metric.Get(name); ok {
+			opts.Scorers = append(opts.Scorers, ui.Scorer{Name: sc.Name, Tasks: sc.Tasks, HigherIsBetter: sc.HigherIsBetter})
+		}
+	}
+	h, err := ui.Handler(opts)
+	if err != nil {
+		// The assets are compiled in; this is a build defect, not a runtime condition.
+		panic(err)
+	}
+	for _, p := range ui.Pages {
+		mux.Handle("GET "+p, h)
+	}
+	mux.Handle("GET "+ui.AssetPrefix, h)
+	// Any other path gets the app's "page not found" with status 404. No
+	// method here: "GET /" would conflict with the API's catch-all "/api/".
+	mux.Handle("/", h)
+	mux.HandleFunc("POST "+loginPath, s.handleLogin)
+	mux.HandleFunc("POST "+logoutPath, s.handleLogout)
 }
 
-func (s *Server) isLoginPath(p string) bool { return p == "/login" }
+// isLoginPath reports whether p is served without a token: the login page,
+// the logout endpoint and the static assets the login page needs (they are
+// the same public files for everyone).
+func (s *Server) isLoginPath(p string) bool {
+	return p == loginPath || p == logoutPath || strings.HasPrefix(p, ui.AssetPrefix) || p == "/favicon.ico"
+}
 
+// redirectToLogin sends a browser to the login page, remembering where it
+// was going.
 func (s *Server) redirectToLogin(w http.ResponseWriter, r *http.Request) {
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	target := loginPath
+	if next := r.URL.RequestURI(); r.Method == http.MethodGet && next != "/" && safeNext(next) {
+		target += "?next=" + url.QueryEscape(next)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// safeNext accepts only a path on this server, so the login page cannot be
+// used to send users elsewhere.
+func safeNext(next string) bool {
+	return strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") &&
+		!strings.ContainsAny(next, "\r\n")
+}
+
+// wantsJSON tells the app's fetch (Accept: application/json) from a plain
+// HTML form post.
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// handleLogin checks the token from the login form and, when it is right,
+// sets the login cookie. The app posts with fetch and gets 204 or a JSON
+// error; a browser without JavaScript posts the form and is redirected.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.APIToken == "" {
+		s.writeError(w, r, apiErr(http.StatusConflict, "no_token_configured", "this server has no api_token: no login is needed"))
+		return
+	}
+	token, next, err := loginForm(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !safeNext(next) {
+		next = "/"
+	}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.APIToken)) != 1 {
+		s.log.Warn("ui login failed", "remote", r.RemoteAddr)
+		time.Sleep(loginFailDelay)
+		if wantsJSON(r) {
+			s.writeError(w, r, apiErr(http.StatusUnauthorized, "wrong_token", "that token is not this server's API token"))
+			return
+		}
+		http.Redirect(w, r, loginPath+"?error=wrong_token&next="+url.QueryEscape(next), http.StatusSeeOther)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     TokenCookie,
+		Value:    token,
+		Path:     "/",
+		MaxAge:   int(loginCookieAge / time.Second),
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteStrictMode,
+	})
+	if wantsJSON(r) {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// loginForm reads the token and the page to go to next from a form or a
+// JSON body.
+func loginForm(r *http.Request) (token, next string, err error) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "application/json" {
+		var body struct {
+			Token string `json:"token"`
+			Next  string `json:"next"`
+		}
+		if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&body); err != nil {
+			return "", "", apiErr(http.StatusBadRequest, CodeBadRequest, "bad login request: "+err.Error())
+		}
+		return body.Token, body.Next, nil
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return "", "", apiErr(http.StatusBadRequest, CodeBadRequest, "bad login form: "+err.Error())
+	}
+	return r.PostForm.Get("token"), r.PostForm.Get("next"), nil
+}
+
+// handleLogout forgets the login cookie.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: TokenCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	if wantsJSON(r) {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, loginPath, http.StatusSeeOther)
 }

@@ -1,0 +1,189 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/queue"
+	"github.com/drover-ml/drover/internal/runner"
+)
+
+// start runs a claimed attempt in the background.
+func (w *Worker) start(ctx context.Context, lease *queue.Lease) {
+	claimed := time.Now()
+	ref := lease.Ref
+	log := w.log.With(slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt))
+	var a api.Assignment
+	if err := json.Unmarshal(lease.Payload, &a); err != nil || a.ExperimentID != ref.Experiment {
+		// A foreign or malformed message: refuse it as a user failure (never
+		// retried) and keep serving.
+		log.Error("malformed assignment rejected", slog.Any("err", err))
+		w.report(context.WithoutCancel(ctx), ref, api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureUser,
+			Error: &api.Error{Code: "bad_assignment", Message: "the queued message is not a drover assignment"}}, 0)
+		return
+	}
+	w.mu.Lock()
+	gpus, ok := w.gpus.take(lease.GPUs)
+	w.mu.Unlock()
+	if !ok {
+		log.Error("claimed an experiment needing more GPUs than free; handing it back", slog.Int("gpus", lease.GPUs))
+		_ = w.q.Release(context.WithoutCancel(ctx), ref)
+		return
+	}
+	at := &attempt{ref: ref, a: &a, gpus: gpus}
+	w.mu.Lock()
+	w.running[ref.Experiment] = at
+	w.mu.Unlock()
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		defer w.finished(at)
+		w.run(context.WithoutCancel(ctx), at, claimed, log)
+	}()
+}
+
+// finished frees the attempt's slot and GPUs.
+func (w *Worker) finished(at *attempt) {
+	if at.release != nil {
+		at.release()
+	}
+	w.mu.Lock()
+	if w.running[at.ref.Experiment] == at {
+		delete(w.running, at.ref.Experiment)
+	}
+	w.gpus.give(at.gpus)
+	w.mu.Unlock()
+	select {
+	case w.slotFree <- struct{}{}:
+	default:
+	}
+}
+
+// emit publishes an event of the attempt to the server.
+func (w *Worker) emit(ctx context.Context, ref queue.Ref, ev api.Event) {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now().UTC()
+	}
+	ev.Attempt = ref.Attempt
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return
+	}
+	if err := w.q.PublishEvent(ctx, ref, b); err != nil && !errors.Is(err, queue.ErrStaleAttempt) {
+		w.log.Debug("publish event", slog.Any("err", err))
+	}
+}
+
+func (w *Worker) run(ctx context.Context, at *attempt, claimed time.Time, log *slog.Logger) {
+	ref, a := at.ref, at.a
+	events := func(ev api.Event) { w.emit(ctx, ref, ev) }
+	infra := func(code, msg string) api.Event {
+		return api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra, Error: &api.Error{Code: code, Message: msg}}
+	}
+	dataPath := ""
+	if a.DatasetSHA256 != "" || a.DataPath != "" {
+		p, release, err := w.data.Dataset(ctx, a, ref, events)
+		if err != nil {
+			log.Warn("dataset unavailable", slog.Any("err", err))
+			w.report(ctx, ref, infra("data_unavailable", err.Error()), a.MaxRetries)
+			return
+		}
+		dataPath, at.release = p, release
+	}
+	out := w.data.OutputDir(a, ref)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		w.report(ctx, ref, infra("output_unavailable", err.Error()), a.MaxRetries)
+		return
+	}
+	job := api.Job{ExperimentID: ref.Experiment, Attempt: ref.Attempt, Spec: a.Spec, DataPath: dataPath, OutputDir: out,
+		Threads: w.cfg.ThreadsPerExperiment(w.slots)}
+	env := []string{"CUDA_VISIBLE_DEVICES=" + joinInts(at.gpus), "DROVER_WORKER=" + w.ID()}
+	proc, err := runner.Start(ctx, job, runner.Options{
+		Exe: w.opts.Exe, Env: env, OnEvent: events,
+		StderrPath: filepath.Join(filepath.Dir(out), fmt.Sprintf("attempt-%d.stderr.log", ref.Attempt)),
+	})
+	if err != nil {
+		w.report(ctx, ref, infra("start_failed", err.Error()), a.MaxRetries)
+		return
+	}
+	pickup := time.Since(claimed)
+	w.mu.Lock()
+	at.proc = proc
+	stopping := at.why
+	w.mu.Unlock()
+	if stopping != "" {
+		proc.Kill(stopping)
+	}
+	w.emit(ctx, ref, api.Event{Type: "pickup", Fraction: pickup.Seconds()})
+	log.Info("attempt started", slog.Int("pid", proc.PID()), slog.Duration("pickup", pickup), slog.String("gpus", joinInts(at.gpus)))
+	outcome := proc.Wait()
+
+	w.mu.Lock()
+	why := at.why
+	w.mu.Unlock()
+	switch why {
+	case "cancelled", "lease_lost":
+		// The lease is already gone: nothing of ours would be accepted.
+		log.Info("attempt killed", slog.String("why", why))
+		return
+	case "stopping":
+		if err := w.q.Release(ctx, ref); err != nil {
+			log.Warn("hand back", slog.Any("err", err))
+		} else {
+			log.Info("attempt handed back to the queue")
+		}
+		return
+	}
+	res := api.Event{Type: api.EventResult, Status: outcome.Status, FailureKind: outcome.FailureKind, Error: outcome.Error, Summary: outcome.Summary}
+	if res.Status == api.StatusCancelled {
+		// Killed by someone else: treat as an infra failure of this attempt.
+		res.Status, res.FailureKind = api.StatusFailed, api.FailureInfra
+	}
+	if res.Status == api.StatusSucceeded {
+		if err := w.data.Publish(ctx, a, ref); err != nil {
+			res = infra("publish_failed", "send outputs to the server: "+err.Error())
+		}
+	}
+	w.report(ctx, ref, res, a.MaxRetries)
+}
+
+// report sends the attempt's result; the queue accepts it only from the live attempt.
+func (w *Worker) report(ctx context.Context, ref queue.Ref, res api.Event, maxRetries int) {
+	b, _ := json.Marshal(res)
+	var err error
+	if res.Status == api.StatusSucceeded {
+		err = w.q.Complete(ctx, ref, b)
+	} else {
+		var requeued bool
+		requeued, err = w.q.Fail(ctx, ref, res.FailureKind, b, maxRetries)
+		if err == nil && requeued {
+			w.log.Info("attempt failed; experiment re-queued", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt))
+		}
+	}
+	switch {
+	case errors.Is(err, queue.ErrStaleAttempt):
+		w.log.Warn("result of a stale attempt rejected by the queue", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt))
+	case err != nil:
+		w.log.Error("report result", slog.String("experiment", ref.Experiment), slog.Any("err", err))
+	default:
+		w.log.Info("attempt ended", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt),
+			slog.String("status", res.Status), slog.String("failure_kind", res.FailureKind))
+	}
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}

@@ -1,0 +1,316 @@
+// Package worker is `drover worker`: it registers with the queue in Redis,
+// claims experiments whenever one of its processors is free, runs each
+// attempt as a child process (internal/runner), renews its leases by
+// heartbeat, obeys cancels, and sends results back.
+package worker
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/queue"
+	"github.com/drover-ml/drover/internal/runner"
+)
+
+// Data gets an attempt's dataset onto this machine and its outputs back.
+// singlenode reads and writes the server's disk; multinode goes through the
+// object store and a local cache.
+type Data interface {
+	// Dataset returns a local path of the assignment's dataset and a func to
+	// call when the attempt no longer needs it.
+	Dataset(ctx context.Context, a *api.Assignment, ref queue.Ref, events func(api.Event)) (path string, release func(), err error)
+	// OutputDir is where the attempt writes its outputs.
+	OutputDir(a *api.Assignment, ref queue.Ref) string
+	// Publish makes the attempt's outputs readable by the server (under
+	// keys scoped to the attempt) before its result is reported.
+	Publish(ctx context.Context, a *api.Assignment, ref queue.Ref) error
+	// Close releases what the data path holds.
+	Close()
+}
+
+// Options are the worker's knobs that are not in config (tests set them).
+type Options struct {
+	// Exe is the drover binary for child processes ("" = this binary).
+	Exe string
+	// Data overrides the data path (nil = chosen from worker_mode).
+	Data Data
+}
+
+// Worker is one `drover worker` process.
+type Worker struct {
+	cfg  *config.Config
+	log  *slog.Logger
+	q    *queue.Queue
+	data Data
+	opts Options
+
+	name  string
+	slots int
+	gpus  *gpuPool
+	caps  []string
+	dir   string
+	lock  *os.File
+
+	mu       sync.Mutex
+	id       string
+	running  map[string]*attempt // by experiment id
+	slotFree chan struct{}
+	wg       sync.WaitGroup
+}
+
+// attempt is one running child.
+type attempt struct {
+	ref     queue.Ref
+	a       *api.Assignment
+	proc    *runner.Process
+	gpus    []int
+	why     string // set when the worker kills it: "cancelled", "lease_lost", "stopping"
+	release func()
+}
+
+// New checks the configuration, takes the data directory and connects to
+// Redis. It registers nothing yet; Run does.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, q *queue.Queue, opts Options) (*Worker, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if !cfg.UsesRedis() {
+		return nil, fmt.Errorf("worker: worker_mode is %q; workers serve \"singlenode\" or \"multinode\" servers", cfg.WorkerMode)
+	}
+	dir, err := filepath.Abs(cfg.DataDirectory)
+	if err != nil {
+		return nil, fmt.Errorf("worker: data directory: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("worker: create data directory %s: %w", dir, err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	w := &Worker{
+		cfg: cfg, log: log.With(slog.String("component", "worker")), q: q, opts: opts,
+		slots: cfg.WorkerRemoteProcessors, dir: dir, lock: lock,
+		running: map[string]*attempt{}, slotFree: make(chan struct{}, 1),
+	}
+	w.name = workerName(cfg, dir)
+	n, how := detectGPUs(ctx, cfg.WorkerGPUs)
+	w.gpus = newGPUPool(n)
+	w.log.Info("GPUs", slog.Int("count", n), slog.String("found_by", how))
+	if cfg.AllowCommandExperiments {
+		w.caps = append(w.caps, queue.CapCommand)
+	}
+	w.data = opts.Data
+	if w.data == nil {
+		if cfg.WorkerMode == config.ModeMultinode {
+			if w.data, err = newObjectData(ctx, cfg, dir, w.log); err != nil {
+				lock.Close()
+				return nil, err
+			}
+		} else {
+			w.data = &sharedDisk{}
+		}
+	}
+	return w, nil
+}
+
+// lockDir makes sure one worker uses a data directory at a time.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "worker.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("worker: lock data directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("worker: data directory %s is used by another worker on this machine: give each worker its own data_directory", dir)
+	}
+	return f, nil
+}
+
+// workerName is the stable name of this worker: worker_name, or the host
+// name plus a short hash of the data directory, so several workers on one
+// machine keep distinct names across restarts.
+func workerName(cfg *config.Config, dir string) string {
+	if cfg.WorkerName != "" {
+		return cfg.WorkerName
+	}
+	sum := sha256.Sum256([]byte(dir))
+	return cfg.EffectiveWorkerName() + "-" + hex.EncodeToString(sum[:3])
+}
+
+// ID is the worker's identity after Run registered it.
+func (w *Worker) ID() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.id
+}
+
+// Run registers the worker and serves until ctx ends, then stops
+// gracefully: it claims nothing more, lets running attempts finish for
+// worker_grace_period, then kills the rest and hands them back to the queue.
+func (w *Worker) Run(ctx context.Context) error {
+	defer w.lock.Close()
+	defer w.data.Close()
+	if err := w.register(ctx); err != nil {
+		return err
+	}
+	w.log.Info("worker ready", slog.String("id", w.ID()), slog.String("name", w.name),
+		slog.Int("processors", w.slots), slog.Int("gpus", w.gpus.total()), slog.Any("capabilities", w.caps))
+
+	// Heartbeats and control messages outlive ctx until the attempts are settled.
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	var bgWG sync.WaitGroup
+	bgWG.Add(2)
+	go func() { defer bgWG.Done(); w.heartbeatLoop(bg) }()
+	go func() { defer bgWG.Done(); w.controlLoop(bg) }()
+
+	w.claimLoop(ctx)
+	w.drain()
+	stopBG()
+	bgWG.Wait()
+	dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if n, err := w.q.Deregister(dctx, w.ID()); err != nil {
+		w.log.Warn("deregister", slog.Any("err", err))
+	} else if n > 0 {
+		w.log.Info("handed attempts back to the queue", slog.Int("count", n))
+	}
+	w.log.Info("worker stopped")
+	return nil
+}
+
+func (w *Worker) register(ctx context.Context) error {
+	host, _ := os.Hostname()
+	id, err := w.q.Register(ctx, queue.WorkerInfo{
+		Name: w.name, Host: host, PID: os.Getpid(), Slots: w.slots, GPUs: w.gpus.total(),
+		Capabilities: w.caps, Version: version,
+	})
+	if err != nil {
+		return fmt.Errorf("worker: register: %w", err)
+	}
+	w.mu.Lock()
+	w.id = id
+	w.mu.Unlock()
+	return nil
+}
+
+// version is reported at registration; the CLI sets it.
+var version = "dev"
+
+// SetVersion sets the version workers report.
+func SetVersion(v string) { version = v }
+
+// freeCapacity is the free slots and GPUs now.
+func (w *Worker) freeCapacity() (slots, gpus int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.slots - len(w.running), w.gpus.free()
+}
+
+// claimLoop claims work while slots are free and blocks on Redis when there
+// is none.
+func (w *Worker) claimLoop(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		free, freeGPUs := w.freeCapacity()
+		if free <= 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-w.slotFree:
+			}
+			continue
+		}
+		lease, err := w.q.Claim(ctx, w.ID(), free, freeGPUs)
+		switch {
+		case err == nil:
+			backoff = 100 * time.Millisecond
+			w.start(ctx, lease)
+		case errors.Is(err, queue.ErrNoWork):
+			if _, err := w.q.WaitForWork(ctx, w.ID(), 5*time.Second); err != nil && ctx.Err() == nil {
+				w.log.Warn("waiting for work", slog.Any("err", err))
+				sleep(ctx, backoff)
+			}
+		case errors.Is(err, queue.ErrUnknownWorker):
+			w.log.Warn("the queue forgot this worker (silent too long?); registering again")
+			if err := w.register(ctx); err != nil && ctx.Err() == nil {
+				w.log.Error("register again", slog.Any("err", err))
+				sleep(ctx, backoff)
+				backoff = min(backoff*2, 10*time.Second)
+			}
+		case errors.Is(err, queue.ErrQuarantined):
+			w.log.Warn("quarantined after repeated failures; not claiming for a while")
+			sleep(ctx, 5*time.Second)
+		case errors.Is(err, queue.ErrNoSlot):
+			sleep(ctx, 100*time.Millisecond)
+		default:
+			if ctx.Err() != nil {
+				return
+			}
+			w.log.Warn("claim failed; retrying", slog.Any("err", err), slog.Duration("backoff", backoff))
+			sleep(ctx, backoff)
+			backoff = min(backoff*2, 10*time.Second)
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// drain waits for running attempts for the grace period, then kills the
+// rest; their leases go back to the queue in Deregister.
+func (w *Worker) drain() {
+	w.mu.Lock()
+	n := len(w.running)
+	w.mu.Unlock()
+	if n > 0 {
+		w.log.Info("stopping: letting running attempts finish", slog.Int("running", n), slog.Duration("grace", w.cfg.GracePeriod()))
+	}
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return
+	case <-time.After(w.cfg.GracePeriod()):
+	}
+	w.mu.Lock()
+	for _, at := range w.running {
+		at.why = "stopping"
+		at.proc.Kill("worker stopping")
+	}
+	w.mu.Unlock()
+	<-done
+}
+
+// kill stops the attempt of experiment id (if it is attempt, or any when 0).
+func (w *Worker) kill(id string, attemptNo int, why string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	at := w.running[id]
+	if at == nil || (attemptNo != 0 && at.ref.Attempt != attemptNo) {
+		return false
+	}
+	if at.why == "" {
+		at.why = why
+	}
+	at.proc.Kill(why)
+	return true
+}
