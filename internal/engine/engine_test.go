@@ -327,8 +327,14 @@ func TestManyColumnsAndCategories(t *testing.T) {
 	}
 	o := fastOptions("y")
 	o.Accuracy = 1
-	if _, err := TrainFile(context.Background(), writeFile(t, sb.String()), o, nil); err != nil {
+	o.TimeBudget = 4 * time.Second
+	path := writeFile(t, sb.String())
+	t0 := time.Now()
+	if _, err := TrainFile(context.Background(), path, o, nil); err != nil {
 		t.Fatal(err)
+	}
+	if d := time.Since(t0); d > o.TimeBudget*11/10 {
+		t.Fatalf("10,000 columns: took %s for a %s budget", d, o.TimeBudget)
 	}
 	sb.Reset()
 	sb.WriteString("k,x,y\n")

@@ -94,6 +94,8 @@ func prepare(f *frame.Frame, o *Options, report Reporter) (*prepared, error) {
 	if task == TaskRegression && constant(d.Y) {
 		return nil, usererr.New(usererr.TargetConstant, "target %q is constant (%g): nothing to learn", o.Target, d.Y[0])
 	}
+	drops := map[string][]string{}
+	var reasons []string
 	for _, c := range f.Columns {
 		if c == tcol || (c.Source != "" && c.Source == o.Target) {
 			continue
@@ -103,7 +105,10 @@ func prepare(f *frame.Frame, o *Options, report Reporter) (*prepared, error) {
 			vals[i] = c.Values[r]
 		}
 		if why := dropReason(c, vals); why != "" {
-			report.log("info", fmt.Sprintf("column %q dropped: %s", c.Name, why))
+			if drops[why] == nil {
+				reasons = append(reasons, why)
+			}
+			drops[why] = append(drops[why], c.Name)
 			continue
 		}
 		d.Names = append(d.Names, c.Name)
@@ -114,6 +119,14 @@ func prepare(f *frame.Frame, o *Options, report Reporter) (*prepared, error) {
 			feat.Levels = c.Levels
 		}
 		p.features = append(p.features, feat)
+	}
+	for _, why := range reasons {
+		names := drops[why]
+		if len(names) == 1 {
+			report.log("info", fmt.Sprintf("column %q dropped: %s", names[0], why))
+		} else {
+			report.log("info", fmt.Sprintf("%d columns dropped (%s): %s", len(names), why, quoteList(names, 10)))
+		}
 	}
 	if len(d.Cols) == 0 {
 		return nil, usererr.New(usererr.NoFeatures, "no usable feature columns besides the target %q", o.Target)
@@ -196,6 +209,14 @@ func constant(y []float64) bool {
 		}
 	}
 	return true
+}
+
+func quoteList(s []string, limit int) string {
+	out := strings.Join(quoteAll(s[:min(limit, len(s))]), ", ")
+	if len(s) > limit {
+		out += fmt.Sprintf(" and %d more", len(s)-limit)
+	}
+	return out
 }
 
 func quoteAll(s []string) []string {

@@ -14,6 +14,8 @@ const (
 	minWeight   = 1e-5
 	boundWeight = 0.25
 	maxSweeps   = 200
+	// devTol is the relative deviance change that ends the outer loop.
+	devTol = 1e-5
 )
 
 type fitter struct {
@@ -285,7 +287,7 @@ func (f *fitter) logistic(m *Model, y []float64) error {
 			b0 = savedB0
 			f.eta(beta, b0, eta)
 			dev = prev
-		} else if math.Abs(prev-dev) < 1e-6*math.Abs(dev)+1e-12 {
+		} else if math.Abs(prev-dev) < devTol*math.Abs(dev)+1e-12 {
 			break
 		}
 		prev = dev
@@ -342,7 +344,7 @@ func (f *fitter) softmax(m *Model, y []float64) error {
 			}
 			copy(b0, savedB0)
 			dev = f.softmaxDev(betas, b0, etas, y, row, prob)
-		} else if math.Abs(prev-dev) < 1e-6*math.Abs(dev)+1e-12 {
+		} else if math.Abs(prev-dev) < devTol*math.Abs(dev)+1e-12 {
 			break
 		}
 		prev = dev

@@ -36,7 +36,7 @@ type Params struct {
 
 // DefaultParams returns a light elastic net.
 func DefaultParams() Params {
-	return Params{Lambda: 1e-3, Alpha: 0.5, MaxIter: 30, Tol: 1e-7, MaxLevels: 100, MinLevelCount: 5}
+	return Params{Lambda: 1e-3, Alpha: 0.5, MaxIter: 25, Tol: 1e-7, MaxLevels: 100, MinLevelCount: 5}
 }
 
 // ParseParams applies string parameters: lambda, alpha, max_iter,

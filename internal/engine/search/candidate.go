@@ -137,7 +137,8 @@ func (s *searcher) candidates(plan Plan) ([]candidate, error) {
 				p := s.baseGBM()
 				p.MaxDepth = min(g.depth, plan.MaxDepth)
 				p.LearningRate, p.Subsample, p.ColSample = g.lr, g.sub, g.col
-				p.MinChildWeight, p.Lambda = g.mcw, g.lambda
+				// Heavy leaf constraints starve small tables: cap them by size.
+				p.MinChildWeight, p.Lambda = min(g.mcw, max(1, float64(s.data.Rows())/100)), g.lambda
 				p.NumRounds = plan.MaxRounds
 				gbms = append(gbms, gbmCandidate(p, false))
 			}

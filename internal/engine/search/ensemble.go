@@ -33,6 +33,7 @@ func (s *searcher) ensemble(board []Entry, fold []int, k, best int) (Entry, bool
 		}
 		return 0
 	})
+	order = slices.DeleteFunc(order, func(i int) bool { return board[i].done < k })
 	pool := order[:min(ensemblePool, len(order))]
 	n := len(board[best].oof)
 	sum := make([]float64, n)
@@ -59,7 +60,7 @@ func (s *searcher) ensemble(board []Entry, fold []int, k, best int) (Entry, bool
 			bestScore, bestCounts = pickScore, maps.Clone(counts)
 		}
 	}
-	if len(bestCounts) < 2 {
+	if len(bestCounts) < 2 || board[best].done < k {
 		return Entry{}, false
 	}
 	single := board[best].CVScore
@@ -74,7 +75,7 @@ func (s *searcher) ensemble(board []Entry, fold []int, k, best int) (Entry, bool
 	for _, c := range bestCounts {
 		total += c
 	}
-	e := Entry{Model: "ensemble", Params: map[string]string{}, weights: map[int]float64{}, oof: make([]float64, n)}
+	e := Entry{Model: "ensemble", Params: map[string]string{}, weights: map[int]float64{}, oof: make([]float64, n), done: k}
 	for i, c := range bestCounts {
 		w := float64(c) / float64(total)
 		e.weights[i] = w

@@ -63,6 +63,7 @@ type Entry struct {
 	oof        []float64 // out-of-fold predictions
 	foldModels []model.Member
 	rounds     []int // best rounds per fold (GBM)
+	done       int   // folds evaluated (fewer than K when cut short)
 	weights    map[int]float64
 }
 
@@ -183,22 +184,24 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 		if searchCtx.Err() != nil && best >= 0 {
 			break
 		}
-		deadline := s.cfg.Deadline.Add(-reserve)
+		deadline := s.cfg.Deadline.Add(-reserve - time.Duration(budgetMargin*float64(s.cfg.Deadline.Sub(s.start))))
 		if best >= 0 && time.Until(deadline) <= 0 {
 			s.cfg.Log("info", fmt.Sprintf("time budget reached after %d of %d candidates", len(board), len(cands)))
 			break
 		}
 		s.cfg.Progress(0.9*float64(i)/float64(len(cands)), "cross-validating "+c.String())
-		// The first candidate always completes, whatever the budget or a
-		// finish request: a run must end with a model.
+		// The first candidate runs to the budget's end and then keeps the
+		// folds it finished (at least one): a run must end with a model.
 		var cctx context.Context
 		var cancel context.CancelFunc
+		var rescue context.Context
 		if best < 0 {
-			cctx, cancel = context.WithCancel(ctx)
+			cctx, cancel = context.WithDeadline(ctx, s.cfg.Deadline)
+			rescue = ctx
 		} else {
 			cctx, cancel = context.WithDeadline(searchCtx, deadline)
 		}
-		e, err := s.evaluate(cctx, c, fold, k)
+		e, err := s.evaluate(cctx, rescue, c, fold, k)
 		cancel()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -247,7 +250,9 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 	}
 	res.Members = members
 	res.Best = final
-	res.OOF = final.oof
+	if final.done == k {
+		res.OOF = final.oof
+	}
 	res.Importance = importance(members, len(s.data.Cols))
 	slices.SortStableFunc(board, func(a, b Entry) int {
 		switch {
@@ -263,6 +268,14 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 	return res, nil
 }
 
+// Budget shares: the search stops budgetMargin of the budget early (on top
+// of the refit's estimated time), and a refit may run refitGrace past the
+// budget before it falls back to the fold models.
+const (
+	budgetMargin = 0.02
+	refitGrace   = 0.03
+)
+
 // refitEstimate guesses the time to refit an entry on all rows from its
 // cross-validation time.
 func refitEstimate(e Entry, k int) time.Duration {
@@ -270,14 +283,23 @@ func refitEstimate(e Entry, k int) time.Duration {
 	return time.Duration(perFold * 1.5 * float64(k) / float64(k-1) * float64(time.Second))
 }
 
-// evaluate cross-validates one candidate.
-func (s *searcher) evaluate(ctx context.Context, c candidate, fold []int, k int) (Entry, error) {
+// evaluate cross-validates one candidate. With rescue set, running out of
+// time keeps the folds done so far, and a first fold cut short is fitted
+// again under rescue.
+func (s *searcher) evaluate(ctx, rescue context.Context, c candidate, fold []int, k int) (Entry, error) {
 	t0 := time.Now()
 	d := s.data
 	e := Entry{Model: c.kind, Params: c.display, cand: c, oof: make([]float64, d.Rows()*s.k)}
 	for f := range k {
 		train, valid := split(fold, f)
 		m, rounds, err := s.fit(ctx, c, train, nil)
+		if err != nil && rescue != nil && rescue.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			if f > 0 {
+				break
+			}
+			m, rounds, err = s.fit(rescue, c, train, nil)
+			ctx = expired()
+		}
 		if err != nil {
 			return e, err
 		}
@@ -291,13 +313,24 @@ func (s *searcher) evaluate(ctx context.Context, c candidate, fold []int, k int)
 		}
 		e.foldModels = append(e.foldModels, m)
 		e.rounds = append(e.rounds, rounds)
+		e.done++
+	}
+	if e.done < k {
+		s.cfg.Log("warn", fmt.Sprintf("%s: time budget reached; cross-validated on %d of %d folds only", c, e.done, k))
 	}
 	e.FitSeconds = time.Since(t0).Seconds()
-	s.score(&e, fold, k)
+	s.score(&e, fold, e.done)
 	if c.kind == model.KindGBM && !c.fixedTrees {
 		e.Params = cloneWith(c.display, "n_estimators", fmt.Sprint(refitRounds(e.rounds)))
 	}
 	return e, nil
+}
+
+// expired returns a context whose deadline has passed.
+func expired() context.Context {
+	ctx, cancel := context.WithDeadline(context.Background(), time.Unix(0, 0))
+	cancel()
+	return ctx
 }
 
 func cloneWith(m map[string]string, k, v string) map[string]string {
@@ -417,7 +450,7 @@ func (s *searcher) refit(ctx context.Context, board []Entry, final Entry, k int)
 	} else {
 		jobs = []job{{final, 1}}
 	}
-	limit := s.cfg.Deadline.Add(time.Duration(0.08 * float64(s.cfg.Deadline.Sub(s.start))))
+	limit := s.cfg.Deadline.Add(time.Duration(refitGrace * float64(s.cfg.Deadline.Sub(s.start))))
 	rctx, cancel := context.WithDeadline(ctx, limit)
 	defer cancel()
 	all := allRows(s.data.Rows())
