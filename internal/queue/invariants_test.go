@@ -34,8 +34,9 @@ func TestFIFOAmongRunnable(t *testing.T) {
 	if l := e.claim(cpu, 4, 0); l.Experiment != "c1" {
 		t.Fatalf("cpu worker got %s, want c1 (g1 at the head needs a GPU)", l.Experiment)
 	}
-	if l := e.claim(gpu, 4, 2); l.Experiment != "g1" {
-		t.Fatalf("gpu worker got %s, want g1", l.Experiment)
+	g1 := e.claim(gpu, 4, 2)
+	if g1.Experiment != "g1" {
+		t.Fatalf("gpu worker got %s, want g1", g1.Experiment)
 	}
 	// The GPU worker now has 1 free GPU: g2 (2 GPUs) is not runnable, c2 is
 	// the oldest it can run. No best-fit: it does not wait for g2.
@@ -51,8 +52,13 @@ func TestFIFOAmongRunnable(t *testing.T) {
 	if l := e.claim(cmdW, 1, 0); l.Experiment != "cmd" {
 		t.Fatalf("command worker got %s, want cmd", l.Experiment)
 	}
-	// GPU count: g2 needs 2 free GPUs.
+	// GPU count: g2 needs 2 free GPUs. The queue also counts the GPUs of
+	// what the worker runs: claiming "2 free" while g1 holds one is not enough.
 	e.noWork(gpu, 2, 1)
+	e.noWork(gpu, 2, 2)
+	if err := e.q.Complete(context.Background(), g1.Ref, nil); err != nil {
+		t.Fatal(err)
+	}
 	if l := e.claim(gpu, 2, 2); l.Experiment != "g2" || l.GPUs != 2 {
 		t.Fatalf("gpu worker got %+v, want g2", l)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,7 +43,8 @@ func openEnv(t *testing.T, r *testutil.Redis, db int, tweak ...func(*queue.Optio
 	t.Helper()
 	r.Client(db) // flushes it
 	opts := queue.Options{Addr: r.Addr(), Password: r.Password(), DB: db,
-		Prefix: fmt.Sprintf("t%d", prefixSeq.Add(1))}
+		Prefix: fmt.Sprintf("t%d", prefixSeq.Add(1)),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, f := range tweak {
 		f(&opts)
 	}

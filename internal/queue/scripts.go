@@ -168,14 +168,14 @@ local wid = ARGV[4]
 local wk = k('worker:' .. wid)
 if redis.call('EXISTS', wk) == 0 then return {'unknown'} end
 local now = now_ms()
-local wi = redis.call('HMGET', wk, 'slots', 'caps', 'quarantined_until')
+local wi = redis.call('HMGET', wk, 'slots', 'caps', 'quarantined_until', 'gpus', 'busy_gpus')
 local qu = tonumber(wi[3] or '0') or 0
 if qu > now then return {'quarantined', s(qu)} end
 redis.call('HSET', wk, 'last_seen', s(now))
 redis.call('ZADD', k('workers'), s(now), wid)
 local free = math.min(tonumber(ARGV[5]), (tonumber(wi[1]) or 0) - redis.call('HLEN', wk .. ':running'))
 if free <= 0 then return {'noslot'} end
-local freeg = tonumber(ARGV[6])
+local freeg = math.min(tonumber(ARGV[6]), (tonumber(wi[4]) or 0) - (tonumber(wi[5]) or 0))
 local have = {}
 for c in string.gmatch(wi[2] or '', '[^,]+') do have[c] = true end
 for try = 1, 100 do
