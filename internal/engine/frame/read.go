@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/drover-ml/drover/internal/engine/usererr"
 )
 
 // Options tune Read.
@@ -42,7 +40,11 @@ func ReadFile(path string, opt Options) (*Frame, error) {
 	}
 	defer f.Close()
 	if isParquet(f, path) {
-		return readParquet(f, opt)
+		st, err := f.Stat()
+		if err != nil {
+			return nil, fmt.Errorf("frame: %w", err)
+		}
+		return readParquet(f, st.Size(), opt)
 	}
 	return Read(f, opt)
 }
@@ -81,11 +83,16 @@ func Read(r io.Reader, opt Options) (*Frame, error) {
 		}
 		rows++
 	}
+	return fromRaw(rs.header, raw, rows, opt)
+}
+
+// fromRaw types and codes raw string columns.
+func fromRaw(header []string, raw [][]string, rows int, opt Options) (*Frame, error) {
 	if rows == 0 {
-		return nil, usererr.New(usererr.HeaderOnly, "the file has a header but no data rows")
+		return nil, errHeaderOnly()
 	}
 	fr := &Frame{Rows: rows}
-	for i, name := range rs.header {
+	for i, name := range header {
 		if opt.Only != nil && !opt.Only[name] {
 			continue
 		}
