@@ -47,17 +47,18 @@ func (t *trainer) buildTree(k, nrows int) (Tree, error) {
 	t.tree = Tree{Nodes: make([]Node, 1, 2<<min(t.p.MaxDepth, 8))}
 	t.outK = k
 	rows := t.rows[:nrows]
-	var g, h float64
+	t.quantise(rows, t.treeCount)
+	t.treeCount++
+	var total int64
 	for _, r := range rows {
-		g += float64(t.gh[r].g)
-		h += float64(t.gh[r].h)
+		total += t.ghq[r]
 	}
-	if t.canSplit(0, nrows, h) {
+	if _, h := t.sums(total); t.canSplit(0, nrows, h) {
 		hist := t.getHist()
 		t.buildHist(hist, rows)
-		t.grow(0, 0, nrows, 0, hist, g, h)
+		t.grow(0, 0, nrows, 0, hist, total)
 	} else {
-		t.leaf(0, 0, nrows, g, h)
+		t.leaf(0, 0, nrows)
 	}
 	if t.err != nil {
 		return Tree{}, t.err
@@ -75,22 +76,34 @@ func (t *trainer) canSplit(depth, n int, h float64) bool {
 }
 
 // leaf makes node i a leaf over rows t.rows[lo:hi] and adds its value to
-// their margins.
-func (t *trainer) leaf(i, lo, hi int, g, h float64) {
-	v := t.leafWeight(g, h) * t.p.LearningRate
+// their margins. The value comes from the exact gradient sums, not the
+// quantised ones.
+func (t *trainer) leaf(i, lo, hi int) {
+	var g, h float64
+	rows := t.rows[lo:hi]
+	for _, r := range rows {
+		p := t.gh[r]
+		g += float64(p.g)
+		h += float64(p.h)
+	}
+	v := 0.0
+	if len(rows) > 0 {
+		v = t.leafWeight(g, h) * t.p.LearningRate
+	}
 	t.tree.Nodes[i] = Node{Feature: -1, Value: v, Hess: h}
 	if !t.updateByLeaf {
 		return
 	}
 	k, K := t.outK, t.nout
-	for _, r := range t.rows[lo:hi] {
+	for _, r := range rows {
 		t.margin[int(r)*K+k] += v
 	}
 }
 
-// grow splits node i (rows t.rows[lo:hi], histogram hist, sums g, h) and its
-// descendants depth-first. It owns hist and returns it to the pool.
-func (t *trainer) grow(i, lo, hi, depth int, hist []hbin, g, h float64) {
+// grow splits node i (rows t.rows[lo:hi], histogram hist, packed sums
+// total) and its descendants depth-first. It owns hist and returns it to
+// the pool.
+func (t *trainer) grow(i, lo, hi, depth int, hist []int64, total int64) {
 	if t.err == nil {
 		t.err = t.ctx.Err()
 	}
@@ -98,15 +111,16 @@ func (t *trainer) grow(i, lo, hi, depth int, hist []hbin, g, h float64) {
 		t.putHist(hist)
 		return
 	}
-	sp, ok := t.findSplit(hist, g, h)
+	sp, ok := t.findSplit(hist, total)
 	if !ok {
 		t.putHist(hist)
-		t.leaf(i, lo, hi, g, h)
+		t.leaf(i, lo, hi)
 		return
 	}
 	mid := t.partition(lo, hi, &sp)
 	left := len(t.tree.Nodes)
 	t.tree.Nodes = append(t.tree.Nodes, Node{}, Node{})
+	_, h := t.sums(total)
 	n := Node{
 		Feature: sp.feat, Bin: sp.bin, DefaultLeft: sp.defLeft,
 		Left: int32(left), Right: int32(left + 1), Gain: sp.gain, Hess: h,
@@ -118,12 +132,13 @@ func (t *trainer) grow(i, lo, hi, depth int, hist []hbin, g, h float64) {
 	}
 	t.tree.Nodes[i] = n
 
-	gl, hl := sp.gl, sp.hl
-	gr, hr := g-gl, h-hl
+	sumL, sumR := sp.left, total-sp.left
+	_, hl := t.sums(sumL)
+	_, hr := t.sums(sumR)
 	nl, nr := mid-lo, hi-mid
 	needL := t.canSplit(depth+1, nl, hl)
 	needR := t.canSplit(depth+1, nr, hr)
-	var histL, histR []hbin
+	var histL, histR []int64
 	if needL || needR {
 		// Build the smaller child; the larger is the parent minus it.
 		small := t.getHist()
@@ -146,47 +161,41 @@ func (t *trainer) grow(i, lo, hi, depth int, hist []hbin, g, h float64) {
 		t.putHist(hist)
 	}
 	if needL {
-		t.grow(left, lo, mid, depth+1, histL, gl, hl)
+		t.grow(left, lo, mid, depth+1, histL, sumL)
 	} else {
-		t.leaf(left, lo, mid, gl, hl)
+		t.leaf(left, lo, mid)
 	}
 	if needR {
-		t.grow(left+1, mid, hi, depth+1, histR, gr, hr)
+		t.grow(left+1, mid, hi, depth+1, histR, sumR)
 	} else {
-		t.leaf(left+1, mid, hi, gr, hr)
+		t.leaf(left+1, mid, hi)
 	}
 }
 
 // partition reorders t.rows[lo:hi] stably so that the rows going left come
-// first, and returns the index of the first row going right.
+// first, and returns the index of the first row going right. It reads the
+// column-major copy of the bins, and does not branch on the data.
 func (t *trainer) partition(lo, hi int, sp *split) int {
 	rows := t.rows[lo:hi]
-	right := t.scratch[:0]
+	right := t.scratch[:len(rows)]
 	f := int(sp.feat)
+	col := t.cbins[f*t.n : (f+1)*t.n]
 	miss := uint8(t.feats[f].NumBins())
-	nf := t.nf
-	nl := 0
-	if !sp.cat {
-		bin, defLeft := sp.bin, sp.defLeft
-		for _, r := range rows {
-			b := t.bins[int(r)*nf+f]
-			if (b <= bin && b != miss) || (b == miss && defLeft) {
-				rows[nl] = r
-				nl++
-			} else {
-				right = append(right, r)
-			}
-		}
-	} else {
-		for _, r := range rows {
-			if sp.goLeft(t.bins[int(r)*nf+f], miss) {
-				rows[nl] = r
-				nl++
-			} else {
-				right = append(right, r)
-			}
+	// goLeft by bin, as a table.
+	var table [256]uint8
+	for b := 0; b < 256; b++ {
+		if b <= int(miss) && sp.goLeft(uint8(b), miss) {
+			table[b] = 1
 		}
 	}
-	copy(rows[nl:], right)
+	nl, nr := 0, 0
+	for _, r := range rows {
+		l := int(table[col[r]])
+		rows[nl] = r
+		right[nr] = r
+		nl += l
+		nr += 1 - l
+	}
+	copy(rows[nl:], right[:nr])
 	return lo + nl
 }

@@ -18,7 +18,10 @@ type flatModel struct {
 	hasCat  bool
 	miss    []uint8 // missing bin per feature
 	bin     *binner
-	catOf   []int32 // index into catSets by node, -1 if not categorical
+	// dense is the complete-tree layout used when every split is numeric
+	// and every tree is at most denseMaxDepth deep; nil otherwise.
+	dense *denseModel
+	catOf []int32 // index into catSets by node, -1 if not categorical
 }
 
 // flatNode goes right when the value is > thr (raw) or the bin is > bin
@@ -73,6 +76,7 @@ func (m *Model) flatten() *flatModel {
 			}
 		}
 		f.catOf = catIdx
+		f.dense = newDenseModel(m, f)
 		m.flat = f
 	})
 	return m.flat
@@ -184,23 +188,52 @@ func (m *Model) predictMargin(x *Matrix, b *Binned, out []float64, threads int) 
 	nblocks := (rows + predictBlockSize - 1) / predictBlockSize
 	nf := m.NumFeatures
 	parallelRange(nblocks, threads, 16, func(lo, hi int) {
-		buf := make([]float32, predictBlockSize*nf)
+		var buf []float32
+		var keys32 []uint32
+		var keys8 []uint8
+		K := m.Outputs()
 		for blk := lo; blk < hi; blk++ {
 			r0 := blk * predictBlockSize
 			r1 := min(r0+predictBlockSize, rows)
-			acc := out[r0*m.Outputs() : r1*m.Outputs()]
-			if x != nil {
+			acc := out[r0*K : r1*K]
+			switch {
+			case f.dense != nil && x != nil:
+				if keys32 == nil {
+					keys32 = make([]uint32, predictBlockSize*2*nf)
+				}
+				rawKeys(x, r0, r1, keys32)
+				setBase(acc, m.BaseScore)
+				walkDense(f.dense, false, keys32, r1-r0, nf, K, acc)
+			case f.dense != nil:
+				if keys8 == nil {
+					keys8 = make([]uint8, predictBlockSize*2*nf)
+				}
+				binnedKeys(b.bins[r0*nf:r1*nf], nf, f.miss, keys8)
+				setBase(acc, m.BaseScore)
+				walkDense(f.dense, true, keys8, r1-r0, nf, K, acc)
+			case x != nil:
+				if buf == nil {
+					buf = make([]float32, predictBlockSize*nf)
+				}
 				for j, col := range x.Cols {
 					for i, v := range col[r0:r1] {
 						buf[i*nf+j] = v
 					}
 				}
 				f.walkRaw(m, buf[:(r1-r0)*nf], nf, acc)
-			} else {
+			default:
 				f.walkBinned(m, b.bins[r0*nf:r1*nf], nf, acc)
 			}
 		}
 	})
+}
+
+// setBase sets every row of acc to the base score.
+func setBase(acc, base []float64) {
+	k := len(base)
+	for i := 0; i+k <= len(acc); i += k {
+		copy(acc[i:i+k], base)
+	}
 }
 
 // walkRaw adds the trees' outputs for the row-major rows in x to acc, which

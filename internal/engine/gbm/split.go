@@ -18,7 +18,7 @@ type split struct {
 	cat     bool
 	catLeft [4]uint64
 	defLeft bool
-	gl, hl  float64 // sums of the left child
+	left    int64 // packed quantised sums of the left child
 }
 
 // leafScore is the loss reduction of the optimal weight of a node with sums
@@ -46,18 +46,24 @@ func (t *trainer) leafWeight(g, h float64) float64 {
 	return -t.thresholdL1(g) / (h + t.p.Lambda)
 }
 
-// findSplit returns the best split of a node with histogram h and sums g, h
-// over the sampled features; ok is false when no split gains enough.
-func (t *trainer) findSplit(hist []hbin, g, h float64) (best split, ok bool) {
-	parent := t.leafScore(g, h)
+// sums converts packed quantised sums to gradient and hessian sums.
+func (t *trainer) sums(v int64) (g, h float64) {
+	gq, hq := unpack(v)
+	return float64(gq) * t.gscale, float64(hq) * t.hscale
+}
+
+// findSplit returns the best split of a node with histogram hist and packed
+// sums total over the sampled features; ok is false when no split gains
+// enough.
+func (t *trainer) findSplit(hist []int64, total int64) (best split, ok bool) {
 	nfs := len(t.fsel)
 	res := t.splitScratch[:nfs]
 	eval := func(i int) {
 		f := t.fsel[i]
 		if t.feats[f].Categorical {
-			res[i] = t.bestCategorical(hist, f, g, h, parent)
+			res[i] = t.bestCategorical(hist, f, total)
 		} else {
-			res[i] = t.bestNumeric(hist, f, g, h, parent)
+			res[i] = t.bestNumeric(hist, f, total)
 		}
 	}
 	if t.threads > 1 && nfs*int(t.maxBins) >= 1<<13 {
@@ -83,22 +89,24 @@ func (t *trainer) findSplit(hist []hbin, g, h float64) (best split, ok bool) {
 
 // bestNumeric scans the bins of numeric feature f left to right, trying the
 // missing values on either side.
-func (t *trainer) bestNumeric(hist []hbin, f int32, g, h, parent float64) split {
-	nb := int(t.off[f+1] - t.off[f] - 1)
-	hs := hist[t.off[f]:t.off[f+1]]
+func (t *trainer) bestNumeric(hist []int64, f int32, total int64) split {
+	nb := t.feats[f].NumBins()
+	hs := hist[int(f)*histStride : int(f)*histStride+nb+1]
 	miss := hs[nb]
-	hasMiss := miss.h != 0 || miss.g != 0
+	hasMiss := miss != 0
+	g, h := t.sums(total)
+	parent := t.leafScore(g, h)
 	mcw := t.p.MinChildWeight
 	best := split{feat: f}
-	var gl, hl float64
+	var acc int64
 	for b := 0; b < nb-1; b++ {
-		gl += hs[b].g
-		hl += hs[b].h
+		acc += hs[b]
 		// Missing values right.
+		gl, hl := t.sums(acc)
 		if hl >= mcw && h-hl >= mcw {
 			gain := t.leafScore(gl, hl) + t.leafScore(g-gl, h-hl) - parent
 			if gain > best.gain {
-				best.gain, best.bin, best.gl, best.hl = gain, uint8(b), gl, hl
+				best.gain, best.bin, best.left = gain, uint8(b), acc
 				// With no missing value here, unseen ones follow the
 				// heavier child.
 				best.defLeft = !hasMiss && hl >= h-hl
@@ -108,11 +116,11 @@ func (t *trainer) bestNumeric(hist []hbin, f int32, g, h, parent float64) split 
 			continue
 		}
 		// Missing values left.
-		gm, hm := gl+miss.g, hl+miss.h
-		if hm >= mcw && h-hm >= mcw {
-			gain := t.leafScore(gm, hm) + t.leafScore(g-gm, h-hm) - parent
+		gl, hl = t.sums(acc + miss)
+		if hl >= mcw && h-hl >= mcw {
+			gain := t.leafScore(gl, hl) + t.leafScore(g-gl, h-hl) - parent
 			if gain > best.gain {
-				best.gain, best.bin, best.gl, best.hl, best.defLeft = gain, uint8(b), gm, hm, true
+				best.gain, best.bin, best.left, best.defLeft = gain, uint8(b), acc+miss, true
 			}
 		}
 	}
@@ -123,24 +131,28 @@ func (t *trainer) bestNumeric(hist []hbin, f int32, g, h, parent float64) split 
 // mean gradient and takes the best prefix of that order as the left set
 // (the optimal partition for a convex loss, as in LightGBM), trying the
 // missing values on either side.
-func (t *trainer) bestCategorical(hist []hbin, f int32, g, h, parent float64) split {
-	nb := int(t.off[f+1] - t.off[f] - 1)
-	hs := hist[t.off[f]:t.off[f+1]]
+func (t *trainer) bestCategorical(hist []int64, f int32, total int64) split {
+	nb := t.feats[f].NumBins()
+	hs := hist[int(f)*histStride : int(f)*histStride+nb+1]
 	miss := hs[nb]
-	hasMiss := miss.h != 0 || miss.g != 0
+	hasMiss := miss != 0
+	g, h := t.sums(total)
+	parent := t.leafScore(g, h)
 	best := split{feat: f, cat: true}
 	order := make([]uint8, 0, nb)
+	keys := make([]float64, nb)
 	for b := 0; b < nb; b++ {
-		if hs[b].h > 0 {
+		if hs[b] != 0 {
 			order = append(order, uint8(b))
+			gb, hb := t.sums(hs[b])
+			keys[b] = gb / (hb + catSmooth)
 		}
 	}
 	if len(order) < 2 {
 		return best
 	}
-	key := func(b uint8) float64 { return hs[b].g / (hs[b].h + catSmooth) }
 	slices.SortFunc(order, func(a, b uint8) int {
-		ka, kb := key(a), key(b)
+		ka, kb := keys[a], keys[b]
 		switch {
 		case ka < kb:
 			return -1
@@ -150,27 +162,26 @@ func (t *trainer) bestCategorical(hist []hbin, f int32, g, h, parent float64) sp
 		return int(a) - int(b)
 	})
 	mcw := t.p.MinChildWeight
-	var gl, hl float64
+	var acc int64
 	bestK := -1
 	for k := 0; k+1 < len(order); k++ {
-		b := order[k]
-		gl += hs[b].g
-		hl += hs[b].h
+		acc += hs[order[k]]
+		gl, hl := t.sums(acc)
 		if hl >= mcw && h-hl >= mcw {
 			gain := t.leafScore(gl, hl) + t.leafScore(g-gl, h-hl) - parent
 			if gain > best.gain {
-				best.gain, best.gl, best.hl, bestK = gain, gl, hl, k
+				best.gain, best.left, bestK = gain, acc, k
 				best.defLeft = !hasMiss && hl >= h-hl
 			}
 		}
 		if !hasMiss {
 			continue
 		}
-		gm, hm := gl+miss.g, hl+miss.h
-		if hm >= mcw && h-hm >= mcw {
-			gain := t.leafScore(gm, hm) + t.leafScore(g-gm, h-hm) - parent
+		gl, hl = t.sums(acc + miss)
+		if hl >= mcw && h-hl >= mcw {
+			gain := t.leafScore(gl, hl) + t.leafScore(g-gl, h-hl) - parent
 			if gain > best.gain {
-				best.gain, best.gl, best.hl, bestK, best.defLeft = gain, gm, hm, k, true
+				best.gain, best.left, bestK, best.defLeft = gain, acc+miss, k, true
 			}
 		}
 	}

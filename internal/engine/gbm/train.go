@@ -16,18 +16,22 @@ type trainer struct {
 
 	n, nf   int
 	feats   []FeatureBins
-	off     []int32 // histogram offset of each feature; off[nf] is the length
-	histLen int
 	maxBins int32
-	bins    []uint8 // row-major n × nf
+	bins    []uint8 // row-major n × nf, for histograms
+	cbins   []uint8 // column-major nf × n, for partitions
 
 	nout   int
 	margin []float64 // n × nout, row-major
 	ghAll  []gpair   // nout × n, output-major
 	gh     []gpair   // gradients of the tree being built
+	ghq    []int64   // gh quantised and packed (see quantise)
+
+	gscale, hscale float64 // quantisation steps of the tree being built
+	seedBase       uint64
+	treeCount      uint64
 
 	rows, scratch []uint32
-	pool          [][]hbin
+	pool          [][]int64
 	fsel          []int32
 	blocks        []featBlock
 	splitScratch  []split
@@ -99,17 +103,22 @@ func newTrainer(ctx context.Context, m *Matrix, p Params) (*trainer, error) {
 		return nil, err
 	}
 	t.feats = feats
-	t.off = make([]int32, t.nf+1)
 	for j := range feats {
-		nb := int32(feats[j].NumBins())
-		t.off[j+1] = t.off[j] + nb + 1
-		t.maxBins = max(t.maxBins, nb+1)
+		t.maxBins = max(t.maxBins, int32(feats[j].NumBins()+1))
 	}
-	t.histLen = int(t.off[t.nf])
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	t.bins = newBinner(feats).binMatrix(m, t.threads)
+	t.cbins = make([]uint8, t.n*t.nf)
+	parallelFor(t.nf, t.threads, func(j int) {
+		col := t.cbins[j*t.n : (j+1)*t.n]
+		for i := range col {
+			col[i] = t.bins[i*t.nf+j]
+		}
+	})
+	t.ghq = make([]int64, t.n)
+	t.seedBase = splitmix64(uint64(p.Seed))
 	t.rows = make([]uint32, t.n)
 	t.scratch = make([]uint32, t.n)
 	t.splitScratch = make([]split, t.nf)
