@@ -70,7 +70,7 @@ func BlobFetcher(s blob.Store, opts blob.FetchOptions, onDone func(blob.Transfer
 
 // Options configures a Cache.
 type Options struct {
-	MaxBytes int64        // required: the size the cache evicts down to
+	MaxBytes int64        // the size the cache evicts down to (worker_cache_size_mb); 0 keeps only files in use
 	Fetch    FetchFunc    // used by Prefetch and by Get when it is given nil
 	Logger   *slog.Logger // nil = slog.Default()
 }
@@ -128,8 +128,8 @@ type Cache struct {
 // New opens (or creates) the cache in dir and rebuilds its index from the
 // files there, evicting down to MaxBytes.
 func New(dir string, opts Options) (*Cache, error) {
-	if opts.MaxBytes <= 0 {
-		return nil, fmt.Errorf("cache: max bytes must be positive, got %d", opts.MaxBytes)
+	if opts.MaxBytes < 0 {
+		return nil, fmt.Errorf("cache: max bytes must not be negative, got %d", opts.MaxBytes)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

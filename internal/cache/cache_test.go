@@ -357,8 +357,8 @@ func TestInvalid(t *testing.T) {
 	if _, _, err := c.Get(t.Context(), "../../etc/passwd", nil); err == nil {
 		t.Fatal("Get accepted a bad sha")
 	}
-	if _, err := cache.New(t.TempDir(), cache.Options{}); err == nil {
-		t.Fatal("New accepted MaxBytes 0")
+	if _, err := cache.New(t.TempDir(), cache.Options{MaxBytes: -1}); err == nil {
+		t.Fatal("New accepted MaxBytes -1")
 	}
 	if _, _, err := c.Get(t.Context(), sum([]byte("none")), nil); !errors.Is(err, blob.ErrNotFound) {
 		t.Fatalf("Get(unknown) = %v", err)
@@ -393,4 +393,18 @@ func TestCrashReverifies(t *testing.T) {
 		t.Fatal("no clean marker after Close")
 	}
 	c.Close()
+}
+
+func TestZeroSizeKeepsOnlyFilesInUse(t *testing.T) {
+	d := dataset(100, 'z')
+	src := newSource(d)
+	c := open(t, t.TempDir(), 0, src)
+	p, _ := get(t, c, sum(d))
+	if _, err := os.Stat(p); err != nil {
+		t.Fatal("file in use evicted")
+	}
+	c.Release(sum(d))
+	if _, err := os.Stat(p); err == nil {
+		t.Fatal("file kept after release with MaxBytes 0")
+	}
 }

@@ -106,8 +106,9 @@ func vmHWM() int64 {
 }
 
 // BenchmarkTransfer measures, against a real local MinIO, a plain minio-go
-// GetObject → io.Copy to a file, blob.Fetch of the same object (with and
-// without fsync), and a warm-cache Get. Each reports MB/s, peak Go heap and
+// GetObject → io.Copy to a file (without and with SHA-256), blob.Fetch of the
+// same object (with and without fsync), a cold cache Get (the worker's path:
+// Fetch without fsync, verify, admit) and a warm-cache Get. Each reports MB/s, peak Go heap and
 // peak RSS during the transfer, and the bytes moved.
 //
 //	go test -run '^$' -bench Transfer -benchtime 3x ./internal/blob/s3/
@@ -150,6 +151,33 @@ func BenchmarkTransfer(b *testing.B) {
 			obj.Close()
 			f.Close()
 			if err != nil || n != size {
+				b.Fatalf("copied %d: %v", n, err)
+			}
+			moved += n
+			os.Remove(dest)
+		}
+		report(b, mp, moved)
+	})
+
+	// The like-for-like baseline: a plain GET that also verifies the SHA-256.
+	b.Run("PlainGetSHA256", func(b *testing.B) {
+		b.SetBytes(size)
+		mp := startMemPeak()
+		var moved int64
+		for b.Loop() {
+			obj, err := s.Client().GetObject(b.Context(), s.Bucket(), key, minio.GetObjectOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			f, err := os.Create(dest)
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := sha256.New()
+			n, err := io.Copy(io.MultiWriter(f, h), obj)
+			obj.Close()
+			f.Close()
+			if err != nil || n != size || hex.EncodeToString(h.Sum(nil)) != sha {
 				b.Fatalf("copied %d: %v", n, err)
 			}
 			moved += n

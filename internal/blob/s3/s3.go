@@ -17,8 +17,6 @@ import (
 
 // Defaults applied by Config.withDefaults.
 const (
-	// RegionDefault is MinIO's region; naming it saves a location lookup.
-	RegionDefault = "us-east-1"
 	// PartSizeDefault is the multipart upload part size. It bounds the
 	// memory an upload of unknown size buffers (minio-go would otherwise pick
 	// parts of 512 MiB) and allows objects up to 10,000 parts = 160 GiB.
@@ -35,8 +33,8 @@ type Config struct {
 	AccessKey     string // main_server_minio_access_key_id
 	SecretKey     string // main_server_minio_secret_access_key
 	Bucket        string // main_server_minio_bucket
-	Region        string // "" = RegionDefault
-	Secure        bool   // HTTPS
+	Region        string // main_server_minio_region; "" = ask the store (one lookup per bucket)
+	Secure        bool   // HTTPS (main_server_minio_tls)
 	Transport     http.RoundTripper
 	PartSize      uint64 // multipart part size; 0 = PartSizeDefault
 	UploadThreads uint   // 0 = UploadThreadsDefault
@@ -44,9 +42,6 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Region == "" {
-		c.Region = RegionDefault
-	}
 	if c.PartSize == 0 {
 		c.PartSize = PartSizeDefault
 	}
