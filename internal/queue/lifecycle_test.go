@@ -488,3 +488,27 @@ func TestMalformedEntries(t *testing.T) {
 	for range ctl {
 	}
 }
+
+func TestReaderAdoptsOtherConsumersBacklog(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	w := e.register("w", 1, 0)
+	e.enqueue("a", 0)
+	l := e.claim(w, 1, 0)
+	if err := e.q.Complete(ctx, l.Ref, []byte("done")); err != nil {
+		t.Fatal(err)
+	}
+	// A server on host-1 reads and dies before acking.
+	if ms, err := e.q.NewReader("server-host-1").Read(ctx, 100, 0); err != nil || len(ms) != 2 {
+		t.Fatalf("first read %v %v", ms, err)
+	}
+	// It comes back on host-2.
+	f := finals(e.drain(e.q.NewReader("server-host-2")))
+	if string(f["a"].Data) != "done" {
+		t.Fatalf("result not re-read by the new consumer: %+v", f)
+	}
+	pend, err := e.raw().XPending(ctx, e.opts.Prefix+":results", "server").Result()
+	if err != nil || pend.Count != 0 {
+		t.Fatalf("pending after ack: %+v %v", pend, err)
+	}
+}

@@ -69,11 +69,13 @@ type Reader struct {
 	q        *Queue
 	consumer string
 	backlog  bool              // still re-reading this consumer's unacked entries
+	adopted  bool              // took over other consumers' unacked entries
 	after    map[string]string // backlog position per stream key
 }
 
-// NewReader returns a Reader for the named consumer (e.g. "server"; keep the
-// name stable across restarts so unacked entries are re-read).
+// NewReader returns a Reader for the named consumer. Its first Read takes
+// over every unacked entry of the group (from any consumer name, e.g. a
+// server that restarted on another host) and re-reads them.
 func (q *Queue) NewReader(consumer string) *Reader {
 	return &Reader{q: q, consumer: consumer, backlog: true,
 		after: map[string]string{q.keys.results(): "0", q.keys.events(): "0"}}
@@ -88,6 +90,12 @@ func (r *Reader) Read(ctx context.Context, count int, block time.Duration) ([]Me
 		count = 100
 	}
 	rk, ek := r.q.keys.results(), r.q.keys.events()
+	if r.backlog && !r.adopted {
+		if err := r.adopt(ctx); err != nil {
+			return nil, err
+		}
+		r.adopted = true
+	}
 	if r.backlog {
 		streams, err := r.q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
 			Group: group, Consumer: r.consumer, Count: int64(count), Block: -1,
@@ -117,6 +125,28 @@ func (r *Reader) Read(ctx context.Context, count int, block time.Duration) ([]Me
 	}
 	msgs, _ := r.parse(ctx, streams, false)
 	return msgs, nil
+}
+
+// adopt moves every delivered-but-unacked entry of the group, whoever the
+// consumer, to this one (XAUTOCLAIM), so that nothing stays stuck under the
+// name of a server that will not come back. drover runs one server.
+func (r *Reader) adopt(ctx context.Context) error {
+	for _, key := range []string{r.q.keys.results(), r.q.keys.events()} {
+		start := "0-0"
+		for {
+			_, next, err := r.q.rdb.XAutoClaimJustID(ctx, &redis.XAutoClaimArgs{
+				Stream: key, Group: group, Consumer: r.consumer, Start: start, Count: 1000,
+			}).Result()
+			if err != nil {
+				return r.fail(ctx, err)
+			}
+			if next == "0-0" || next == "" {
+				break
+			}
+			start = next
+		}
+	}
+	return nil
 }
 
 // fail recreates the consumer group when Redis lost it (restart without
