@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 )
 
 // Ensemble selection (greedy forward selection with replacement over the
@@ -17,7 +18,7 @@ const (
 )
 
 // ensemble returns a blend of the best entries when it beats board[best]
-// in cross-validation.
+// in cross-validation. Selection stops early at the deadline.
 func (s *searcher) ensemble(board []Entry, fold []int, k, best int) (Entry, bool) {
 	sc := s.cfg.Scorer
 	order := make([]int, len(board))
@@ -41,7 +42,7 @@ func (s *searcher) ensemble(board []Entry, fold []int, k, best int) (Entry, bool
 	counts := map[int]int{}
 	var bestScore float64
 	var bestCounts map[int]int
-	for step := 1; step <= ensembleSteps; step++ {
+	for step := 1; step <= ensembleSteps && time.Now().Before(s.cfg.Deadline); step++ {
 		pickI, pickScore := -1, 0.0
 		for _, i := range pool {
 			for j, v := range board[i].oof {

@@ -229,18 +229,12 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 	res := &Result{Folds: k, Fold: fold}
 	final := board[best]
 	if plan.Ensemble && len(board) > 1 && !finished.Load() {
+		// Members that cannot be refitted in time fall back to their fold
+		// models (see refit), so an ensemble never needs extra budget.
 		if e, ok := s.ensemble(board, fold, k, best); ok {
-			need := time.Duration(0)
-			for j := range e.weights {
-				need += refitEstimate(board[j], k)
-			}
-			if time.Until(s.cfg.Deadline) > need {
-				board = append(board, e)
-				final = e
-				s.cfg.Log("info", fmt.Sprintf("ensemble of %d models: cv %s %.5g", len(e.weights), s.cfg.Scorer.Name, e.CVScore))
-			} else {
-				s.cfg.Log("info", "ensemble beats the best model but there is no time left to refit it")
-			}
+			board = append(board, e)
+			final = e
+			s.cfg.Log("info", fmt.Sprintf("ensemble of %d models: cv %s %.5g", len(e.weights), s.cfg.Scorer.Name, e.CVScore))
 		}
 	}
 	s.cfg.Progress(0.9, "refitting the best model on all rows")
