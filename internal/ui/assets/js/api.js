@@ -1,0 +1,95 @@
+// The REST API as the app uses it. Errors become APIError with the
+// server's stable code and a message in plain words.
+
+import {meta} from './meta.js';
+
+export class APIError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+
+  // plain is the message a person reads.
+  plain() {
+    switch (this.code) {
+      case 'network':
+        return 'Cannot reach the drover server. Check that it is running and that you are online, then try again.';
+      case 'unauthorized':
+        return 'You are not logged in, or your login has expired. Log in with the API token again.';
+      default: {
+        let m = this.message || `The server answered ${this.status}.`;
+        m = m.charAt(0).toUpperCase() + m.slice(1);
+        return /[.!?]$/.test(m) ? m : m + '.';
+      }
+    }
+  }
+}
+
+function fromResponse(status, statusText, text) {
+  try {
+    const body = JSON.parse(text);
+    if (body && body.error) return new APIError(status, body.error.code || `http_${status}`, body.error.message || '');
+  } catch { /* not JSON */ }
+  const detail = (text || '').trim().slice(0, 200);
+  return new APIError(status, `http_${status}`, `The server answered ${status} ${statusText}${detail ? ': ' + detail : ''}`);
+}
+
+// toLogin sends the browser to the login page when the server wants a token.
+export function toLogin() {
+  if (!meta.auth || location.pathname === '/login') return;
+  const next = location.pathname + location.search;
+  location.assign('/login?next=' + encodeURIComponent(next));
+}
+
+// api calls /api/v1 + path and returns the decoded JSON.
+export async function api(path, {method = 'GET', body, signal} = {}) {
+  const opts = {method, signal, headers: {Accept: 'application/json'}, credentials: 'same-origin'};
+  if (body !== undefined) {
+    opts.headers['Content-Type'] = 'application/json';
+    opts.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch('/api/v1' + path, opts);
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new APIError(0, 'network', e.message);
+  }
+  const text = await res.text();
+  if (res.status === 401) toLogin();
+  if (!res.ok) throw fromResponse(res.status, res.statusText, text);
+  return text ? JSON.parse(text) : null;
+}
+
+// getArtifactJSON fetches one artifact and decodes it.
+export function artifactURL(id, name) {
+  return `/api/v1/experiments/${encodeURIComponent(id)}/artifacts/` + name.split('/').map(encodeURIComponent).join('/');
+}
+
+// upload sends file as multipart/form-data with XMLHttpRequest, which
+// reports upload progress. It returns {promise, abort}.
+export function upload(file, onProgress) {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise((resolve, reject) => {
+    xhr.open('POST', '/api/v1/datasets');
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.responseType = 'text';
+    xhr.upload.addEventListener('progress', (ev) => onProgress?.(ev.loaded, ev.lengthComputable ? ev.total : file.size));
+    xhr.upload.addEventListener('load', () => onProgress?.(file.size, file.size, true));
+    xhr.addEventListener('load', () => {
+      if (xhr.status === 401) toLogin();
+      if (xhr.status >= 200 && xhr.status < 300) {
+        try { resolve(JSON.parse(xhr.responseText)); } catch (e) { reject(new APIError(xhr.status, 'bad_response', 'The server sent an answer the page cannot read.')); }
+      } else {
+        reject(fromResponse(xhr.status, xhr.statusText, xhr.responseText));
+      }
+    });
+    xhr.addEventListener('error', () => reject(new APIError(0, 'network', 'network error')));
+    xhr.addEventListener('abort', () => reject(new APIError(0, 'aborted', 'Upload cancelled')));
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+  return {promise, abort: () => xhr.abort()};
+}

@@ -1,0 +1,318 @@
+// One experiment, live: status, progress and logs stream in through
+// server-sent events (no reload); once it has succeeded, the leaderboard,
+// plots and artifacts appear.
+import {api, artifactURL, toLogin} from '../api.js';
+import {meta} from '../meta.js';
+import {h, clear, setText, setBadge, badge, expName, expDuration, queueText, fmtTime, fmtNum, fmtBytes, errorBox, showError, toast} from '../dom.js';
+import {lineChart, scatterChart, barChart, confusionMatrix} from '../chart.js';
+
+export const title = 'Experiment';
+
+const MAX_LOG_LINES = 2000;
+
+export async function render(main, ctx) {
+  const id = ctx.params[0];
+  const path = `/experiments/${encodeURIComponent(id)}`;
+  let e;
+  try {
+    e = await api(path, ctx);
+  } catch (err) {
+    if (err.name === 'AbortError') return;
+    main.append(h('h1', 'Experiment'), errorBox(err, 'Could not load the experiment'), h('p', h('a', {href: '/experiments'}, 'Back to experiments')));
+    return;
+  }
+  const page = new Page(main, ctx, e);
+  page.follow();
+  ctx.every(1000, () => page.tick());
+}
+
+class Page {
+  constructor(main, ctx, e) {
+    this.ctx = ctx;
+    this.e = e;
+    this.id = e.id;
+    this.resultsShown = false;
+    this.logCount = 0;
+    this.build(main);
+    this.update(e);
+  }
+
+  build(main) {
+    const e = this.e;
+    this.title = h('h1');
+    this.status = badge(e.status, 'exp-status');
+    this.status.setAttribute('aria-live', 'polite');
+    this.cancelBtn = h('button', {type: 'button', class: 'btn btn-danger', id: 'cancel'}, 'Cancel experiment');
+    this.cancelBtn.addEventListener('click', () => this.confirmCancel());
+    this.actionErr = h('div', {class: 'alert alert-error', role: 'alert', hidden: true});
+    main.append(h('div', {class: 'page-head'},
+      h('div', h('nav', {class: 'breadcrumb', 'aria-label': 'Breadcrumb'}, h('ol', h('li', h('a', {href: '/experiments'}, 'Experiments')), h('li', e.id))),
+        this.title, h('p', {class: 'sub'}, 'Status ', this.status)),
+      h('div', {class: 'actions'}, this.cancelBtn)), this.actionErr);
+
+    this.bar = h('div', {class: 'bar', role: 'progressbar', 'aria-label': 'Progress', 'aria-valuemin': 0, 'aria-valuemax': 100}, h('span'));
+    this.message = h('p', {class: 'small', id: 'exp-message'});
+    this.waiting = h('p', {class: 'small', id: 'exp-queue'});
+    this.errBox = h('div', {class: 'alert alert-error', role: 'alert', hidden: true, id: 'exp-error'});
+    this.stream = h('p', {class: 'small muted', id: 'stream-state'});
+    this.facts = h('dl', {class: 'facts'});
+    main.append(h('div', {class: 'grid grid-2'},
+      h('section', {class: 'card', 'aria-labelledby': 'progress-h'}, h('h2', {id: 'progress-h'}, 'Progress'), this.bar, this.message, this.waiting, this.errBox, this.stream),
+      h('section', {class: 'card', 'aria-labelledby': 'details-h'}, h('h2', {id: 'details-h'}, 'Details'), this.facts)));
+
+    this.results = h('div', {id: 'results'});
+    main.append(this.results);
+
+    this.log = h('pre', {class: 'log', id: 'exp-log', tabindex: 0, 'aria-label': 'Experiment log'});
+    this.logNote = h('p', {class: 'small muted'});
+    main.append(h('section', {class: 'card', 'aria-labelledby': 'log-h'}, h('h2', {id: 'log-h'}, 'Log'), this.logNote, this.log));
+
+    this.dialog = h('dialog', {'aria-labelledby': 'cancel-h'},
+      h('h2', {id: 'cancel-h'}, 'Cancel this experiment?'),
+      h('p', 'The running attempt is stopped and the experiment ends as cancelled. Models trained so far are not kept.'),
+      h('form', {method: 'dialog', class: 'actions'},
+        h('button', {type: 'submit', value: 'yes', class: 'btn btn-danger-solid', id: 'cancel-confirm'}, 'Cancel experiment'),
+        h('button', {type: 'submit', value: 'no', class: 'btn btn-secondary', autofocus: true}, 'Keep it running')));
+    this.dialog.addEventListener('close', () => { if (this.dialog.returnValue === 'yes') this.cancel(); });
+    main.append(this.dialog);
+  }
+
+  // update shows the experiment's state (from GET or the end event).
+  update(e) {
+    this.e = e;
+    setText(this.title, expName(e));
+    if (this.status.dataset.status !== e.status) setBadge(this.status, e.status);
+    this.cancelBtn.hidden = ['succeeded', 'failed', 'cancelled'].includes(e.status);
+    this.setProgress(e.status === 'succeeded' ? 1 : e.progress || 0, e.message);
+    this.bar.classList.toggle('done', e.status === 'succeeded');
+    this.bar.classList.toggle('failed', e.status === 'failed');
+    setText(this.waiting, queueText(e));
+    if (e.error) {
+      showError(this.errBox, {message: e.error.message, code: e.error.code},
+        e.failure_kind === 'user' ? 'The experiment failed (a problem with the data or settings)'
+          : e.failure_kind === 'infra' ? 'The experiment failed (the processor running it was lost)'
+            : e.failure_kind === 'timeout' ? 'The experiment ran out of time' : 'The experiment failed');
+    } else showError(this.errBox, null);
+    this.drawFacts();
+    if (e.status === 'succeeded' && !this.resultsShown) {
+      this.resultsShown = true;
+      this.showResults();
+    }
+  }
+
+  setProgress(fraction, message) {
+    const pct = Math.max(0, Math.min(100, Math.round(fraction * 100)));
+    this.bar.firstChild.style.width = pct + '%';
+    this.bar.setAttribute('aria-valuenow', String(pct));
+    this.bar.dataset.progress = String(pct);
+    setText(this.message, message ? `${pct}% \u00b7 ${message}` : `${pct}%`);
+  }
+
+  drawFacts() {
+    const e = this.e, sp = e.spec;
+    const rows = [
+      ['ID', h('span', {class: 'mono'}, e.id)],
+      ['Dataset', h('a', {href: `/datasets/${encodeURIComponent(sp.dataset_id)}`}, sp.dataset_id)],
+      sp.command ? ['Command', h('code', sp.command)] : ['Target', sp.target],
+      ['Task', e.summary?.task ? `${e.summary.task}${sp.task === 'auto' ? ' (detected)' : ''}` : sp.task || 'auto'],
+      ['Scorer', e.summary?.scorer || sp.scorer || 'default for the task'],
+      ['Dials', `accuracy ${sp.accuracy || 'auto'} \u00b7 time ${sp.time || 'auto'} \u00b7 interpretability ${sp.interpretability || 'auto'}`],
+      ['GPUs', String(sp.gpus || 0)],
+      ['Worker', e.worker || '\u2013'],
+      ['Attempt', e.attempt ? String(e.attempt) : '\u2013'],
+      ['Created', fmtTime(e.created_at)],
+      ['Started', fmtTime(e.started_at) || '\u2013'],
+      ['Finished', fmtTime(e.finished_at) || '\u2013'],
+      ['Duration', h('span', {id: 'exp-duration'}, expDuration(e))],
+    ];
+    clear(this.facts);
+    for (const [k, v] of rows) this.facts.append(h('dt', k), h('dd', v));
+  }
+
+  tick() {
+    const d = this.facts.querySelector('#exp-duration');
+    if (d) setText(d, expDuration(this.e));
+  }
+
+  // follow opens the event stream: progress, log and status events, then
+  // "end" with the final experiment.
+  follow() {
+    const es = new EventSource(`/api/v1/experiments/${encodeURIComponent(this.id)}/events`);
+    this.es = es;
+    this.ctx.onCleanup(() => es.close());
+    const data = (ev) => { try { return JSON.parse(ev.data); } catch { return {}; } };
+    es.addEventListener('open', () => setText(this.stream, 'Live updates on.'));
+    es.addEventListener('progress', (ev) => {
+      const d = data(ev);
+      this.e.progress = d.fraction;
+      this.setProgress(d.fraction || 0, d.message);
+    });
+    es.addEventListener('log', (ev) => this.appendLog(data(ev)));
+    es.addEventListener('status', (ev) => {
+      const d = data(ev);
+      this.appendLog({...d, level: 'status', message: `status ${d.status}${d.message && d.message !== d.status ? ': ' + d.message : ''}`});
+      if (d.status && this.status.dataset.status !== d.status) setBadge(this.status, d.status);
+      this.refresh();
+    });
+    es.addEventListener('result', (ev) => {
+      const d = data(ev);
+      this.appendLog({...d, level: d.status === 'succeeded' ? 'status' : 'error', message: `attempt ${d.attempt || ''} ended: ${d.status}${d.error ? ' \u2013 ' + d.error.message : ''}`});
+    });
+    es.addEventListener('end', (ev) => {
+      es.close();
+      setText(this.stream, 'The experiment has ended.');
+      const e = data(ev);
+      if (e.id) this.update(e);
+    });
+    es.addEventListener('error', () => {
+      if (!this.ctx.alive) return;
+      if (es.readyState === EventSource.CLOSED) {
+        // The server refused the stream (login expired, experiment gone).
+        setText(this.stream, 'Live updates stopped; checking\u2026');
+        api(`/experiments/${encodeURIComponent(this.id)}`, this.ctx).then((e) => {
+          this.update(e);
+          if (!['succeeded', 'failed', 'cancelled'].includes(e.status)) setTimeout(() => this.ctx.alive && this.follow(), 3000);
+        }, (err) => { if (err.status === 401) toLogin(); else setText(this.stream, 'Live updates stopped: ' + err.plain()); });
+      } else {
+        setText(this.stream, 'Connection lost; reconnecting\u2026');
+      }
+    });
+  }
+
+  async refresh() {
+    try {
+      this.update(await api(`/experiments/${encodeURIComponent(this.id)}`, this.ctx));
+    } catch (err) {
+      if (err.name !== 'AbortError') console.warn(err);
+    }
+  }
+
+  appendLog(ev) {
+    const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 30;
+    const t = ev.time ? new Date(ev.time).toLocaleTimeString() : '';
+    const lv = (ev.level || 'info').toLowerCase();
+    this.log.append(h('span', {class: `lv-${lv === 'warning' ? 'warn' : lv}`},
+      h('span', {class: 't'}, t + ' '), ev.attempt ? `[${ev.attempt}] ` : '', lv !== 'info' && lv !== 'status' ? lv + ': ' : '', ev.message || '', '\n'));
+    this.logCount++;
+    if (this.log.childNodes.length > MAX_LOG_LINES) {
+      this.log.firstChild.remove();
+      setText(this.logNote, `Showing the last ${MAX_LOG_LINES} lines.`);
+    }
+    if (atBottom) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  confirmCancel() {
+    if (typeof this.dialog.showModal === 'function') this.dialog.showModal();
+    else this.cancel();
+  }
+
+  async cancel() {
+    showError(this.actionErr, null);
+    this.cancelBtn.disabled = true;
+    try {
+      const e = await api(`/experiments/${encodeURIComponent(this.id)}/cancel`, {method: 'POST', signal: this.ctx.signal});
+      this.update(e);
+      toast('Cancel requested');
+    } catch (err) {
+      if (err.name !== 'AbortError') showError(this.actionErr, err, 'Could not cancel');
+    } finally {
+      this.cancelBtn.disabled = false;
+    }
+  }
+
+  async showResults() {
+    const e = this.e, box = this.results;
+    clear(box);
+    if (e.summary) box.append(leaderboard(e.summary));
+    const plots = h('section', {class: 'card', 'aria-labelledby': 'plots-h', id: 'plots'}, h('h2', {id: 'plots-h'}, 'Plots'), h('p', {class: 'loading'}, 'Loading plots\u2026'));
+    const arts = h('section', {class: 'card', 'aria-labelledby': 'arts-h', id: 'artifacts'}, h('h2', {id: 'arts-h'}, 'Artifacts'), h('p', {class: 'loading'}, 'Loading\u2026'));
+    box.append(plots, arts);
+    const [p, a] = await Promise.allSettled([
+      api(`/experiments/${encodeURIComponent(this.id)}/artifacts`, this.ctx),
+      fetchJSON(artifactURL(this.id, 'plots.json'), this.ctx.signal),
+    ]).then((r) => [r[1], r[0]]);
+    if (!this.ctx.alive) return;
+    drawPlots(plots, p, e);
+    drawArtifacts(arts, a, this.id);
+  }
+}
+
+async function fetchJSON(url, signal) {
+  const res = await fetch(url, {signal, credentials: 'same-origin', headers: {Accept: 'application/json'}});
+  if (res.status === 404) return null;
+  if (!res.ok) {
+    let msg = `The server answered ${res.status}`;
+    try { msg = (await res.json()).error.message; } catch { /* keep */ }
+    throw new Error(msg);
+  }
+  return res.json();
+}
+
+function leaderboard(sum) {
+  const scorer = meta.scorers.find((s) => s.name === sum.scorer);
+  const dir = scorer ? (scorer.higher_is_better ? 'higher is better' : 'lower is better') : '';
+  const bestKey = JSON.stringify([sum.best.model, sum.best.params]);
+  const metrics = Object.entries(sum.metrics || {});
+  return h('section', {class: 'card', 'aria-labelledby': 'lb-h', id: 'leaderboard'},
+    h('h2', {id: 'lb-h'}, 'Leaderboard'),
+    h('p', {class: 'small muted'}, `${sum.leaderboard.length} models, scored by cross-validated ${sum.scorer}${dir ? ' (' + dir + ')' : ''}` +
+      (sum.rows ? ` on ${sum.rows.toLocaleString('en')} rows and ${sum.features} features` : '') + '.'),
+    h('div', {class: 'table-wrap'}, h('table', {id: 'leaderboard-table'},
+      h('thead', h('tr', h('th', {class: 'num'}, '#'), h('th', 'Model'), h('th', {class: 'num'}, `CV ${sum.scorer}`), h('th', {class: 'num'}, '\u00b1 std'),
+        h('th', {class: 'num'}, 'Fit time'), h('th', 'Parameters'))),
+      h('tbody', sum.leaderboard.map((m, i) => {
+        const best = JSON.stringify([m.model, m.params]) === bestKey;
+        return h('tr', {class: best ? 'best' : null},
+          h('td', {class: 'num'}, String(i + 1)),
+          h('td', h('strong', m.model), best ? h('span', {class: 'tag'}, 'best') : null),
+          h('td', {class: 'num'}, fmtNum(m.cv_score, 4)),
+          h('td', {class: 'num'}, fmtNum(m.cv_std, 4)),
+          h('td', {class: 'num nowrap'}, m.fit_seconds < 1 ? `${Math.round(m.fit_seconds * 1000)} ms` : `${m.fit_seconds.toFixed(1)} s`),
+          h('td', {class: 'params'}, Object.entries(m.params || {}).map(([k, v]) => `${k}=${v}`).join(' ')));
+      })))),
+    metrics.length ? [h('h3', {class: 'small'}, 'Best model, cross-validated'),
+      h('dl', {class: 'facts', id: 'metrics'}, metrics.flatMap(([k, v]) => [h('dt', k), h('dd', fmtNum(v, 4))]))] : null);
+}
+
+function drawPlots(box, res, e) {
+  clear(box).append(h('h2', {id: 'plots-h'}, 'Plots'));
+  if (res.status === 'rejected') { box.append(errorBox(res.reason, 'Could not load the plots')); return; }
+  const p = res.value;
+  if (!p) { box.append(h('p', {class: 'empty'}, 'This experiment made no plots.')); return; }
+  const src = p.source === 'cv' ? 'Out-of-fold predictions (cross-validation).' : 'In-sample predictions (cross-validation was off).';
+  box.append(h('p', {class: 'small muted'}, src));
+  const charts = h('div', {class: 'charts'});
+  const m = e.summary?.metrics || {};
+  if (p.roc) {
+    charts.append(lineChart({caption: `ROC curve${m.auc !== undefined ? ` (AUC ${fmtNum(m.auc, 3)})` : ''}`, x: p.roc.x, y: p.roc.y,
+      xLabel: 'False positive rate', yLabel: 'True positive rate', diagonal: true}));
+  }
+  if (p.pr) {
+    charts.append(lineChart({caption: 'Precision\u2013recall curve', x: p.pr.x, y: p.pr.y, xLabel: 'Recall', yLabel: 'Precision'}));
+  }
+  if (p.confusion) {
+    charts.append(confusionMatrix({caption: 'Confusion matrix', labels: p.confusion.labels, counts: p.confusion.counts}));
+  }
+  if (p.actual_vs_predicted) {
+    const s = p.actual_vs_predicted;
+    charts.append(scatterChart({caption: 'Actual vs predicted', x: s.predicted, y: s.actual, xLabel: 'Predicted', yLabel: 'Actual',
+      note: `${s.actual.length.toLocaleString('en')} rows; the dashed line is a perfect prediction.`}));
+  }
+  if (p.importance?.length) {
+    const top = p.importance.slice(0, 20);
+    charts.append(barChart({caption: 'Feature importance', labels: top.map((x) => x.feature), values: top.map((x) => x.value),
+      note: p.importance.length > 20 ? `Top 20 of ${p.importance.length} features.` : null}));
+  }
+  if (!charts.childElementCount) box.append(h('p', {class: 'empty'}, 'No plots for this task.'));
+  else box.append(charts);
+}
+
+function drawArtifacts(box, res, id) {
+  clear(box).append(h('h2', {id: 'arts-h'}, 'Artifacts'));
+  if (res.status === 'rejected') { box.append(errorBox(res.reason, 'Could not list the artifacts')); return; }
+  const list = res.value || [];
+  if (!list.length) { box.append(h('p', {class: 'empty'}, 'No artifacts.')); return; }
+  box.append(h('p', {class: 'small muted'}, 'Download one file, or all of them with ', h('code', `drover experiment download ${id} --out DIR`), '.'),
+    h('ul', {id: 'artifact-list'}, list.map((a) => h('li', h('a', {href: artifactURL(id, a.name), download: a.name.split('/').pop()}, a.name),
+      h('span', {class: 'muted small'}, ` ${fmtBytes(a.size)}`)))));
+}

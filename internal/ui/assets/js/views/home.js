@@ -1,0 +1,48 @@
+// Overview: what is running, what waits, and where to start.
+import {api} from '../api.js';
+import {h, badge, expName, expDuration, queueText, errorBox} from '../dom.js';
+
+export const title = 'Overview';
+
+export async function render(main, ctx) {
+  main.append(h('div', {class: 'page-head'}, h('div', h('h1', 'Overview'),
+    h('p', {class: 'sub'}, 'AutoML experiments on tabular data, run across a pool of processors.')),
+  h('div', {class: 'actions'}, h('a', {class: 'btn btn-secondary', href: '/datasets'}, 'Upload a dataset'),
+    h('a', {class: 'btn', href: '/experiments/new'}, 'New experiment'))));
+  const body = h('div');
+  main.append(body);
+  let info, exps, dss;
+  try {
+    [info, exps, dss] = await Promise.all([api('/system/info', ctx), api('/experiments', ctx), api('/datasets', ctx)]);
+  } catch (e) {
+    if (e.name === 'AbortError') return;
+    body.append(errorBox(e, 'Could not load the overview'));
+    return;
+  }
+  const count = (st) => exps.filter((e) => e.status === st).length;
+  body.append(h('div', {class: 'stats'},
+    stat('Datasets', dss.length),
+    stat('Running', count('running')),
+    stat('Queued', count('queued')),
+    stat('Succeeded', count('succeeded')),
+    stat('Processors', `${info.busy_processors} busy of ${info.total_processors}`, true),
+    stat('Worker mode', info.worker_mode, true)));
+  const recent = exps.slice(0, 8);
+  const card = h('section', {class: 'card', 'aria-labelledby': 'recent-h'}, h('h2', {id: 'recent-h'}, 'Recent experiments'));
+  if (!recent.length) {
+    card.append(h('p', {class: 'empty'}, dss.length
+      ? ['No experiments yet. ', h('a', {href: '/experiments/new'}, 'Start one'), ' on a dataset you uploaded.']
+      : ['Start by ', h('a', {href: '/datasets'}, 'uploading a CSV dataset'), '; then pick its target column and launch an experiment.']));
+  } else {
+    card.append(h('div', {class: 'table-wrap'}, h('table', h('thead', h('tr', h('th', 'Experiment'), h('th', 'Status'), h('th', 'Duration'))),
+      h('tbody', recent.map((e) => h('tr',
+        h('td', h('a', {href: `/experiments/${encodeURIComponent(e.id)}`}, expName(e))),
+        h('td', badge(e.status), ' ', h('span', {class: 'small muted'}, queueText(e))),
+        h('td', {class: 'nowrap'}, expDuration(e))))))));
+  }
+  body.append(card);
+}
+
+function stat(label, value, small) {
+  return h('div', {class: 'stat'}, h('span', {class: 'label'}, label), h('span', {class: small ? 'value small' : 'value'}, String(value)));
+}

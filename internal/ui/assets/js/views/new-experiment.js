@@ -1,0 +1,175 @@
+// The create form: dataset, target (from the dataset's columns), task,
+// scorer, the three dials, GPUs and an optional command.
+import {api} from '../api.js';
+import {meta} from '../meta.js';
+import {h, clear, errorBox, showError, toast} from '../dom.js';
+import {navigate} from '../app.js';
+
+export const title = 'New experiment';
+
+// What the dials mean (internal/engine/search PlanFor).
+const timeBudget = ['', '20 s', '40 s', '1 min', '2 min', '4 min', '8 min', '15 min', '30 min', '1 h', '2 h'];
+const accuracyHint = (v) => v <= 2 ? '3 folds, 1 GLM, 1 GBM: quickest'
+  : v <= 4 ? '3 folds, 2 GLMs, 2 GBMs'
+  : v <= 6 ? '5 folds, 3 GLMs, 4 GBMs, ensemble'
+  : v <= 8 ? '5 folds, 4 GLMs, 6 GBMs, ensemble'
+  : '10 folds, 4 GLMs, 8 GBMs, ensemble';
+const interpHint = (v) => v >= 8 ? 'GLMs only: coefficients you can read'
+  : v >= 6 ? 'trees at most 4 deep, no ensemble' : 'any model, ensembles allowed';
+
+// guessTarget picks a likely target column: a usual name, else the last.
+function guessTarget(cols) {
+  const usual = ['target', 'class', 'label', 'y', 'outcome', 'species'];
+  return cols.find((c) => usual.includes(c.name.toLowerCase()))?.name || cols[cols.length - 1]?.name || '';
+}
+
+export async function render(main, ctx) {
+  main.append(h('div', {class: 'page-head'}, h('div',
+    h('nav', {class: 'breadcrumb', 'aria-label': 'Breadcrumb'}, h('ol', h('li', h('a', {href: '/experiments'}, 'Experiments')), h('li', 'New'))),
+    h('h1', 'New experiment'),
+    h('p', {class: 'sub'}, 'Pick the data and the column to predict, set the dials, and launch.'))));
+  let dss;
+  try {
+    dss = await api('/datasets', ctx);
+  } catch (e) {
+    if (e.name !== 'AbortError') main.append(errorBox(e, 'Could not list the datasets'));
+    return;
+  }
+  if (!dss.length) {
+    main.append(h('div', {class: 'alert alert-info'}, 'There is no dataset yet. ', h('a', {href: '/datasets'}, 'Upload a CSV file'), ' first.'));
+    return;
+  }
+  dss.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  main.append(form(dss, ctx));
+}
+
+function field(id, label, control, hint) {
+  return h('div', {class: 'field'}, h('label', {for: id}, label), control,
+    hint ? h('span', {class: 'hint', id: id + '-hint'}, hint) : null);
+}
+
+function dial(id, label, value, describe) {
+  const input = h('input', {type: 'range', id, name: id, min: 1, max: 10, step: 1, value: String(value), 'aria-describedby': id + '-hint'});
+  const out = h('output', {for: id, id: id + '-value'}, String(value));
+  const hint = h('span', {class: 'hint', id: id + '-hint'}, describe(value));
+  input.addEventListener('input', () => { out.value = input.value; hint.textContent = describe(+input.value); });
+  return {el: h('div', {class: 'dial'}, h('label', {for: id}, label), input, out, hint), input};
+}
+
+function form(dss, ctx) {
+  const want = ctx.query.get('dataset');
+  const dsSel = h('select', {id: 'dataset', name: 'dataset', required: true},
+    dss.map((d) => h('option', {value: d.id, selected: d.id === want}, `${d.name} (${d.rows} rows, ${d.id})`)));
+  const targetSel = h('select', {id: 'target', name: 'target', required: true, 'aria-describedby': 'target-hint'});
+  const targetHint = h('span', {class: 'hint', id: 'target-hint'});
+  const taskSel = h('select', {id: 'task', name: 'task'},
+    [['auto', 'Detect from the target'], ['binary', 'Binary classification'], ['multiclass', 'Multiclass classification'], ['regression', 'Regression']]
+      .map(([v, t]) => h('option', {value: v}, t)));
+  const scorerSel = h('select', {id: 'scorer', name: 'scorer'});
+  const name = h('input', {type: 'text', id: 'name', name: 'name', maxlength: 200, autocomplete: 'off', placeholder: 'optional'});
+  const acc = dial('accuracy', 'Accuracy', 5, accuracyHint);
+  const time = dial('time', 'Time', 3, (v) => `budget about ${timeBudget[v]}`);
+  const interp = dial('interpretability', 'Interpretability', 5, interpHint);
+  const gpuNote = meta.worker_mode === 'multiprocessing'
+    ? 'This server runs experiments on its own CPUs (worker mode multiprocessing); GPU experiments need workers.'
+    : 'Experiments that ask for GPUs wait in the GPU queue for a worker with that many free GPUs.';
+  const gpus = h('input', {type: 'number', id: 'gpus', name: 'gpus', min: 0, max: 64, step: 1, value: '0', inputmode: 'numeric',
+    disabled: meta.worker_mode === 'multiprocessing', 'aria-describedby': 'gpus-hint'});
+  const seed = h('input', {type: 'number', id: 'seed', name: 'seed', step: 1, placeholder: 'random', inputmode: 'numeric'});
+  const command = h('textarea', {id: 'command', name: 'command', rows: 3, disabled: !meta.allow_command_experiments,
+    placeholder: 'e.g. python3 train.py', 'aria-describedby': 'command-hint'});
+  const err = h('div', {class: 'alert alert-error', role: 'alert', hidden: true, id: 'create-error'});
+  const submit = h('button', {type: 'submit', class: 'btn', id: 'launch'}, 'Launch experiment');
+
+  const fillTargets = () => {
+    const ds = dss.find((d) => d.id === dsSel.value);
+    const prev = targetSel.value;
+    clear(targetSel);
+    for (const c of ds.columns) {
+      targetSel.append(h('option', {value: c.name}, `${c.name} (${c.type}, ${c.distinct} distinct)`));
+    }
+    targetSel.value = ds.columns.some((c) => c.name === prev) ? prev : guessTarget(ds.columns);
+    describeTarget();
+  };
+  const describeTarget = () => {
+    const ds = dss.find((d) => d.id === dsSel.value);
+    const c = ds?.columns.find((x) => x.name === targetSel.value);
+    if (!c) { targetHint.textContent = ''; return; }
+    const guess = c.type === 'categorical' || c.distinct <= 2 ? (c.distinct <= 2 ? 'binary classification' : 'multiclass classification')
+      : c.distinct <= 20 ? 'classification or regression' : 'regression';
+    targetHint.textContent = `${c.type}, ${c.distinct} distinct values${c.missing ? `, ${c.missing} missing` : ''}: looks like ${guess}.`;
+  };
+  const fillScorers = () => {
+    const task = taskSel.value;
+    const prev = scorerSel.value;
+    clear(scorerSel);
+    scorerSel.append(h('option', {value: ''}, 'Default for the task'));
+    for (const sc of meta.scorers) {
+      if (task !== 'auto' && !sc.tasks.includes(task)) continue;
+      scorerSel.append(h('option', {value: sc.name}, `${sc.name} (${sc.higher_is_better ? 'higher' : 'lower'} is better; ${sc.tasks.join(', ')})`));
+    }
+    scorerSel.value = [...scorerSel.options].some((o) => o.value === prev) ? prev : '';
+  };
+  dsSel.addEventListener('change', fillTargets);
+  targetSel.addEventListener('change', describeTarget);
+  taskSel.addEventListener('change', fillScorers);
+  fillTargets();
+  fillScorers();
+
+  const f = h('form', {class: 'stack', id: 'create-form', novalidate: true},
+    h('div', {class: 'grid grid-2'},
+      h('section', {class: 'card'}, h('h2', 'Data'),
+        h('div', {class: 'stack'},
+          field('dataset', 'Dataset', dsSel),
+          h('div', {class: 'field'}, h('label', {for: 'target'}, 'Target column'), targetSel, targetHint),
+          field('task', 'Task', taskSel),
+          field('scorer', 'Scorer', scorerSel, 'The metric the search optimises.'),
+          field('name', 'Name', name))),
+      h('section', {class: 'card'}, h('h2', 'Dials'),
+        h('div', {class: 'dials'}, acc.el, time.el, interp.el),
+        h('details', {class: 'advanced'}, h('summary', 'Advanced'),
+          h('div', {class: 'stack'},
+            field('gpus', 'GPUs', gpus, gpuNote),
+            field('seed', 'Seed', seed, 'Same seed and data give the same models.'),
+            field('command', 'Command (bring your own recipe)', command, meta.allow_command_experiments
+              ? 'Runs with sh -c instead of drover\'s AutoML; it gets DROVER_DATASET and DROVER_OUTPUT_DIR.'
+              : 'Command experiments are off on this server (allow_command_experiments).'))))),
+    err,
+    h('div', {class: 'actions'}, submit, h('a', {class: 'btn btn-secondary', href: '/experiments'}, 'Back to experiments')));
+
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError(err, null);
+    const spec = {
+      dataset_id: dsSel.value,
+      target: targetSel.value,
+      task: taskSel.value,
+      accuracy: +acc.input.value,
+      time: +time.input.value,
+      interpretability: +interp.input.value,
+    };
+    if (scorerSel.value) spec.scorer = scorerSel.value;
+    if (name.value.trim()) spec.name = name.value.trim();
+    if (+gpus.value > 0) spec.gpus = Math.floor(+gpus.value);
+    if (seed.value !== '') {
+      if (!Number.isInteger(+seed.value)) { showError(err, {message: 'The seed must be a whole number.'}); seed.focus(); return; }
+      spec.seed = +seed.value;
+    }
+    if (command.value.trim()) spec.command = command.value.trim();
+    submit.disabled = true;
+    submit.textContent = 'Launching\u2026';
+    try {
+      const e = await api('/experiments', {method: 'POST', body: spec, signal: ctx.signal});
+      toast(`Experiment ${e.id} queued`);
+      navigate(`/experiments/${encodeURIComponent(e.id)}`);
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      showError(err, e, 'The experiment was not created');
+      err.focus?.();
+      submit.disabled = false;
+      submit.textContent = 'Launch experiment';
+    }
+  });
+  err.tabIndex = -1;
+  return f;
+}

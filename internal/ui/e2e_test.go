@@ -1,0 +1,201 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/drover-ml/drover/api"
+)
+
+// TestWorkflow is what a user does: upload a dataset through the page,
+// create an experiment with the form, watch it succeed without a reload,
+// read the leaderboard and the plots, and check Resources > System Info.
+func TestWorkflow(t *testing.T) {
+	b := newBrowser(t)
+	cfg := newConfig(t)
+	srv := startServer(t, cfg)
+	base := srv.URL()
+
+	b.do("open overview", 20*time.Second, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(".stats")))
+	b.shot("01-overview-empty")
+
+	// Datasets: upload pima through the file input.
+	b.do("open datasets", 20*time.Second, chromedp.Click(chromedp.CSS(`.mainnav a[href="/datasets"]`)), chromedp.WaitVisible(chromedp.ID("upload-file")))
+	b.do("upload", 60*time.Second,
+		chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{examples("pima_diabetes.csv")}),
+		chromedp.WaitVisible(chromedp.ID("columns-table")))
+	if got := b.text("h1"); got != "pima_diabetes.csv" {
+		t.Fatalf("dataset page heading %q", got)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#columns-table tbody tr').length`); n != 9 {
+		t.Fatalf("column summary has %d rows, want 9", n)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#columns-table .hist svg rect').length`); n == 0 {
+		t.Fatal("column summary draws no histogram bars")
+	}
+	b.shot("02-dataset-columns")
+
+	// The form: target class, quick dials.
+	b.do("open form", 20*time.Second, chromedp.Click(chromedp.CSS(`a.btn[href^="/experiments/new"]`)), chromedp.WaitVisible(chromedp.ID("create-form")))
+	if got := eval[string](b, `document.getElementById('target').value`); got != "class" {
+		t.Fatalf("target preselected %q, want class", got)
+	}
+	b.shot("03-new-experiment")
+	setRange := func(id, v string) string {
+		return fmt.Sprintf(`(() => { const el = document.getElementById(%q); el.value = %q; el.dispatchEvent(new Event('input', {bubbles: true})); return el.value; })()`, id, v)
+	}
+	for _, id := range []string{"accuracy", "time", "interpretability"} {
+		if got := eval[string](b, setRange(id, "1")); got != "1" {
+			t.Fatalf("dial %s = %q", id, got)
+		}
+	}
+	eval[string](b, `(() => { const el = document.getElementById('name'); el.value = 'pima from the UI'; return el.value; })()`)
+	// Mark this document and record every status the page shows, from before
+	// the click on, so we can tell a reload (the mark is lost) from live updates.
+	eval[bool](b, `(() => {
+		window.__droverDoc = 'same-document';
+		window.__statuses = [];
+		new MutationObserver(() => {
+			const el = document.getElementById('exp-status');
+			const s = el && el.dataset.status;
+			if (s && window.__statuses[window.__statuses.length - 1] !== s) window.__statuses.push(s);
+		}).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+		return true;
+	})()`)
+	b.do("launch", 20*time.Second, chromedp.Click(chromedp.ID("launch")), chromedp.WaitVisible(chromedp.ID("exp-status")))
+	loc := eval[string](b, `location.pathname`)
+	if !strings.HasPrefix(loc, "/experiments/ex_") {
+		t.Fatalf("after launch the page is %s", loc)
+	}
+	id := strings.TrimPrefix(loc, "/experiments/")
+	b.waitJS("experiment to succeed", `document.getElementById('exp-status').dataset.status === 'succeeded'`, 3*time.Minute)
+	if doc := eval[string](b, `String(window.__droverDoc)`); doc != "same-document" {
+		t.Fatalf("the page reloaded while the experiment ran (mark %q)", doc)
+	}
+	statuses := eval[[]string](b, `window.__statuses`)
+	if len(statuses) < 2 || statuses[len(statuses)-1] != "succeeded" {
+		t.Fatalf("status element went through %v; want at least one earlier status, then succeeded", statuses)
+	}
+	t.Logf("status element showed %v", statuses)
+
+	// Results: leaderboard, plots (SVG), artifacts, logs.
+	b.waitJS("leaderboard", `document.querySelectorAll('#leaderboard-table tbody tr').length >= 2`, 20*time.Second)
+	b.waitJS("plots", `document.querySelectorAll('#plots figure svg').length >= 4`, 20*time.Second)
+	b.waitJS("artifacts", `document.querySelectorAll('#artifact-list a').length >= 2`, 20*time.Second)
+	captions := eval[string](b, `[...document.querySelectorAll('#plots figcaption')].map(f => f.textContent).join('|')`)
+	for _, want := range []string{"ROC curve", "Precision", "Confusion matrix", "Feature importance"} {
+		if !strings.Contains(captions, want) {
+			t.Errorf("plots %q lack %q", captions, want)
+		}
+	}
+	if n := eval[int](b, `document.querySelectorAll('#exp-log > span').length`); n == 0 {
+		t.Error("log shows no lines")
+	}
+	if bar := eval[string](b, `document.querySelector('.bar').dataset.progress`); bar != "100" {
+		t.Errorf("progress bar at %s%%, want 100", bar)
+	}
+	e, err := client(srv, "").GetExperiment(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Spec.Name != "pima from the UI" || e.Spec.Accuracy != 1 || e.Spec.Time != 1 || e.Spec.Interpretability != 1 || e.Spec.Target != "class" {
+		t.Fatalf("the form sent %+v", e.Spec)
+	}
+	if got := b.text("h1"); got != "pima from the UI" {
+		t.Errorf("experiment heading %q", got)
+	}
+	b.shot("04-experiment-succeeded")
+
+	// An artifact link downloads the real file.
+	href := eval[string](b, `document.querySelector('#artifact-list a[href$="summary.json"]').getAttribute('href')`)
+	body := eval[string](b, fmt.Sprintf(`fetch(%q).then(r => r.text())`, href), chromedp.EvalAwaitPromise)
+	if !strings.Contains(body, `"leaderboard"`) {
+		t.Errorf("summary.json from the artifact link: %.200s", body)
+	}
+
+	// The list shows it.
+	b.do("open list", 20*time.Second, chromedp.Click(chromedp.CSS(`.mainnav a[href="/experiments"]`)), chromedp.WaitVisible(chromedp.CSS(`#experiments-table tr[data-id="`+id+`"]`)))
+	if st := b.text(`#experiments-table tr[data-id="` + id + `"] .badge`); st != "succeeded" {
+		t.Errorf("list shows status %q", st)
+	}
+	b.shot("05-experiments")
+
+	// Resources > System Info, through the menu, as the seed's check does.
+	b.do("open system info", 20*time.Second,
+		chromedp.Click(chromedp.CSS(`#resources-menu summary`)),
+		chromedp.Click(chromedp.CSS(`#resources-menu a[href="/system"]`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.ID("workers-table")))
+	want := strconv.Itoa(cfg.LocalProcessors())
+	b.waitJS("total processors", `document.getElementById('total-processors').textContent === `+strconv.Quote(want), 10*time.Second)
+	if mode := b.text("#worker-mode"); mode != "multiprocessing" {
+		t.Errorf("worker mode %q", mode)
+	}
+	if crumb := b.text(".breadcrumb"); !strings.Contains(crumb, "Resources") || !strings.Contains(crumb, "System Info") {
+		t.Errorf("breadcrumb %q", crumb)
+	}
+	if doc := eval[string](b, `String(window.__droverDoc)`); doc != "same-document" {
+		t.Errorf("navigating reloaded the page")
+	}
+	b.shot("06-system-info")
+
+	// A phone screen: the same pages stay usable (no sideways scroll of the page).
+	b.phone()
+	for _, p := range []struct{ path, ready, name string }{
+		{"/system", "#workers-table", "07-phone-system-info"},
+		{"/experiments/" + id, "#leaderboard-table", "08-phone-experiment"},
+		{"/experiments/new", "#create-form", "09-phone-new-experiment"},
+		{"/datasets", "#datasets-table", "10-phone-datasets"},
+	} {
+		b.do("phone "+p.path, 30*time.Second, chromedp.Navigate(base+p.path), chromedp.WaitVisible(chromedp.CSS(p.ready)))
+		if w := eval[int](b, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); w > 2 {
+			t.Errorf("%s scrolls sideways by %d px on a phone", p.path, w)
+		}
+		b.shot(p.name)
+	}
+	b.desktop()
+}
+
+// TestPlotsByTask opens a multiclass and a regression experiment: the
+// confusion matrix and actual vs predicted plots are drawn.
+func TestPlotsByTask(t *testing.T) {
+	b := newBrowser(t)
+	srv := startServer(t, newConfig(t))
+	cl := client(srv, "")
+	ctx := context.Background()
+	for _, c := range []struct {
+		file, target, task string
+		captions         []string
+	}{
+		{"iris.csv", "species", "multiclass", []string{"Confusion matrix", "Feature importance"}},
+		{"slid_wages.csv", "wages", "regression", []string{"Actual vs predicted", "Feature importance"}},
+	} {
+		ds, err := cl.UploadDataset(ctx, examples(c.file), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := cl.CreateExperiment(ctx, api.Spec{DatasetID: ds.ID, Target: c.target, Accuracy: 1, Time: 1, Interpretability: 1, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.do("open "+c.file, 20*time.Second, chromedp.Navigate(srv.URL()+"/experiments/"+e.ID), chromedp.WaitVisible(chromedp.ID("exp-status")))
+		b.waitJS(c.file+" to succeed", `document.getElementById('exp-status').dataset.status === 'succeeded'`, 3*time.Minute)
+		b.waitJS(c.file+" plots", `document.querySelectorAll('#plots figure svg').length >= 2`, 20*time.Second)
+		captions := eval[string](b, `[...document.querySelectorAll('#plots figcaption')].map(f => f.textContent).join('|')`)
+		for _, want := range c.captions {
+			if !strings.Contains(captions, want) {
+				t.Errorf("%s: plots %q lack %q", c.task, captions, want)
+			}
+		}
+		task := eval[string](b, `[...document.querySelectorAll('dl.facts dt')].find(d => d.textContent === 'Task').nextElementSibling.textContent`)
+		if !strings.Contains(task, c.task) {
+			t.Errorf("%s: task shown as %q", c.file, task)
+		}
+		b.shot("11-plots-" + c.task)
+	}
+}
