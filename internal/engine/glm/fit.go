@@ -109,6 +109,9 @@ func (f *fitter) cdCov(w, r, beta []float64, b0 *float64, constW float64) {
 	l1 := f.p.Lambda * f.p.Alpha
 	l2 := f.p.Lambda * (1 - f.p.Alpha)
 	for range maxSweeps * 5 {
+		if f.ctx.Err() != nil {
+			return
+		}
 		var maxDelta float64
 		for j := range P {
 			gjj := G[j*P+j]
@@ -168,6 +171,9 @@ func (f *fitter) cd(w, r, beta []float64, b0 *float64) {
 		xw[j] = s / n
 	}
 	for range maxSweeps {
+		if f.ctx.Err() != nil {
+			return
+		}
 		var maxDelta float64
 		// Intercept.
 		var s float64
@@ -272,8 +278,8 @@ func (f *fitter) logistic(m *Model, y []float64) error {
 	bound := false
 	saved, savedB0 := make([]float64, len(beta)), b0
 	for range f.p.MaxIter {
-		if err := f.ctx.Err(); err != nil {
-			return err
+		if f.ctx.Err() != nil {
+			break
 		}
 		f.eta(beta, b0, eta)
 		var dev float64
@@ -305,7 +311,7 @@ func (f *fitter) logistic(m *Model, y []float64) error {
 	}
 	m.Intercept = []float64{b0}
 	m.Coef = [][]float64{beta}
-	return nil
+	return f.ctx.Err()
 }
 
 func (f *fitter) softmax(m *Model, y []float64) error {
@@ -352,10 +358,10 @@ func (f *fitter) softmax(m *Model, y []float64) error {
 			copy(saved[c], betas[c])
 		}
 		copy(savedB0, b0)
+		if f.ctx.Err() != nil {
+			break
+		}
 		for c := range k {
-			if err := f.ctx.Err(); err != nil {
-				return err
-			}
 			for i := range f.n {
 				for cc := range k {
 					row[cc] = etas[cc][i]
@@ -378,7 +384,7 @@ func (f *fitter) softmax(m *Model, y []float64) error {
 	}
 	m.Intercept = b0
 	m.Coef = betas
-	return nil
+	return f.ctx.Err()
 }
 
 // softmaxDev refreshes etas and returns the multinomial deviance.

@@ -98,7 +98,9 @@ func (m *Model) outputs() int {
 }
 
 // Fit trains a model. cols are the input columns (NaN = missing,
-// categoricals as integer codes), y holds class indices or values.
+// categoricals as integer codes), y holds class indices or values. When
+// ctx ends during the fit, Fit returns ctx's error together with the model
+// as fitted so far (not converged), which a caller short of time may use.
 func Fit(ctx context.Context, cols [][]float32, categorical []bool, y []float64, task string, numClass int, p Params) (*Model, error) {
 	if len(cols) != len(categorical) {
 		return nil, errors.New("glm: cols and categorical differ in length")
@@ -131,6 +133,9 @@ func Fit(ctx context.Context, cols [][]float32, categorical []bool, y []float64,
 		return nil, fmt.Errorf("glm: unknown task %q", task)
 	}
 	if err != nil {
+		if m.Coef != nil && ctx.Err() != nil {
+			return m, err // the coefficients so far, for callers that can use them
+		}
 		return nil, err
 	}
 	return m, nil

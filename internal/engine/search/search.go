@@ -291,7 +291,7 @@ func (s *searcher) evaluate(ctx, rescue context.Context, c candidate, fold []int
 			if f > 0 {
 				break
 			}
-			m, rounds, err = s.fit(rescue, c, train, nil)
+			m, rounds, err = s.rescueFit(rescue, c, train)
 			ctx = expired()
 		}
 		if err != nil {
@@ -318,6 +318,28 @@ func (s *searcher) evaluate(ctx, rescue context.Context, c candidate, fold []int
 		e.Params = cloneWith(c.display, "n_estimators", fmt.Sprint(refitRounds(e.rounds)))
 	}
 	return e, nil
+}
+
+// rescueFit fits a first fold that ran out of time: a GLM gets a short
+// grace and keeps its coefficients so far; anything else fits unbounded.
+func (s *searcher) rescueFit(ctx context.Context, c candidate, rows []int) (model.Member, int, error) {
+	if c.kind == model.KindGLM {
+		grace := time.Duration(refitGrace * float64(s.cfg.Deadline.Sub(s.start)))
+		gctx, cancel := context.WithDeadline(ctx, time.Now().Add(grace))
+		defer cancel()
+		d := s.data
+		g, err := glm.Fit(gctx, subset(d.Cols, rows), d.Categorical, pick(d.Y, rows), d.Task, d.NumClass, c.glm)
+		if g != nil && ctx.Err() == nil {
+			if err != nil {
+				s.cfg.Log("warn", fmt.Sprintf("%s: stopped before converging (time budget)", c))
+			}
+			return model.Member{Kind: c.kind, Weight: 1, Params: c.display, GLM: g}, 0, nil
+		}
+		if err != nil {
+			return model.Member{}, 0, err
+		}
+	}
+	return s.fit(ctx, c, rows, nil)
 }
 
 // expired returns a context whose deadline has passed.
