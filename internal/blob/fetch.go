@@ -45,7 +45,7 @@ type FetchOptions struct {
 	PartSize   int64         // bytes per ranged read
 	Retries    int           // extra attempts per part (and for the first Stat); <0 means none
 	RetryDelay time.Duration // first backoff; it doubles up to 5 s, with jitter
-	NoSync     bool          // skip the fsync before the rename (tests, benchmarks)
+	Sync       bool          // fsync the file before the rename and the directory after
 }
 
 func (o FetchOptions) withDefaults() FetchOptions {
@@ -83,7 +83,9 @@ type Transfer struct {
 // it stopped, opts.Retries times with backoff. The file is renamed to
 // destPath only when it is whole and, if wantSHA256 is not empty, has that
 // SHA-256: a failed or cancelled Fetch leaves nothing at destPath (an
-// existing file there is untouched) and no temporary file.
+// existing file there is untouched) and no temporary file. The file is not
+// fsynced unless opts.Sync is set (with Sync, writeback starts as each part
+// lands, and the final fsync waits for the rest).
 //
 // Errors other than an invalid argument or ctx's own error wrap ErrTransfer.
 func Fetch(ctx context.Context, s Store, key, wantSHA256, destPath string, opts FetchOptions) (Transfer, error) {
@@ -161,7 +163,7 @@ func (f *fetch) run(destPath, want string) (tr Transfer, err error) {
 	if want != "" && sum != want {
 		return tr, fmt.Errorf("%w: got sha256 %s, want %s", ErrChecksum, sum, want)
 	}
-	if !f.opts.NoSync {
+	if f.opts.Sync {
 		if err := tmp.Sync(); err != nil {
 			return tr, writeError{err}
 		}
@@ -172,7 +174,7 @@ func (f *fetch) run(destPath, want string) (tr Transfer, err error) {
 	if err := os.Rename(tmp.Name(), destPath); err != nil {
 		return tr, writeError{err}
 	}
-	if !f.opts.NoSync {
+	if f.opts.Sync {
 		if err := syncDir(dir); err != nil {
 			return tr, writeError{err}
 		}
@@ -201,7 +203,7 @@ func (f *fetch) ranged(rr RangeReader, tmp *os.File, size int64, parts int) (str
 			if err != nil {
 				return fmt.Errorf("part %d/%d: %w", i+1, parts, err)
 			}
-			if !f.opts.NoSync {
+			if f.opts.Sync {
 				startWriteback(tmp, int64(i)*f.opts.PartSize, end-int64(i)*f.opts.PartSize)
 			}
 			h.done <- i

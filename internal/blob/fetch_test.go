@@ -53,7 +53,7 @@ func dirEntries(t *testing.T, dir string) []string {
 	return names
 }
 
-var fastRetry = blob.FetchOptions{Parallel: 3, PartSize: 64 << 10, Retries: 3, RetryDelay: time.Millisecond, NoSync: true}
+var fastRetry = blob.FetchOptions{Parallel: 3, PartSize: 64 << 10, Retries: 3, RetryDelay: time.Millisecond}
 
 func TestFetchMultipart(t *testing.T) {
 	s := newLocal(t)
@@ -61,8 +61,8 @@ func TestFetchMultipart(t *testing.T) {
 	putBytes(t, s, "obj", data)
 	for _, opts := range []blob.FetchOptions{
 		fastRetry,
-		{Parallel: 1, PartSize: 1 << 20},
-		{Parallel: 8, PartSize: 4096, NoSync: true},
+		{Parallel: 1, PartSize: 1 << 20, Sync: true},
+		{Parallel: 8, PartSize: 4096},
 		{PartSize: 10 << 20}, // one part
 	} {
 		dest := filepath.Join(t.TempDir(), "out.csv")

@@ -53,9 +53,9 @@ type FetchFunc func(ctx context.Context, sha, dest string) (sum string, err erro
 
 // BlobFetcher returns a FetchFunc that reads blob.DatasetKey(sha) from s with
 // blob.Fetch. It reports the transfer to onDone when onDone is not nil.
-// opts.NoSync is forced: the cache makes its files durable itself.
+// opts.Sync is turned off: the cache makes its files durable itself (Close).
 func BlobFetcher(s blob.Store, opts blob.FetchOptions, onDone func(blob.Transfer, error)) FetchFunc {
-	opts.NoSync = true
+	opts.Sync = false
 	return func(ctx context.Context, sha, dest string) (string, error) {
 		tr, err := blob.Fetch(ctx, s, blob.DatasetKey(sha), sha, dest, opts)
 		if onDone != nil {

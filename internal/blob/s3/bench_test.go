@@ -107,8 +107,8 @@ func vmHWM() int64 {
 
 // BenchmarkTransfer measures, against a real local MinIO, a plain minio-go
 // GetObject → io.Copy to a file (without and with SHA-256), blob.Fetch of the
-// same object (with and without fsync), a cold cache Get (the worker's path:
-// Fetch without fsync, verify, admit) and a warm-cache Get. Each reports MB/s, peak Go heap and
+// same object (without and with fsync), a cold cache Get (the worker's path:
+// Fetch, verify, admit) and a warm-cache Get. Each reports MB/s, peak Go heap and
 // peak RSS during the transfer, and the bytes moved.
 //
 //	go test -run '^$' -bench Transfer -benchtime 3x ./internal/blob/s3/
@@ -191,7 +191,7 @@ func BenchmarkTransfer(b *testing.B) {
 		opts blob.FetchOptions
 	}{
 		{"Fetch", blob.FetchOptions{}},
-		{"FetchNoSync", blob.FetchOptions{NoSync: true}},
+		{"FetchSync", blob.FetchOptions{Sync: true}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(size)

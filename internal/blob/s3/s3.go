@@ -101,7 +101,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 	if err := blob.ValidateKey(key); err != nil {
 		return err
 	}
-	_, err := s.client.PutObject(ctx, s.cfg.Bucket, key, blob.ContextReader(ctx, r), size, minio.PutObjectOptions{
+	// r is passed as is: minio-go reads an *os.File (io.ReaderAt) part by
+	// part in parallel, and its requests honour ctx.
+	_, err := s.client.PutObject(ctx, s.cfg.Bucket, key, r, size, minio.PutObjectOptions{
 		ContentType: "application/octet-stream",
 		PartSize:    s.cfg.PartSize,
 		NumThreads:  s.cfg.UploadThreads,
