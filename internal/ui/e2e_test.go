@@ -146,17 +146,23 @@ func TestWorkflow(t *testing.T) {
 
 	// A phone screen: the same pages stay usable (no sideways scroll of the page).
 	b.phone()
-	for _, p := range []struct{ path, ready, name string }{
-		{"/system", "#workers-table", "07-phone-system-info"},
-		{"/experiments/" + id, "#leaderboard-table", "08-phone-experiment"},
-		{"/experiments/new", "#create-form", "09-phone-new-experiment"},
-		{"/datasets", "#datasets-table", "10-phone-datasets"},
+	for _, p := range []struct {
+		path, ready, name string
+		views             []string // sections to scroll to for more screenshots
+	}{
+		{"/system", "#workers-table", "07-phone-system-info", nil},
+		{"/experiments/" + id, "#leaderboard-table", "08-phone-experiment", []string{"#leaderboard", "#plots"}},
+		{"/experiments/new", "#create-form", "09-phone-new-experiment", []string{".dials"}},
+		{"/datasets", "#datasets-table", "10-phone-datasets", nil},
 	} {
 		b.do("phone "+p.path, 30*time.Second, chromedp.Navigate(base+p.path), chromedp.WaitVisible(chromedp.CSS(p.ready)))
 		if w := eval[int](b, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); w > 2 {
 			t.Errorf("%s scrolls sideways by %d px on a phone", p.path, w)
 		}
-		b.shot(p.name)
+		b.view(p.name, "")
+		for i, sel := range p.views {
+			b.view(fmt.Sprintf("%s-%d", p.name, i+1), sel)
+		}
 	}
 	b.desktop()
 }
@@ -170,7 +176,7 @@ func TestPlotsByTask(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range []struct {
 		file, target, task string
-		captions         []string
+		captions           []string
 	}{
 		{"iris.csv", "species", "multiclass", []string{"Confusion matrix", "Feature importance"}},
 		{"slid_wages.csv", "wages", "regression", []string{"Actual vs predicted", "Feature importance"}},

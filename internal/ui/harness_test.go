@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -217,6 +218,27 @@ func (b *browser) shot(name string) {
 	// Let transitions (progress bar widths) settle.
 	_ = chromedp.Do(ctx, chromedp.Sleep(350*time.Millisecond))
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(b.shots, name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot %s", p)
+}
+
+// view saves a screenshot of what is in the viewport, after scrolling the
+// element matching sel (if any) to the top.
+func (b *browser) view(name, sel string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if sel != "" {
+		_, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(() => { document.querySelector(%q).scrollIntoView(); return true; })()`, sel)))
+	}
+	_ = chromedp.Do(ctx, chromedp.Sleep(350*time.Millisecond))
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}

@@ -98,6 +98,7 @@ async function render({focus = true} = {}) {
   clear(main);
   markNav(route.nav);
   document.getElementById('session').hidden = !meta.auth || route.view === login;
+  document.querySelector('.mainnav').hidden = meta.auth && route.view === login;
   const view = route.view;
   document.title = (typeof view.title === 'function' ? view.title(params) : view.title || 'drover') + ' · drover';
   try {
@@ -107,7 +108,7 @@ async function render({focus = true} = {}) {
     console.error(e);
     main.append(h('div', {class: 'alert alert-error', role: 'alert'}, 'This page failed to draw: ' + (e.plain ? e.plain() : e.message)));
   }
-  if (focus && ctx.alive) {
+  if (focus && ctx.alive && !main.contains(document.activeElement)) {
     const h1 = main.querySelector('h1');
     if (h1) { h1.tabIndex = -1; h1.focus({preventScroll: true}); }
   }

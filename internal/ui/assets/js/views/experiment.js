@@ -56,16 +56,15 @@ class Page {
     this.errBox = h('div', {class: 'alert alert-error', role: 'alert', hidden: true, id: 'exp-error'});
     this.stream = h('p', {class: 'small muted', id: 'stream-state'});
     this.facts = h('dl', {class: 'facts'});
+    this.log = h('pre', {class: 'log', id: 'exp-log', tabindex: 0, 'aria-labelledby': 'log-h'});
+    this.logNote = h('p', {class: 'small muted'});
     main.append(h('div', {class: 'grid grid-2'},
-      h('section', {class: 'card', 'aria-labelledby': 'progress-h'}, h('h2', {id: 'progress-h'}, 'Progress'), this.bar, this.message, this.waiting, this.errBox, this.stream),
+      h('section', {class: 'card', 'aria-labelledby': 'progress-h'}, h('h2', {id: 'progress-h'}, 'Progress'), this.bar, this.message, this.waiting, this.errBox, this.stream,
+        h('h3', {id: 'log-h'}, 'Log'), this.logNote, this.log),
       h('section', {class: 'card', 'aria-labelledby': 'details-h'}, h('h2', {id: 'details-h'}, 'Details'), this.facts)));
 
     this.results = h('div', {id: 'results'});
     main.append(this.results);
-
-    this.log = h('pre', {class: 'log', id: 'exp-log', tabindex: 0, 'aria-label': 'Experiment log'});
-    this.logNote = h('p', {class: 'small muted'});
-    main.append(h('section', {class: 'card', 'aria-labelledby': 'log-h'}, h('h2', {id: 'log-h'}, 'Log'), this.logNote, this.log));
 
     this.dialog = h('dialog', {'aria-labelledby': 'cancel-h'},
       h('h2', {id: 'cancel-h'}, 'Cancel this experiment?'),
