@@ -102,40 +102,49 @@ func numericBins(col []float32, sample []int32, maxValueBins int) FeatureBins {
 		return FeatureBins{}
 	}
 	slices.Sort(vals)
-	// Distinct values and their counts, in place.
-	distinct := vals[:0]
-	counts := make([]int, 0, 256)
-	for i, v := range vals {
-		if i > 0 && v == distinct[len(distinct)-1] {
-			counts[len(counts)-1]++
-			continue
+	// run returns the end of the run of values equal to vals[i].
+	run := func(i int) int {
+		j := i + 1
+		for j < len(vals) && vals[j] == vals[i] {
+			j++
 		}
-		distinct = append(distinct, v)
-		counts = append(counts, 1)
+		return j
+	}
+	distinct := 1
+	for i := 1; i < len(vals); i++ {
+		if vals[i] != vals[i-1] {
+			distinct++
+		}
 	}
 	var cuts []float32
-	if len(distinct) <= maxValueBins {
-		cuts = make([]float32, 0, len(distinct)-1)
-		for i := 0; i+1 < len(distinct); i++ {
-			cuts = append(cuts, midpoint(distinct[i], distinct[i+1]))
+	if distinct <= maxValueBins {
+		cuts = make([]float32, 0, distinct-1)
+		for i := 1; i < len(vals); i++ {
+			if vals[i] != vals[i-1] {
+				cuts = append(cuts, midpoint(vals[i-1], vals[i]))
+			}
 		}
 		return FeatureBins{Cuts: cuts}
 	}
 	// Greedy equal-count bins: close a bin once it holds its share of the
-	// values still to place.
-	remaining := len(vals)
-	binsLeft := maxValueBins
-	acc := 0
-	for i := 0; i+1 < len(distinct) && binsLeft > 1; i++ {
-		acc += counts[i]
+	// values still to place, or before a value heavy enough for a bin of
+	// its own.
+	cuts = make([]float32, 0, maxValueBins-1)
+	remaining, binsLeft, acc := len(vals), maxValueBins, 0
+	for i := 0; binsLeft > 1; {
+		j := run(i)
+		if j == len(vals) {
+			break
+		}
+		acc += j - i
 		target := float64(remaining) / float64(binsLeft)
-		// Close before a heavy next value so that it gets a bin of its own.
-		if float64(acc) >= target || float64(counts[i+1]) >= target {
-			cuts = append(cuts, midpoint(distinct[i], distinct[i+1]))
+		if float64(acc) >= target || float64(run(j)-j) >= target {
+			cuts = append(cuts, midpoint(vals[i], vals[j]))
 			remaining -= acc
 			acc = 0
 			binsLeft--
 		}
+		i = j
 	}
 	return FeatureBins{Cuts: cuts}
 }

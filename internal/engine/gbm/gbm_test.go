@@ -372,7 +372,7 @@ func TestTrainingMarginsMatchPredict(t *testing.T) {
 }
 
 func TestDeterministicAcrossThreads(t *testing.T) {
-	x, y := synthBinary(20000, 12, 15)
+	x, y := synthBinary(70000, 12, 15) // large enough for parallel partitions
 	x.Cols[3][5] = float32(math.NaN())
 	var first []byte
 	for _, threads := range []int{1, 2, 3, 4} {

@@ -61,8 +61,10 @@ func (t *trainer) buildTree(k, nrows int) (Tree, error) {
 		t.leaf(0, 0, nrows)
 	}
 	if t.err != nil {
+		t.leaves = t.leaves[:0]
 		return Tree{}, t.err
 	}
+	t.finishLeaves()
 	tree := t.tree
 	tree.Depth = treeDepth(tree.Nodes, 0)
 	t.tree = Tree{}
@@ -75,29 +77,44 @@ func (t *trainer) canSplit(depth, n int, h float64) bool {
 	return depth < t.p.MaxDepth && n >= 2 && h >= 2*t.p.MinChildWeight
 }
 
-// leaf makes node i a leaf over rows t.rows[lo:hi] and adds its value to
-// their margins. The value comes from the exact gradient sums, not the
-// quantised ones.
+// leafSpan is a leaf waiting for its value: node i over t.rows[lo:hi].
+type leafSpan struct{ i, lo, hi int }
+
+// leaf makes node i a leaf over rows t.rows[lo:hi]; finishLeaves sets its
+// value once the tree is grown.
 func (t *trainer) leaf(i, lo, hi int) {
-	var g, h float64
-	rows := t.rows[lo:hi]
-	for _, r := range rows {
-		p := t.gh[r]
-		g += float64(p.g)
-		h += float64(p.h)
-	}
-	v := 0.0
-	if len(rows) > 0 {
-		v = t.leafWeight(g, h) * t.p.LearningRate
-	}
-	t.tree.Nodes[i] = Node{Feature: -1, Value: v, Hess: h}
-	if !t.updateByLeaf {
-		return
-	}
+	t.tree.Nodes[i] = Node{Feature: -1}
+	t.leaves = append(t.leaves, leafSpan{i, lo, hi})
+}
+
+// finishLeaves computes every leaf's value from the exact (not quantised)
+// gradient sums of its rows and, without row subsampling, adds it to their
+// margins. Leaves are independent, so they are done in parallel; each is
+// summed in row order by one goroutine.
+func (t *trainer) finishLeaves() {
 	k, K := t.outK, t.nout
-	for _, r := range rows {
-		t.margin[int(r)*K+k] += v
-	}
+	parallelFor(len(t.leaves), t.threads, func(li int) {
+		l := t.leaves[li]
+		rows := t.rows[l.lo:l.hi]
+		var g, h float64
+		for _, r := range rows {
+			p := t.gh[r]
+			g += float64(p.g)
+			h += float64(p.h)
+		}
+		v := 0.0
+		if len(rows) > 0 {
+			v = t.leafWeight(g, h) * t.p.LearningRate
+		}
+		t.tree.Nodes[l.i] = Node{Feature: -1, Value: v, Hess: h}
+		if !t.updateByLeaf {
+			return
+		}
+		for _, r := range rows {
+			t.margin[int(r)*K+k] += v
+		}
+	})
+	t.leaves = t.leaves[:0]
 }
 
 // grow splits node i (rows t.rows[lo:hi], histogram hist, packed sums
@@ -172,30 +189,75 @@ func (t *trainer) grow(i, lo, hi, depth int, hist []int64, total int64) {
 	}
 }
 
+// partitionParallelMin is the node size from which partitions run on all
+// threads.
+const partitionParallelMin = 1 << 15
+
 // partition reorders t.rows[lo:hi] stably so that the rows going left come
 // first, and returns the index of the first row going right. It reads the
-// column-major copy of the bins, and does not branch on the data.
+// column-major copy of the bins and does not branch on the data. Large
+// nodes are cut into one chunk per thread: each chunk splits into its own
+// part of the scratch buffer, then the parts are copied back in order.
 func (t *trainer) partition(lo, hi int, sp *split) int {
-	rows := t.rows[lo:hi]
-	right := t.scratch[:len(rows)]
 	f := int(sp.feat)
 	col := t.cbins[f*t.n : (f+1)*t.n]
 	miss := uint8(t.feats[f].NumBins())
-	// goLeft by bin, as a table.
-	var table [256]uint8
-	for b := 0; b < 256; b++ {
-		if b <= int(miss) && sp.goLeft(uint8(b), miss) {
+	var table [256]uint8 // 1 where the bin goes left
+	for b := 0; b <= int(miss); b++ {
+		if sp.goLeft(uint8(b), miss) {
 			table[b] = 1
 		}
 	}
+	rows := t.rows[lo:hi]
+	scratch := t.scratch[lo:hi]
+	chunks := min(t.threads, len(rows)/partitionParallelMin)
+	if chunks <= 1 {
+		nl := splitRows(rows, rows, scratch, col, &table)
+		copy(rows[nl:], scratch[:len(rows)-nl])
+		return lo + nl
+	}
+	// Chunk c splits rows[a:b] into scratch[a:a+nl] (left) and
+	// scratch[a+nl:b] (right).
+	bounds := make([]int, chunks+1)
+	nls := make([]int, chunks)
+	for c := range bounds {
+		bounds[c] = c * len(rows) / chunks
+	}
+	parallelFor(chunks, chunks, func(c int) {
+		a, b := bounds[c], bounds[c+1]
+		nl := splitRows(rows[a:b], scratch[a:b], t.scratch2[lo+a:lo+b], col, &table)
+		copy(scratch[a+nl:b], t.scratch2[lo+a:lo+a+(b-a-nl)])
+		nls[c] = nl
+	})
+	leftTotal := 0
+	for _, nl := range nls {
+		leftTotal += nl
+	}
+	parallelFor(chunks, chunks, func(c int) {
+		a, b := bounds[c], bounds[c+1]
+		dl, dr := 0, leftTotal
+		for d := 0; d < c; d++ {
+			dl += nls[d]
+			dr += bounds[d+1] - bounds[d] - nls[d]
+		}
+		copy(rows[dl:], scratch[a:a+nls[c]])
+		copy(rows[dr:], scratch[a+nls[c]:b])
+	})
+	return lo + leftTotal
+}
+
+// splitRows writes the rows of src going left (table[bin] = 1) to the front
+// of left, in order, and the others to the front of right; it returns how
+// many went left. left may be src itself.
+func splitRows(src, left, right []uint32, col []uint8, table *[256]uint8) int {
+	right = right[:len(src)]
 	nl, nr := 0, 0
-	for _, r := range rows {
+	for _, r := range src {
 		l := int(table[col[r]])
-		rows[nl] = r
+		left[nl] = r
 		right[nr] = r
 		nl += l
 		nr += 1 - l
 	}
-	copy(rows[nl:], right[:nr])
-	return lo + nl
+	return nl
 }

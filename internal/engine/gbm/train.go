@@ -31,6 +31,8 @@ type trainer struct {
 	treeCount      uint64
 
 	rows, scratch []uint32
+	scratch2      []uint32
+	leaves        []leafSpan
 	pool          [][]int64
 	fsel          []int32
 	blocks        []featBlock
@@ -121,6 +123,9 @@ func newTrainer(ctx context.Context, m *Matrix, p Params) (*trainer, error) {
 	t.seedBase = splitmix64(uint64(p.Seed))
 	t.rows = make([]uint32, t.n)
 	t.scratch = make([]uint32, t.n)
+	if t.threads > 1 && t.n >= 2*partitionParallelMin {
+		t.scratch2 = make([]uint32, t.n)
+	}
 	t.splitScratch = make([]split, t.nf)
 	t.rng = rand.New(rand.NewPCG(uint64(p.Seed), 0x9e3779b97f4a7c15))
 	return t, nil
