@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/queue"
 	"github.com/drover-ml/drover/internal/testutil"
@@ -156,7 +158,7 @@ func TestMalformedQueueMessages(t *testing.T) {
 	if _, err := q.Enqueue(context.Background(), queue.Job{ID: "foreign-2", Payload: []byte(`{"experiment_id":"someone-else"}`)}); err != nil {
 		t.Fatal(err)
 	}
-	rc := r.Client(0)
+	rc := redis.NewClient(&redis.Options{Addr: r.Addr()})
 	defer rc.Close()
 	rc.ZAdd(context.Background(), "drover:pending", redisZ("ghost-without-hash"))
 	c.waitFor("the worker to reject both", 20*time.Second, func() bool {

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what the tests need (redis-server, MinIO, Chromium, XGBoost) and
+# runs every test of the project. CI runs exactly this (through .ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+export PATH="$(go env GOPATH)/bin:$PATH"
+
+echo "== go vet"
+go vet ./...
+echo "== go test"
+go test -count=1 -timeout 25m "$@" ./...
