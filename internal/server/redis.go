@@ -105,6 +105,11 @@ func (d *redisDispatcher) assignment(ctx context.Context, e *api.Experiment) ([]
 			return nil, err
 		}
 		a.DatasetSHA256, a.DatasetSize = ds.SHA256, ds.Size
+		// Datasets uploaded before the server switched to multinode are
+		// copied to the object store now (a no-op when already there).
+		if err := d.s.publishDataset(ctx, ds); err != nil {
+			return nil, err
+		}
 		if d.s.cfg.WorkerMode == config.ModeSinglenode {
 			a.DataPath = d.s.datasetPath(ds.SHA256)
 		}

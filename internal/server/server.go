@@ -19,6 +19,7 @@ import (
 	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/blob"
 	"github.com/drover-ml/drover/internal/blob/local"
+	"github.com/drover-ml/drover/internal/blob/minioserver"
 	"github.com/drover-ml/drover/internal/config"
 	"github.com/drover-ml/drover/internal/store"
 )
@@ -60,6 +61,7 @@ type Server struct {
 	hub     *hub
 	metrics *metrics
 	disp    Dispatcher
+	minio   *minioserver.Server // the local MinIO this server supervises, if any
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -101,6 +103,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		metrics: newMetrics(),
 		done:    make(chan struct{}),
 	}
+	if cfg.UsesObjectStore() {
+		objects, mio, err := openObjects(ctx, cfg, dataDir, s.log)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		s.objects, s.minio = objects, mio
+	}
 	switch cfg.WorkerMode {
 	case config.ModeMultiprocessing:
 		s.disp = newLocalDispatcher(s)
@@ -108,6 +118,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		d, err := newRedisDispatcher(ctx, s)
 		if err != nil {
 			st.Close()
+			if s.minio != nil {
+				s.minio.Stop()
+			}
 			return nil, err
 		}
 		s.disp = d
@@ -171,6 +184,9 @@ func (s *Server) Stop() {
 		s.disp.Stop()
 		s.hub.closeAll()
 		s.store.Close()
+		if s.minio != nil {
+			s.minio.Stop()
+		}
 	})
 }
 
