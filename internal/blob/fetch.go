@@ -176,6 +176,7 @@ func (f *fetch) run(destPath, want string) (tr Transfer, err error) {
 	}
 	if f.opts.Sync {
 		if err := syncDir(dir); err != nil {
+			os.Remove(destPath) // an error means nothing at destPath
 			return tr, writeError{err}
 		}
 	}

@@ -99,3 +99,13 @@ func ListenAddress(mainServerMinioAddress string, localPort int) (string, error)
 	}
 	return net.JoinHostPort(host, fmt.Sprint(localPort)), nil
 }
+
+// Wanted reports whether a main server must run MinIO itself: worker_mode is
+// "multinode", local_minio_port is not 0 and main_server_minio_address names
+// this machine.
+func Wanted(ctx context.Context, workerMode, mainServerMinioAddress string, localMinioPort int) (bool, error) {
+	if workerMode != "multinode" || localMinioPort == 0 {
+		return false, nil
+	}
+	return IsLocalAddress(ctx, mainServerMinioAddress)
+}

@@ -227,3 +227,22 @@ func TestAddresses(t *testing.T) {
 		t.Error("port 0 accepted")
 	}
 }
+
+func TestWanted(t *testing.T) {
+	for _, c := range []struct {
+		mode, addr string
+		port       int
+		want       bool
+	}{
+		{"multinode", "127.0.0.1:9000", 9000, true},
+		{"multinode", "127.0.0.1:9000", 0, false},
+		{"singlenode", "127.0.0.1:9000", 9000, false},
+		{"multiprocessing", "127.0.0.1:9000", 9000, false},
+		{"multinode", "192.0.2.7:9000", 9000, false},
+	} {
+		got, err := minioserver.Wanted(t.Context(), c.mode, c.addr, c.port)
+		if err != nil || got != c.want {
+			t.Errorf("Wanted(%s, %s, %d) = %v, %v; want %v", c.mode, c.addr, c.port, got, err, c.want)
+		}
+	}
+}

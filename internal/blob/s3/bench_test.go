@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -55,6 +56,7 @@ func writeRandomFile(b *testing.B, path string, size int64) string {
 
 // memPeak samples the Go heap and resets/reads the kernel's peak RSS.
 type memPeak struct {
+	cpu0    time.Duration
 	stop    chan struct{}
 	done    sync.WaitGroup
 	maxHeap atomic.Uint64
@@ -64,7 +66,7 @@ func startMemPeak() *memPeak {
 	// "5" resets VmHWM (peak RSS) of this process (Linux >= 4.0).
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 	runtime.GC()
-	m := &memPeak{stop: make(chan struct{})}
+	m := &memPeak{stop: make(chan struct{}), cpu0: cpuTime()}
 	m.done.Go(func() {
 		var ms runtime.MemStats
 		t := time.NewTicker(5 * time.Millisecond)
@@ -89,6 +91,15 @@ func (m *memPeak) end() (heapMiB, rssMiB float64) {
 	close(m.stop)
 	m.done.Wait()
 	return float64(m.maxHeap.Load()) / (1 << 20), float64(vmHWM()) / (1 << 20)
+}
+
+// cpuTime is the user+system CPU time this process used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func vmHWM() int64 {
@@ -128,7 +139,9 @@ func BenchmarkTransfer(b *testing.B) {
 	dest := filepath.Join(dir, "dest")
 
 	report := func(b *testing.B, mp *memPeak, moved int64) {
+		cpu := cpuTime() - mp.cpu0
 		heap, rss := mp.end()
+		b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "client-cpu-ms/op")
 		b.ReportMetric(heap, "peak-heap-MiB")
 		b.ReportMetric(rss, "peak-RSS-MiB")
 		b.ReportMetric(float64(moved)/float64(b.N), "bytes-moved/op")
