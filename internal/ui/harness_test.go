@@ -215,8 +215,9 @@ func (b *browser) shot(name string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	// Let transitions (progress bar widths) settle.
+	// Let transitions (progress bar widths) settle; hide passing toasts.
 	_ = chromedp.Do(ctx, chromedp.Sleep(350*time.Millisecond))
+	_, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.getElementById('toast').textContent = ''; return true; })()`))
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
