@@ -304,7 +304,7 @@ func TestTimeBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(t0); d > o.TimeBudget*11/10 {
+	if d := time.Since(t0); d > o.TimeBudget*11/10 && !raceEnabled {
 		t.Fatalf("took %s for a %s budget", d, o.TimeBudget)
 	}
 	if len(r.Summary.Leaderboard) == 0 {
@@ -333,7 +333,7 @@ func TestManyColumnsAndCategories(t *testing.T) {
 	if _, err := TrainFile(context.Background(), path, o, nil); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(t0); d > o.TimeBudget*11/10 {
+	if d := time.Since(t0); d > o.TimeBudget*11/10 && !raceEnabled {
 		t.Fatalf("10,000 columns: took %s for a %s budget", d, o.TimeBudget)
 	}
 	sb.Reset()
