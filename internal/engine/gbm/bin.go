@@ -32,7 +32,7 @@ func (f *FeatureBins) NumBins() int {
 
 // binSampleRows bounds the rows used to find cut points; quantiles of a
 // larger sample do not move enough to matter for 255 bins.
-const binSampleRows = 1 << 17
+const binSampleRows = 1 << 16
 
 // computeBins finds the bins of every feature of m. maxBins includes the
 // missing bin, so at most maxBins-1 value bins are made.
@@ -258,18 +258,24 @@ func (b *binner) binOf(j int, v float32) uint8 {
 	return uint8(i)
 }
 
-// searchCuts returns #{i : cuts[i] < v}.
+// searchCuts returns #{i : cuts[i] < v}, without data-dependent branches.
 func searchCuts(cuts []float32, v float32) int {
-	lo, hi := 0, len(cuts)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if cuts[mid] < v {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
+	n := len(cuts)
+	if n == 0 {
+		return 0
 	}
-	return lo
+	base := 0
+	for n > 1 {
+		half := n >> 1
+		if cuts[base+half-1] < v {
+			base += half
+		}
+		n -= half
+	}
+	if cuts[base] < v {
+		base++
+	}
+	return base
 }
 
 // binMatrix returns the row-major bin matrix of m: row i, feature j at

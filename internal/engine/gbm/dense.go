@@ -23,7 +23,7 @@ import (
 const denseMaxDepth = 12
 
 type denseNode struct {
-	col uint32 // key column: feature, or nf+feature when missing goes left
+	off uint32 // byte offset of the key column in a walkGroup block
 	thr uint32 // go right when key > thr
 }
 
@@ -92,8 +92,8 @@ func newDenseModel(m *Model, f *flatModel) *denseModel {
 				col += uint32(nf)
 				bthr++
 			}
-			dt.raw[dst] = denseNode{col: col, thr: floatKey(n.Threshold, 0)}
-			dt.binned[dst] = denseNode{col: col, thr: bthr}
+			dt.raw[dst] = denseNode{off: col * walkGroup * 4, thr: floatKey(n.Threshold, 0)}
+			dt.binned[dst] = denseNode{off: col * walkGroup, thr: bthr}
 			fill(int(n.Left), 2*dst+1, level+1)
 			fill(int(n.Right), 2*dst+2, level+1)
 		}
@@ -103,19 +103,31 @@ func newDenseModel(m *Model, f *flatModel) *denseModel {
 	return d
 }
 
-// rawKeys writes the two key columns of rows [r0, r1) of x into keys, row
-// by row (2·nf keys a row).
+// Keys are laid out in groups of walkGroup rows, column-major within a
+// group: key c of row i of a block is at (i/walkGroup)·2·nf·walkGroup +
+// c·walkGroup + i%walkGroup. The rows of a group then read a column at
+// constant offsets from one pointer. A short last group is padded with
+// copies of its first row.
+const walkGroup = 8
+
+// rawKeys writes the keys of rows [r0, r1) of x (at most predictBlockSize).
 func rawKeys(x *Matrix, r0, r1 int, keys []uint32) {
 	nf := len(x.Cols)
-	w := 2 * nf
+	gsize := 2 * nf * walkGroup
+	n := r1 - r0
 	for j, col := range x.Cols {
-		for i, v := range col[r0:r1] {
-			k := floatKey(v, math.MaxUint32)
-			keys[i*w+j] = k
+		for i := 0; i < roundGroup(n); i++ {
+			src := i
+			if i >= n {
+				src = i &^ (walkGroup - 1)
+			}
+			k := floatKey(col[r0+src], math.MaxUint32)
+			at := i/walkGroup*gsize + j*walkGroup + i%walkGroup
+			keys[at] = k
 			if k == math.MaxUint32 {
 				k = 0
 			}
-			keys[i*w+nf+j] = k
+			keys[at+nf*walkGroup] = k
 		}
 	}
 }
@@ -123,92 +135,113 @@ func rawKeys(x *Matrix, r0, r1 int, keys []uint32) {
 // binnedKeys is rawKeys for binned rows: missing bins are 255 in the first
 // column and 0 in the second, where every other bin is shifted up by one.
 func binnedKeys(bins []uint8, nf int, miss []uint8, keys []uint8) {
-	w := 2 * nf
 	n := len(bins) / nf
-	for i := 0; i < n; i++ {
-		row := bins[i*nf : (i+1)*nf]
-		out := keys[i*w : (i+1)*w]
+	gsize := 2 * nf * walkGroup
+	for i := 0; i < roundGroup(n); i++ {
+		src := i
+		if i >= n {
+			src = i &^ (walkGroup - 1)
+		}
+		row := bins[src*nf : (src+1)*nf]
+		g := keys[i/walkGroup*gsize+i%walkGroup:]
 		for j, b := range row {
+			lo, hi := b, b+1
 			if b == miss[j] {
-				out[j], out[nf+j] = 255, 0
-			} else {
-				out[j], out[nf+j] = b, b+1
+				lo, hi = 255, 0
+			}
+			g[j*walkGroup] = lo
+			g[(nf+j)*walkGroup] = hi
+		}
+	}
+}
+
+func roundGroup(n int) int { return (n + walkGroup - 1) &^ (walkGroup - 1) }
+
+// walkDense adds the trees' outputs for the n rows of keys to acc (K
+// outputs a row, already holding the base score), group by group.
+func walkDense[T uint8 | uint32](d *denseModel, binned bool, keys []T, n, nf, K int, acc []float64) {
+	var zero T
+	gsize := 2 * nf * walkGroup
+	if len(keys) < roundGroup(n)*2*nf || len(acc) < n*K || unsafe.Sizeof(zero)*walkGroup*uintptr(2*nf) > math.MaxUint32 {
+		panic("gbm: walkDense: bad block")
+	}
+	for g := 0; g < n; g += walkGroup {
+		rows := min(walkGroup, n-g)
+		kp := unsafe.Pointer(&keys[g/walkGroup*gsize])
+		if K == 1 {
+			var s [walkGroup]float64
+			copy(s[:rows], acc[g:g+rows])
+			s = walkGroup8[T](d.trees, binned, kp, s)
+			copy(acc[g:g+rows], s[:rows])
+			continue
+		}
+		for ti := range d.trees {
+			leaves := walkTree8[T](&d.trees[ti], binned, kp)
+			k := ti % K
+			for i := 0; i < rows; i++ {
+				acc[(g+i)*K+k] += leaves[i]
 			}
 		}
 	}
 }
 
-// walkDense adds the trees' outputs for the n rows of keys (2·nf a row) to
-// acc (K outputs a row, already holding the base score). All rows advance
-// one level at a time, so their walks overlap in the CPU.
-func walkDense[T uint8 | uint32](d *denseModel, binned bool, keys []T, n, nf, K int, acc []float64) {
-	// Positions are heap indices from 1: the children of j are 2j and
-	// 2j+1, node j is nodes[j-1], and the leaves of a depth-D tree are
-	// 2^D … 2^(D+1)-1.
-	var pos [predictBlockSize]uint32
-	if n == 0 {
-		return
+// walkGroup8 adds to s, for the walkGroup rows of one key group, the
+// trees' outputs in tree order. The eight walks are independent, so the
+// CPU overlaps them.
+func walkGroup8[T uint8 | uint32](trees []denseTree, binned bool, kp unsafe.Pointer, s [walkGroup]float64) [walkGroup]float64 {
+	for ti := range trees {
+		l := walkTree8[T](&trees[ti], binned, kp)
+		s[0] += l[0]
+		s[1] += l[1]
+		s[2] += l[2]
+		s[3] += l[3]
+		s[4] += l[4]
+		s[5] += l[5]
+		s[6] += l[6]
+		s[7] += l[7]
 	}
-	if n > predictBlockSize || len(keys) < n*2*nf || len(acc) < n*K {
-		panic("gbm: walkDense: bad block")
-	}
+	return s
+}
+
+// walkTree8 returns the leaf values that the walkGroup rows of one key
+// group reach in tree t. Positions are heap indices from 1: the children
+// of j are 2j and 2j+1, node j is nodes[j-1], and after depth levels j -
+// 2^depth indexes the leaves. Every position before the last level is in
+// [1, len(nodes)] and every key offset inside the group, so the unchecked
+// loads stay in bounds.
+func walkTree8[T uint8 | uint32](t *denseTree, binned bool, kp unsafe.Pointer) (l [walkGroup]float64) {
 	var zero T
-	stride := uintptr(2*nf) * unsafe.Sizeof(zero)
-	size := unsafe.Sizeof(zero)
-	kp := unsafe.Pointer(&keys[0])
-	for ti := range d.trees {
-		t := &d.trees[ti]
+	const sz = 8 // size of a denseNode
+	j0, j1, j2, j3, j4, j5, j6, j7 := uint32(1), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1)
+	if t.depth > 0 {
 		nodes := t.raw
 		if binned {
 			nodes = t.binned
 		}
-		p := pos[:n]
-		for i := range p {
-			p[i] = 1
-		}
-		if t.depth > 0 {
-			// Every position reached before the last level is in
-			// [1, len(nodes)] and every column < 2·nf, so the loads below
-			// stay in bounds.
-			np := unsafe.Add(unsafe.Pointer(&nodes[0]), -int(unsafe.Sizeof(denseNode{})))
-			for level := 0; level < t.depth; level++ {
-				if size == 1 {
-					stepLevel8(p, np, kp, stride)
-				} else {
-					stepLevel32(p, np, kp, stride)
-				}
-			}
-		}
-		leaves := t.leaves
-		first := uint32(len(leaves))
-		k := ti % K
-		for i, j := range p {
-			acc[i*K+k] += leaves[j-first]
+		np := unsafe.Add(unsafe.Pointer(&nodes[0]), -sz)
+		w := unsafe.Sizeof(zero)
+		for level := t.depth; level > 0; level-- {
+			n0 := (*denseNode)(unsafe.Add(np, uintptr(j0)*sz))
+			n1 := (*denseNode)(unsafe.Add(np, uintptr(j1)*sz))
+			n2 := (*denseNode)(unsafe.Add(np, uintptr(j2)*sz))
+			n3 := (*denseNode)(unsafe.Add(np, uintptr(j3)*sz))
+			n4 := (*denseNode)(unsafe.Add(np, uintptr(j4)*sz))
+			n5 := (*denseNode)(unsafe.Add(np, uintptr(j5)*sz))
+			n6 := (*denseNode)(unsafe.Add(np, uintptr(j6)*sz))
+			n7 := (*denseNode)(unsafe.Add(np, uintptr(j7)*sz))
+			j0 = 2*j0 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n0.off)))) > n0.thr))
+			j1 = 2*j1 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n1.off)+w))) > n1.thr))
+			j2 = 2*j2 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n2.off)+2*w))) > n2.thr))
+			j3 = 2*j3 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n3.off)+3*w))) > n3.thr))
+			j4 = 2*j4 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n4.off)+4*w))) > n4.thr))
+			j5 = 2*j5 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n5.off)+5*w))) > n5.thr))
+			j6 = 2*j6 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n6.off)+6*w))) > n6.thr))
+			j7 = 2*j7 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n7.off)+7*w))) > n7.thr))
 		}
 	}
-}
-
-// stepLevel8 moves every position one level down, on uint8 keys with
-// stride bytes a row. np points one node before the tree's first node.
-//
-//go:noinline
-func stepLevel8(p []uint32, np, kp unsafe.Pointer, stride uintptr) {
-	for i, j := range p {
-		nd := (*denseNode)(unsafe.Add(np, uintptr(j)*8))
-		key := *(*uint8)(unsafe.Add(kp, uintptr(nd.col)))
-		p[i] = 2*j + uint32(b2i(uint32(key) > nd.thr))
-		kp = unsafe.Add(kp, stride)
-	}
-}
-
-// stepLevel32 is stepLevel8 on uint32 keys.
-//
-//go:noinline
-func stepLevel32(p []uint32, np, kp unsafe.Pointer, stride uintptr) {
-	for i, j := range p {
-		nd := (*denseNode)(unsafe.Add(np, uintptr(j)*8))
-		key := *(*uint32)(unsafe.Add(kp, uintptr(nd.col)*4))
-		p[i] = 2*j + uint32(b2i(key > nd.thr))
-		kp = unsafe.Add(kp, stride)
-	}
+	lv := t.leaves
+	first := uint32(len(lv))
+	l[0], l[1], l[2], l[3] = lv[j0-first], lv[j1-first], lv[j2-first], lv[j3-first]
+	l[4], l[5], l[6], l[7] = lv[j4-first], lv[j5-first], lv[j6-first], lv[j7-first]
+	return l
 }

@@ -2,6 +2,7 @@ package gbm
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -17,12 +18,13 @@ type Model struct {
 	// Trees in boosting order: round r, output k at r*Outputs()+k. Leaf
 	// values already include the learning rate.
 	Trees []Tree `json:"trees"`
-	// Rounds is the number of rounds kept; with early stopping, the best
+	// Rounds is the number of rounds kept: with early stopping, the best
 	// round (counted from 1), after which the validation loss did not
-	// improve.
+	// improve; otherwise every round trained.
 	Rounds int `json:"rounds"`
-	// BestValidLoss is the validation loss after Rounds rounds (0 without a
-	// validation set).
+	// BestRound is the round (from 1) with the lowest validation loss and
+	// BestValidLoss that loss; both are 0 without a validation set.
+	BestRound     int     `json:"best_round,omitempty"`
 	BestValidLoss float64 `json:"best_valid_loss,omitempty"`
 
 	once sync.Once
@@ -108,8 +110,29 @@ func (t *Tree) leafBinned(row []uint8, miss []uint8) int {
 	}
 }
 
-// check verifies the structure of a model read from outside.
+// Validate checks the structure of a model read from outside (for example
+// from JSON); Predict panics on a model that fails it.
+func (m *Model) Validate() error { return m.check() }
+
 func (m *Model) check() error {
+	switch m.Objective {
+	case ObjectiveBinary, ObjectiveSquared, ObjectiveHuber:
+	case ObjectiveMulticlass:
+		if m.NumClass < 2 {
+			return fmt.Errorf("gbm: multiclass model with %d classes", m.NumClass)
+		}
+	default:
+		return fmt.Errorf("gbm: model has unknown objective %q", m.Objective)
+	}
+	for j := range m.Features {
+		f := &m.Features[j]
+		if f.NumBins() > MaxBinsLimit-1 {
+			return fmt.Errorf("gbm: feature %d has %d bins", j, f.NumBins())
+		}
+		if !slices.IsSorted(f.Cuts) || !slices.IsSorted(f.Categories) {
+			return fmt.Errorf("gbm: feature %d has unsorted bins", j)
+		}
+	}
 	if len(m.Features) != m.NumFeatures {
 		return fmt.Errorf("gbm: model has %d feature bins for %d features", len(m.Features), m.NumFeatures)
 	}
@@ -131,8 +154,15 @@ func (m *Model) check() error {
 			if int(n.Feature) >= m.NumFeatures || n.Left <= int32(i) || n.Right != n.Left+1 || int(n.Right) >= len(nodes) {
 				return fmt.Errorf("gbm: tree %d node %d is malformed", ti, i)
 			}
+			f := &m.Features[n.Feature]
+			if f.Categorical != (n.CatLeft != nil) {
+				return fmt.Errorf("gbm: tree %d node %d: split kind does not match feature %d", ti, i, n.Feature)
+			}
 			if n.CatLeft != nil && len(n.CatLeft) != 4 {
 				return fmt.Errorf("gbm: tree %d node %d: categorical set of %d words", ti, i, len(n.CatLeft))
+			}
+			if !f.Categorical && (int(n.Bin) >= len(f.Cuts) || n.Threshold != f.Cuts[n.Bin]) {
+				return fmt.Errorf("gbm: tree %d node %d: threshold does not match bin %d of feature %d", ti, i, n.Bin, n.Feature)
 			}
 		}
 	}

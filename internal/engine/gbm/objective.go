@@ -68,7 +68,7 @@ func (binary) baseScore(y []float32) []float64 {
 
 func (binary) gradients(margin []float64, y []float32, gh []gpair, lo, hi int) {
 	for i := lo; i < hi; i++ {
-		p := sigmoid(margin[i])
+		p := 1 / (1 + fastExp(-margin[i]))
 		gh[i] = gpair{float32(p - float64(y[i])), float32(max(p*(1-p), hessianFloor))}
 	}
 }
@@ -88,6 +88,23 @@ func (binary) finishLoss(sum float64, n int) float64 { return sum / float64(n) }
 func (binary) transform(row []float64) { row[0] = sigmoid(row[0]) }
 
 func sigmoid(m float64) float64 { return 1 / (1 + math.Exp(-m)) }
+
+// fastExp is e^x to about 1e-9 relative error, enough for gradients that
+// are stored as float32; predictions and reported losses use math.Exp.
+func fastExp(x float64) float64 {
+	const (
+		log2e = 1.4426950408889634
+		ln2hi = 6.93147180369123816490e-01
+		ln2lo = 1.90821492927058770002e-10
+		limit = 700
+	)
+	x = max(-limit, min(limit, x))
+	k := math.Floor(x*log2e + 0.5)
+	f := x - k*ln2hi - k*ln2lo // |f| ≤ ln2/2
+	// Taylor series of e^f to degree 8.
+	p := 1 + f*(1+f*(1.0/2+f*(1.0/6+f*(1.0/24+f*(1.0/120+f*(1.0/720+f*(1.0/5040+f*(1.0/40320))))))))
+	return p * math.Float64frombits(uint64(int64(k)+1023)<<52)
+}
 
 func softplus(m float64) float64 {
 	if m > 0 {
@@ -125,8 +142,16 @@ func (o multiclass) gradients(margin []float64, y []float32, gh []gpair, lo, hi 
 	n := len(y)
 	p := make([]float64, o.k)
 	for i := lo; i < hi; i++ {
-		copy(p, margin[i*o.k:(i+1)*o.k])
-		softmax(p)
+		row := margin[i*o.k : (i+1)*o.k]
+		mx := slices.Max(row)
+		var z float64
+		for k, m := range row {
+			p[k] = fastExp(m - mx)
+			z += p[k]
+		}
+		for k := range p {
+			p[k] /= z
+		}
 		label := int(y[i])
 		for k, pk := range p {
 			g := pk

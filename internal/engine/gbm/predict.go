@@ -199,14 +199,14 @@ func (m *Model) predictMargin(x *Matrix, b *Binned, out []float64, threads int) 
 			switch {
 			case f.dense != nil && x != nil:
 				if keys32 == nil {
-					keys32 = make([]uint32, predictBlockSize*2*nf)
+					keys32 = make([]uint32, roundGroup(predictBlockSize)*2*nf)
 				}
 				rawKeys(x, r0, r1, keys32)
 				setBase(acc, m.BaseScore)
 				walkDense(f.dense, false, keys32, r1-r0, nf, K, acc)
 			case f.dense != nil:
 				if keys8 == nil {
-					keys8 = make([]uint8, predictBlockSize*2*nf)
+					keys8 = make([]uint8, roundGroup(predictBlockSize)*2*nf)
 				}
 				binnedKeys(b.bins[r0*nf:r1*nf], nf, f.miss, keys8)
 				setBase(acc, m.BaseScore)

@@ -1,6 +1,9 @@
 package gbm
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // quantLimit bounds the quantisation levels: float32 gradients carry no
 // more precision than that.
@@ -13,8 +16,8 @@ const quantLimit = 1 << 24
 // result does not depend on the number of threads.
 func (t *trainer) quantise(rows []uint32, tree uint64) {
 	q := float64(min(quantLimit, (math.MaxInt32-1)/max(len(rows), 1)))
-	gmaxs := make([]float64, t.threads)
-	hmaxs := make([]float64, t.threads)
+	var mu sync.Mutex
+	gmax, hmax := 0.0, 0.0
 	parallelRange(len(rows), t.threads, 8192, func(lo, hi int) {
 		var gm, hm float64
 		for _, r := range rows[lo:hi] {
@@ -22,13 +25,10 @@ func (t *trainer) quantise(rows []uint32, tree uint64) {
 			gm = max(gm, math.Abs(float64(p.g)))
 			hm = max(hm, float64(p.h))
 		}
-		c := lo * len(gmaxs) / max(len(rows), 1)
-		gmaxs[c], hmaxs[c] = max(gmaxs[c], gm), max(hmaxs[c], hm)
+		mu.Lock()
+		gmax, hmax = max(gmax, gm), max(hmax, hm)
+		mu.Unlock()
 	})
-	gmax, hmax := 0.0, 0.0
-	for i := range gmaxs {
-		gmax, hmax = max(gmax, gmaxs[i]), max(hmax, hmaxs[i])
-	}
 	t.gscale, t.hscale = 1, 1
 	if gmax > 0 {
 		t.gscale = gmax / q

@@ -214,7 +214,7 @@ func (t *trainer) run(obj objective, y []float32, valid *Matrix, yValid []float3
 			m.Rounds = bestRound
 			m.Trees = m.Trees[:bestRound*K]
 		}
-		m.BestValidLoss = bestLoss
+		m.BestRound, m.BestValidLoss = bestRound, bestLoss
 	}
 	return m, nil
 }
