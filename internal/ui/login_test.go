@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/server"
@@ -165,9 +166,20 @@ func TestLoginBrowser(t *testing.T) {
 	if !found {
 		t.Fatal("the browser has no login cookie")
 	}
-	b.do("system info", 20*time.Second,
-		chromedp.Click(chromedp.CSS(`#resources-menu summary`)),
-		chromedp.Click(chromedp.CSS(`#resources-menu a[href="/system"]`), chromedp.NodeVisible))
+	// Resources > System Info with the keyboard only: focus the menu, Enter
+	// opens it, Tab reaches System Info, Enter follows it.
+	b.do("system info by keyboard", 20*time.Second,
+		chromedp.Focus(chromedp.CSS(`#resources-menu summary`)),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`#resources-menu a[href="/system"]`)),
+		chromedp.KeyEvent(kb.Tab))
+	if f := eval[string](b, `document.activeElement.textContent`); f != "System Info" {
+		t.Fatalf("Tab after opening Resources focuses %q", f)
+	}
+	if outline := eval[string](b, `getComputedStyle(document.activeElement).outlineStyle`); outline == "none" {
+		t.Error("the focused link shows no outline")
+	}
+	b.do("follow System Info", 20*time.Second, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("workers-table")))
 	b.waitJS("processors", `document.getElementById('total-processors').textContent !== '\u2013'`, 10*time.Second)
 
 	b.do("log out", 20*time.Second, chromedp.Click(chromedp.CSS(`#logout-form button`)), chromedp.WaitVisible(chromedp.ID("token")))
