@@ -1,0 +1,74 @@
+package xgb
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+)
+
+// EnvLib names the environment variable that points at the XGBoost shared
+// library; when set, it is the only path tried.
+const EnvLib = "DROVER_XGBOOST_LIB"
+
+// libNames are tried in order with the system's library search (dlopen),
+// then as absolute paths in the usual install directories.
+var libNames = []string{
+	"libxgboost.so.0", // Debian/Ubuntu libxgboost0
+	"libxgboost.so",
+	"/usr/lib/x86_64-linux-gnu/libxgboost.so.0",
+	"/usr/lib/aarch64-linux-gnu/libxgboost.so.0",
+	"/usr/local/lib/libxgboost.so",
+	"/usr/lib/libxgboost.so",
+	"/usr/lib64/libxgboost.so",
+	"libxgboost.dylib",
+	"/opt/homebrew/lib/libxgboost.dylib",
+	"/usr/local/lib/libxgboost.dylib",
+}
+
+// errNoLib is wrapped by every error of a build or host without the
+// library.
+var errNoLib = errors.New("xgb: libxgboost not found")
+
+var (
+	loadOnce sync.Once
+	loaded   *lib
+	loadErr  error
+)
+
+// load opens the library once per process.
+func load() (*lib, error) {
+	loadOnce.Do(func() {
+		names := libNames
+		if p := os.Getenv(EnvLib); p != "" {
+			names = []string{p}
+		}
+		var errs []error
+		for _, n := range names {
+			l, err := open(n)
+			if err == nil {
+				loaded = l
+				return
+			}
+			errs = append(errs, err)
+		}
+		loadErr = fmt.Errorf("%w (tried %s; set %s): %w", errNoLib, names, EnvLib, errors.Join(errs...))
+	})
+	return loaded, loadErr
+}
+
+// Available reports whether the XGBoost library can be loaded, and its
+// version ("1.7.4"). It loads the library on the first call only.
+func Available() (version string, ok bool) {
+	l, err := load()
+	if err != nil {
+		return "", false
+	}
+	return l.version, true
+}
+
+// LoadError is why the library could not be loaded (nil when it was).
+func LoadError() error {
+	_, err := load()
+	return err
+}

@@ -1,0 +1,112 @@
+package xgb
+
+import (
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync"
+	"unsafe"
+)
+
+// Model is a trained booster. It serialises with encoding/json: Booster is
+// XGBoost's own JSON model (base64 in the JSON), so an artifact needs
+// nothing else. Predictions always come from a booster loaded from those
+// bytes, so a model read back predicts exactly as the one trained.
+type Model struct {
+	Objective   string `json:"objective"`
+	NumClass    int    `json:"num_class,omitempty"` // multiclass only
+	NumFeatures int    `json:"num_features"`
+	Categorical []bool `json:"categorical,omitempty"`
+	Rounds      int    `json:"rounds"`
+	BestRound   int    `json:"best_round,omitempty"`
+	// BestValidLoss is the validation loss of BestRound.
+	BestValidLoss float64 `json:"best_valid_loss,omitempty"`
+	Booster       []byte  `json:"booster"`
+
+	mu     sync.Mutex
+	handle uintptr
+	err    error
+	loaded bool
+}
+
+// Outputs is the number of values predicted per row: NumClass for
+// multiclass, 1 otherwise.
+func (m *Model) Outputs() int {
+	if m.Objective == ObjectiveMulticlass {
+		return m.NumClass
+	}
+	return 1
+}
+
+// booster loads the booster from m.Booster once; the caller holds m.mu.
+// The handle is freed when m is garbage collected.
+func (m *Model) booster(l *lib) (uintptr, error) {
+	if m.loaded {
+		return m.handle, m.err
+	}
+	m.loaded = true
+	var b uintptr
+	if m.err = l.call("XGBoosterCreate", l.boosterCreate(nil, 0, &b)); m.err != nil {
+		return 0, m.err
+	}
+	if len(m.Booster) == 0 {
+		l.boosterFree(b)
+		m.err = fmt.Errorf("xgb: model has no booster")
+		return 0, m.err
+	}
+	if m.err = l.call("XGBoosterLoadModelFromBuffer", l.boosterLoadFromBuf(b, unsafe.Pointer(&m.Booster[0]), uint64(len(m.Booster)))); m.err != nil {
+		l.boosterFree(b)
+		return 0, m.err
+	}
+	runtime.AddCleanup(m, func(h uintptr) { l.boosterFree(h) }, b)
+	m.handle = b
+	return b, nil
+}
+
+// Predict writes Outputs() values per row of x into out (row-major):
+// P(y = 1) for binary, class probabilities for multiclass, the prediction
+// for regression. threads > 0 bounds XGBoost's threads.
+func (m *Model) Predict(x *Matrix, out []float64, threads int) error {
+	l, err := load()
+	if err != nil {
+		return err
+	}
+	if err := x.check("prediction", m.NumFeatures); err != nil {
+		return err
+	}
+	k := m.Outputs()
+	if len(out) != x.Rows*k {
+		return fmt.Errorf("xgb: output has %d values, want %d", len(out), x.Rows*k)
+	}
+	if x.Rows == 0 {
+		return nil
+	}
+	cat := x.Categorical
+	if cat == nil {
+		cat = m.Categorical
+	}
+	d, err := l.dmatrix(&Matrix{Cols: x.Cols, Categorical: cat, Rows: x.Rows}, nil)
+	if err != nil {
+		return err
+	}
+	defer l.dmatrixFree(d)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, err := m.booster(l)
+	if err != nil {
+		return err
+	}
+	if threads > 0 {
+		if err := l.call("XGBoosterSetParam nthread", l.boosterSetParam(b, "nthread", strconv.Itoa(threads))); err != nil {
+			return err
+		}
+	}
+	p, err := l.predict(b, d, len(out))
+	if err != nil {
+		return err
+	}
+	for i, v := range p {
+		out[i] = float64(v)
+	}
+	return nil
+}
