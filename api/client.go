@@ -209,6 +209,13 @@ func (c *Client) CancelExperiment(ctx context.Context, id string) (*Experiment, 
 	return &out, c.postJSON(ctx, "/api/v1/experiments/"+url.PathEscape(id)+"/cancel", nil, &out)
 }
 
+// FinishExperiment asks a running experiment to stop its search and keep
+// the best model found so far.
+func (c *Client) FinishExperiment(ctx context.Context, id string) (*Experiment, error) {
+	var out Experiment
+	return &out, c.postJSON(ctx, "/api/v1/experiments/"+url.PathEscape(id)+"/finish", nil, &out)
+}
+
 // Events returns the stored events of an experiment after sequence number after.
 func (c *Client) Events(ctx context.Context, id string, after int64) ([]Event, error) {
 	var out []Event

@@ -15,7 +15,7 @@ import (
 
 func newExperimentCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "experiment", Aliases: []string{"exp"}, Short: "Create, follow and manage experiments"}
-	cmd.AddCommand(newExpCreateCmd(g), newExpListCmd(g), newExpShowCmd(g), newExpCancelCmd(g), newExpLogsCmd(g), newExpDownloadCmd(g))
+	cmd.AddCommand(newExpCreateCmd(g), newExpListCmd(g), newExpShowCmd(g), newExpCancelCmd(g), newExpFinishCmd(g), newExpLogsCmd(g), newExpDownloadCmd(g))
 	return cmd
 }
 
@@ -315,4 +315,23 @@ func newExpDownloadCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory to write the artifacts to")
 	return cmd
+}
+
+func newExpFinishCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "finish ID",
+		Short: "Stop a running experiment's search and keep the best model found so far",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.client().FinishExperiment(c.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(g.stdout, e)
+			}
+			fmt.Fprintf(g.stdout, "%s: finish requested; it ends with the best model so far\n", e.ID)
+			return nil
+		},
+	}
 }

@@ -110,3 +110,15 @@ func (q *Queue) Cancel(ctx context.Context, id string) (CancelOutcome, error) {
 		return CancelUnknown, nil
 	}
 }
+
+// Finish asks the worker running experiment id to stop searching and keep
+// the best model found so far (the attempt then completes normally). It
+// reports whether the experiment was running on a worker.
+func (q *Queue) Finish(ctx context.Context, id string) (bool, error) {
+	res, err := q.run(ctx, q.scripts.finish, id)
+	if err != nil {
+		return false, fmt.Errorf("queue: finish %s: %w", id, err)
+	}
+	n, _ := res.(int64)
+	return n == 1, nil
+}

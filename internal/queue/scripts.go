@@ -395,8 +395,22 @@ end
 return {s(now), out}
 `
 
+// finish: ARGV[4] id. Asks the worker holding a leased experiment to stop
+// searching and keep the best model so far. Returns 1 when a message was
+// sent, 0 when the experiment is not leased.
+const luaFinish = `
+local id = ARGV[4]
+local h = k('exp:' .. id)
+local v = redis.call('HMGET', h, 'state', 'attempt', 'worker')
+if v[1] ~= 'leased' then return 0 end
+local l = k('ctl:' .. v[3])
+redis.call('RPUSH', l, cjson.encode({type = 'finish', experiment = id, attempt = tonumber(v[2])}))
+redis.call('LTRIM', l, -1000, -1)
+return 1
+`
+
 type scriptSet struct {
-	enqueue, claim, heartbeat, complete, fail, release, event, cancel, register, deregister, reap *redis.Script
+	enqueue, claim, heartbeat, complete, fail, release, event, cancel, finish, register, deregister, reap *redis.Script
 }
 
 func newScripts() *scriptSet {
@@ -410,6 +424,7 @@ func newScripts() *scriptSet {
 		release:    n(luaRelease),
 		event:      n(luaEvent),
 		cancel:     n(luaCancel),
+		finish:     n(luaFinish),
 		register:   n(luaRegister),
 		deregister: n(luaDeregister),
 		reap:       n(luaReap),

@@ -98,7 +98,10 @@ type ControlMsg struct {
 }
 
 // Control message types.
-const ControlCancel = "cancel"
+const (
+	ControlCancel = "cancel" // kill the attempt's process group
+	ControlFinish = "finish" // stop searching, keep the best model so far
+)
 
 // controlPoll bounds how long one BLPOP of the control loop blocks, and so
 // how long Control's goroutine outlives its ctx.

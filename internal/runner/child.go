@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +47,7 @@ func (e *Emitter) Emit(ev api.Event) {
 // the process exit code.
 func RunChild(jobPath string, stdin io.Reader, stdout io.Writer) int {
 	em := &Emitter{w: stdout}
+	signal.Ignore(syscall.SIGUSR1) // until the handler below is installed
 	b, err := os.ReadFile(jobPath)
 	if err != nil {
 		em.Emit(failed(api.FailureInfra, "job_unreadable", fmt.Sprintf("read job file: %v", err)))
@@ -58,6 +60,10 @@ func RunChild(jobPath string, stdin io.Reader, stdout io.Writer) int {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// SIGUSR1 from the parent means Finish: stop searching, keep the best so
+	// far. Installed first, so an early Finish never kills the process.
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
 	go watchParent(stdin, LivenessTimeout)
 
 	em.Emit(api.Event{Type: api.EventLog, Level: "info", Attempt: job.Attempt,
@@ -66,7 +72,7 @@ func RunChild(jobPath string, stdin io.Reader, stdout io.Writer) int {
 	if job.Spec.Command != "" {
 		res = runCommand(ctx, job, em)
 	} else {
-		res = runEngine(ctx, job, em)
+		res = runEngine(ctx, job, em, usr1)
 	}
 	res.Attempt = job.Attempt
 	if gone.Load() {
@@ -179,12 +185,22 @@ func failed(kind, code, msg string) api.Event {
 	return api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: kind, Error: &api.Error{Code: code, Message: msg}}
 }
 
-func runEngine(ctx context.Context, job api.Job, em *Emitter) api.Event {
+func runEngine(ctx context.Context, job api.Job, em *Emitter, usr1 <-chan os.Signal) api.Event {
 	opts, err := EngineOptions(job.Spec)
 	if err != nil {
 		return failed(api.FailureUser, userCode(err), err.Error())
 	}
 	opts.Threads = job.Threads
+	finish := make(chan struct{})
+	go func() {
+		select {
+		case <-usr1:
+			em.Emit(api.Event{Type: api.EventLog, Level: "info", Attempt: job.Attempt, Message: "finish requested: stopping the search, keeping the best model so far"})
+			close(finish)
+		case <-ctx.Done():
+		}
+	}()
+	opts.Finish = finish
 	report := func(ev engine.Event) {
 		em.Emit(api.Event{Type: ev.Type, Fraction: ev.Fraction, Level: ev.Level, Message: ev.Message, Attempt: job.Attempt})
 	}

@@ -239,6 +239,12 @@ func (p *Process) Kill(why string) {
 	KillGroup(p.cmd.Process.Pid)
 }
 
+// Finish asks the child to stop searching and keep the best model so far
+// (SIGUSR1 to the child only; the attempt then ends with its usual result).
+func (p *Process) Finish() {
+	_ = p.cmd.Process.Signal(syscall.SIGUSR1)
+}
+
 // KillGroup sends SIGKILL to the process group led by pid.
 func KillGroup(pid int) {
 	if pid > 0 {

@@ -231,3 +231,32 @@ func (s *Server) handleCancelExperiment(w http.ResponseWriter, r *http.Request) 
 	}
 	writeJSON(w, http.StatusOK, e)
 }
+
+// handleFinishExperiment asks a running AutoML experiment to stop its search
+// and finish with the best model found so far.
+func (s *Server) handleFinishExperiment(w http.ResponseWriter, r *http.Request) {
+	e, err := s.getExperiment(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if e.Spec.Command != "" {
+		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, "command experiments have no search to finish early; cancel it instead"))
+		return
+	}
+	if e.Status != api.StatusRunning {
+		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is %s; only a running experiment can be finished", e.ID, e.Status)))
+		return
+	}
+	ok, err := s.disp.Finish(r.Context(), e)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !ok {
+		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is between attempts; try again", e.ID)))
+		return
+	}
+	s.event(r.Context(), e.ID, api.Event{Type: api.EventLog, Level: "info", Attempt: e.Attempt, Message: "finish requested by a user"})
+	writeJSON(w, http.StatusAccepted, e)
+}

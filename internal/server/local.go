@@ -200,6 +200,17 @@ func (d *localDispatcher) Cancel(ctx context.Context, e *api.Experiment) error {
 	return d.s.cancelQueued(ctx, e.ID)
 }
 
+func (d *localDispatcher) Finish(ctx context.Context, e *api.Experiment) (bool, error) {
+	d.mu.Lock()
+	r := d.running[e.ID]
+	d.mu.Unlock()
+	if r == nil || r.attempt != e.Attempt {
+		return false, nil
+	}
+	r.proc.Finish()
+	return true, nil
+}
+
 func (d *localDispatcher) Workers(ctx context.Context) ([]api.Worker, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

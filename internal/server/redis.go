@@ -362,6 +362,14 @@ func (d *redisDispatcher) reconcile(ctx context.Context) error {
 	return nil
 }
 
+func (d *redisDispatcher) Finish(ctx context.Context, e *api.Experiment) (bool, error) {
+	ok, err := d.q.Finish(ctx, e.ID)
+	if err != nil {
+		return false, apiErr(503, CodeUnavailable, "cannot reach the queue: "+err.Error())
+	}
+	return ok, nil
+}
+
 func (d *redisDispatcher) Workers(ctx context.Context) ([]api.Worker, error) {
 	snap, err := d.q.Snapshot(ctx)
 	if err != nil {

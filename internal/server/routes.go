@@ -23,6 +23,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/experiments", s.handleListExperiments)
 	mux.HandleFunc("GET /api/v1/experiments/{id}", s.handleGetExperiment)
 	mux.HandleFunc("POST /api/v1/experiments/{id}/cancel", s.handleCancelExperiment)
+	mux.HandleFunc("POST /api/v1/experiments/{id}/finish", s.handleFinishExperiment)
 	mux.HandleFunc("GET /api/v1/experiments/{id}/events", s.handleEvents)
 	mux.HandleFunc("GET /api/v1/experiments/{id}/artifacts", s.handleListArtifacts)
 	mux.HandleFunc("GET /api/v1/experiments/{id}/artifacts/{name...}", s.handleGetArtifact)

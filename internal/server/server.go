@@ -37,6 +37,9 @@ type Dispatcher interface {
 	Submit(ctx context.Context, e *api.Experiment) error
 	// Cancel cancels a queued or running experiment.
 	Cancel(ctx context.Context, e *api.Experiment) error
+	// Finish asks a running experiment to stop searching and keep the best
+	// model so far; it reports whether the request reached a processor.
+	Finish(ctx context.Context, e *api.Experiment) (bool, error)
 	// Workers describes the processors for system info.
 	Workers(ctx context.Context) ([]api.Worker, error)
 	// Positions gives the queue place and wait reason of queued experiments.

@@ -458,3 +458,39 @@ func waitFile(t *testing.T, p string) {
 	}
 	t.Fatalf("%s never appeared", p)
 }
+
+// Finish stops the search and keeps the best model found so far.
+func TestFinishKeepsBestSoFar(t *testing.T) {
+	h := start(t, newConfig(t))
+	ds := h.upload(examples("slid_wages.csv"))
+	// The highest dials give a search of many minutes; Finish must end it.
+	e := h.create(api.Spec{DatasetID: ds.ID, Target: "wages", Accuracy: 10, Time: 10})
+	h.waitStatus(e.ID, api.StatusRunning)
+	// Wait until the search has made some progress.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		cur, _ := h.cl.GetExperiment(context.Background(), e.ID)
+		if cur.Progress > 0.01 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no progress: %+v", cur)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := h.cl.FinishExperiment(context.Background(), e.ID); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	final, err := h.cl.FollowEvents(ctx, e.ID, 0, func(api.Event) error { return nil })
+	if err != nil {
+		t.Fatalf("the experiment did not end within 90 s of Finish: %v", err)
+	}
+	if final.Status != api.StatusSucceeded || final.Summary == nil || len(final.Summary.Leaderboard) == 0 {
+		t.Fatalf("after finish: %s, summary %+v", final.Status, final.Summary)
+	}
+	if _, err := h.cl.FinishExperiment(context.Background(), e.ID); apiCode(err) != "conflict" {
+		t.Fatalf("finish of a finished experiment: %v, want conflict", err)
+	}
+}

@@ -97,10 +97,19 @@ func (w *Worker) killAll(why string) int {
 // controlLoop obeys messages from the server (cancel).
 func (w *Worker) controlLoop(ctx context.Context) {
 	for m := range w.q.Control(ctx, w.ID()) {
-		if m.Type == queue.ControlCancel {
+		switch m.Type {
+		case queue.ControlCancel:
 			if w.kill(m.Experiment, m.Attempt, "cancelled") {
 				w.log.Info("attempt cancelled by a user", slog.String("experiment", m.Experiment), slog.Int("attempt", m.Attempt))
 			}
+		case queue.ControlFinish:
+			w.mu.Lock()
+			at := w.running[m.Experiment]
+			if at != nil && at.ref.Attempt == m.Attempt && at.proc != nil {
+				at.proc.Finish()
+				w.log.Info("finish requested", slog.String("experiment", m.Experiment), slog.Int("attempt", m.Attempt))
+			}
+			w.mu.Unlock()
 		}
 	}
 }

@@ -44,11 +44,13 @@ class Page {
     this.status.setAttribute('aria-live', 'polite');
     this.cancelBtn = h('button', {type: 'button', class: 'btn btn-danger', id: 'cancel'}, 'Cancel experiment');
     this.cancelBtn.addEventListener('click', () => this.confirmCancel());
+    this.finishBtn = h('button', {type: 'button', class: 'btn btn-secondary', id: 'finish', title: 'Stop searching and keep the best model found so far'}, 'Finish now');
+    this.finishBtn.addEventListener('click', () => this.finish());
     this.actionErr = h('div', {class: 'alert alert-error', role: 'alert', hidden: true});
     main.append(h('div', {class: 'page-head'},
       h('div', h('nav', {class: 'breadcrumb', 'aria-label': 'Breadcrumb'}, h('ol', h('li', h('a', {href: '/experiments'}, 'Experiments')), h('li', e.id))),
         this.title, h('p', {class: 'sub'}, 'Status ', this.status)),
-      h('div', {class: 'actions'}, this.cancelBtn)), this.actionErr);
+      h('div', {class: 'actions'}, this.finishBtn, this.cancelBtn)), this.actionErr);
 
     this.bar = h('div', {class: 'bar', role: 'progressbar', 'aria-label': 'Progress', 'aria-valuemin': 0, 'aria-valuemax': 100}, h('span'));
     this.message = h('p', {class: 'small', id: 'exp-message'});
@@ -82,6 +84,8 @@ class Page {
     setText(this.title, expName(e));
     if (this.status.dataset.status !== e.status) setBadge(this.status, e.status);
     this.cancelBtn.hidden = ['succeeded', 'failed', 'cancelled'].includes(e.status);
+    // Finish applies to a running AutoML search (a command has no search).
+    this.finishBtn.hidden = e.status !== 'running' || !!(e.spec && e.spec.command);
     this.setProgress(e.status === 'succeeded' ? 1 : e.progress || 0, e.message);
     this.bar.classList.toggle('done', e.status === 'succeeded');
     this.bar.classList.toggle('failed', e.status === 'failed');
@@ -216,6 +220,19 @@ class Page {
       if (err.name !== 'AbortError') showError(this.actionErr, err, 'Could not cancel');
     } finally {
       this.cancelBtn.disabled = false;
+    }
+  }
+
+  async finish() {
+    showError(this.actionErr, null);
+    this.finishBtn.disabled = true;
+    try {
+      await api(`/experiments/${encodeURIComponent(this.id)}/finish`, {method: 'POST', signal: this.ctx.signal});
+      toast('Finish requested: the search stops and keeps the best model so far');
+    } catch (err) {
+      if (err.name !== 'AbortError') showError(this.actionErr, err, 'Could not finish');
+    } finally {
+      this.finishBtn.disabled = false;
     }
   }
 
