@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -359,7 +360,7 @@ func testRange(t *testing.T, s blob.Store) {
 func testHelpers(t *testing.T, s blob.Store) {
 	path := t.TempDir() + "/d.csv"
 	data := Bytes(200<<10, 9)
-	if err := writeFile(path, data); err != nil {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	sum, size, err := blob.PutDataset(t.Context(), s, path)
