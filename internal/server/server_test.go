@@ -493,4 +493,14 @@ func TestFinishKeepsBestSoFar(t *testing.T) {
 	if _, err := h.cl.FinishExperiment(context.Background(), e.ID); apiCode(err) != "conflict" {
 		t.Fatalf("finish of a finished experiment: %v, want conflict", err)
 	}
+	// The experiment process itself saw the request (not a search that
+	// happened to end on its own).
+	evs, _ := h.cl.Events(context.Background(), e.ID, 0)
+	seen := false
+	for _, ev := range evs {
+		seen = seen || strings.Contains(ev.Message, "finish requested: stopping the search")
+	}
+	if !seen {
+		t.Fatalf("no event from the experiment process acknowledging the finish request")
+	}
 }
