@@ -135,6 +135,9 @@ const (
 	EventLog      = "log"
 	EventStatus   = "status"
 	EventResult   = "result"
+	// EventData reports how an attempt got its dataset (multinode): Bytes
+	// moved and whether the worker's cache had it (CacheHit).
+	EventData = "data"
 )
 
 // Event is one progress, log, status or result line of an attempt.
@@ -150,6 +153,8 @@ type Event struct {
 	FailureKind string          `json:"failure_kind,omitempty"`
 	Error       *Error          `json:"error,omitempty"`
 	Summary     json.RawMessage `json:"summary,omitempty"`
+	Bytes       int64           `json:"bytes,omitempty"`
+	CacheHit    bool            `json:"cache_hit,omitempty"`
 }
 
 // Job is what the runner child reads from its --job file.

@@ -24,6 +24,9 @@ type metrics struct {
 	busy          prometheus.Gauge
 	workers       *prometheus.GaugeVec
 	queue         *prometheus.GaugeVec
+	cacheLookups  *prometheus.CounterVec
+	bytesFetched  prometheus.Counter
+	fetchSeconds  prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -57,8 +60,15 @@ func newMetrics() *metrics {
 			Name: "drover_workers", Help: "Workers by health."}, []string{"health"}),
 		queue: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "drover_queue_counter", Help: "Counters kept in Redis by the queue (claims, requeues, stale results rejected, ...), shared by every process of the installation."}, []string{"counter"}),
+		cacheLookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "drover_dataset_cache_lookups_total", Help: "Datasets workers needed for an attempt, by whether their cache had it."}, []string{"result"}),
+		bytesFetched: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "drover_dataset_bytes_fetched_total", Help: "Bytes workers downloaded from the object store for datasets."}),
+		fetchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "drover_dataset_fetch_seconds", Help: "Time a worker took to get an attempt's dataset (cache hit or download).",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)}),
 	}
-	m.reg.MustRegister(m.created, m.finished, m.staleRejected, m.wait, m.pickup, m.run, m.recovery,
+	m.reg.MustRegister(m.cacheLookups, m.bytesFetched, m.fetchSeconds, m.created, m.finished, m.staleRejected, m.wait, m.pickup, m.run, m.recovery,
 		m.queueDepth, m.processors, m.busy, m.workers, m.queue,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
@@ -88,4 +98,15 @@ func (m *metrics) queueStats(st map[string]int64) {
 	for k, v := range st {
 		m.queue.WithLabelValues(k).Set(float64(v))
 	}
+}
+
+// dataset records how a worker got an attempt's dataset.
+func (m *metrics) dataset(hit bool, bytes int64, seconds float64) {
+	result := "miss"
+	if hit {
+		result = "hit"
+	}
+	m.cacheLookups.WithLabelValues(result).Inc()
+	m.bytesFetched.Add(float64(bytes))
+	m.fetchSeconds.Observe(seconds)
 }

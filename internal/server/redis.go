@@ -211,9 +211,12 @@ func (d *redisDispatcher) apply(ctx context.Context, m queue.Message) {
 			d.log.Warn("malformed event from a worker dropped", slog.String("experiment", id), slog.String("entry", m.ID))
 			return
 		}
-		if ev.Type == "pickup" {
+		switch ev.Type {
+		case "pickup":
 			s.metrics.pickup.Observe(ev.Fraction)
 			return
+		case api.EventData:
+			s.metrics.dataset(ev.CacheHit, ev.Bytes, ev.Fraction)
 		}
 		s.progress(ctx, id, attempt, ev)
 	case queue.KindStarted:

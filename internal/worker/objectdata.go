@@ -74,7 +74,7 @@ func (d *objectData) Dataset(ctx context.Context, a *api.Assignment, ref queue.R
 		rate := float64(moved) / (1 << 20) / max(took.Seconds(), 1e-6)
 		msg = fmt.Sprintf("dataset %s: fetched %d bytes in %s (%.1f MiB/s)", a.DatasetSHA256[:12], moved, took.Round(time.Millisecond), rate)
 	}
-	events(api.Event{Type: api.EventLog, Level: "info", Message: msg})
+	events(api.Event{Type: api.EventData, Level: "info", Message: msg, Bytes: moved, CacheHit: hit, Fraction: took.Seconds()})
 	sha := a.DatasetSHA256
 	return path, func() { d.cache.Release(sha) }, nil
 }
