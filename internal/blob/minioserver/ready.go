@@ -8,18 +8,23 @@ import (
 	"time"
 )
 
-// HealthPath is MinIO's liveness endpoint.
-const HealthPath = "/minio/health/live"
+// MinIO's health endpoints: the process answers HTTP (live); its object
+// layer is up, so S3 requests no longer get 503 XMinioServerNotInitialized
+// (cluster).
+const (
+	HealthPath        = "/minio/health/live"
+	ClusterHealthPath = "/minio/health/cluster"
+)
 
-// WaitReady polls http://address/minio/health/live until it answers 200 or
-// ctx is done. exited, when not nil, aborts the wait as soon as it is closed
-// (the process died).
+// WaitReady polls http://address/minio/health/live, then
+// /minio/health/cluster, until both answer 200 or ctx is done. exited, when
+// not nil, aborts the wait as soon as it is closed (the process died).
 func WaitReady(ctx context.Context, address string, exited <-chan struct{}) error {
 	client := &http.Client{Timeout: 2 * time.Second}
-	url := "http://" + address + HealthPath
+	paths := []string{HealthPath, ClusterHealthPath}
 	delay := 20 * time.Millisecond
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+address+paths[0], nil)
 		if err != nil {
 			return fmt.Errorf("blob: minio health: %w", err)
 		}
@@ -27,7 +32,10 @@ func WaitReady(ctx context.Context, address string, exited <-chan struct{}) erro
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return nil
+				if paths = paths[1:]; len(paths) == 0 {
+					return nil
+				}
+				continue
 			}
 		}
 		select {

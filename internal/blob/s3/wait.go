@@ -137,6 +137,8 @@ func classify(err error) Reason {
 		return ReasonCredentials
 	case resp.Code == minio.NoSuchBucket:
 		return ReasonNoBucket
+	case resp.Code == "XMinioServerNotInitialized":
+		return ReasonUnreachable // starting up: worth waiting for
 	case resp.Code != "":
 		return ReasonOther
 	}
