@@ -158,49 +158,38 @@ func binnedKeys(bins []uint8, nf int, miss []uint8, keys []uint8) {
 func roundGroup(n int) int { return (n + walkGroup - 1) &^ (walkGroup - 1) }
 
 // walkDense adds the trees' outputs for the n rows of keys to acc (K
-// outputs a row, already holding the base score), group by group.
+// outputs a row, already holding the base score). Each tree is walked by
+// every group of the block before the next tree, so that its nodes stay in
+// the L1 cache; each row still adds the trees in order.
 func walkDense[T uint8 | uint32](d *denseModel, binned bool, keys []T, n, nf, K int, acc []float64) {
 	var zero T
 	gsize := 2 * nf * walkGroup
 	if len(keys) < roundGroup(n)*2*nf || len(acc) < n*K || unsafe.Sizeof(zero)*walkGroup*uintptr(2*nf) > math.MaxUint32 {
 		panic("gbm: walkDense: bad block")
 	}
-	for g := 0; g < n; g += walkGroup {
-		rows := min(walkGroup, n-g)
-		kp := unsafe.Pointer(&keys[g/walkGroup*gsize])
-		if K == 1 {
-			var s [walkGroup]float64
-			copy(s[:rows], acc[g:g+rows])
-			s = walkGroup8[T](d.trees, binned, kp, s)
-			copy(acc[g:g+rows], s[:rows])
-			continue
-		}
-		for ti := range d.trees {
-			leaves := walkTree8[T](&d.trees[ti], binned, kp)
-			k := ti % K
+	for ti := range d.trees {
+		t := &d.trees[ti]
+		k := ti % K
+		for g := 0; g < n; g += walkGroup {
+			l := walkTree8[T](t, binned, unsafe.Pointer(&keys[g/walkGroup*gsize]))
+			rows := min(walkGroup, n-g)
+			if K == 1 && rows == walkGroup {
+				a := acc[g : g+walkGroup : g+walkGroup]
+				a[0] += l[0]
+				a[1] += l[1]
+				a[2] += l[2]
+				a[3] += l[3]
+				a[4] += l[4]
+				a[5] += l[5]
+				a[6] += l[6]
+				a[7] += l[7]
+				continue
+			}
 			for i := 0; i < rows; i++ {
-				acc[(g+i)*K+k] += leaves[i]
+				acc[(g+i)*K+k] += l[i]
 			}
 		}
 	}
-}
-
-// walkGroup8 adds to s, for the walkGroup rows of one key group, the
-// trees' outputs in tree order. The eight walks are independent, so the
-// CPU overlaps them.
-func walkGroup8[T uint8 | uint32](trees []denseTree, binned bool, kp unsafe.Pointer, s [walkGroup]float64) [walkGroup]float64 {
-	for ti := range trees {
-		l := walkTree8[T](&trees[ti], binned, kp)
-		s[0] += l[0]
-		s[1] += l[1]
-		s[2] += l[2]
-		s[3] += l[3]
-		s[4] += l[4]
-		s[5] += l[5]
-		s[6] += l[6]
-		s[7] += l[7]
-	}
-	return s
 }
 
 // walkTree8 returns the leaf values that the walkGroup rows of one key
@@ -220,23 +209,24 @@ func walkTree8[T uint8 | uint32](t *denseTree, binned bool, kp unsafe.Pointer) (
 		}
 		np := unsafe.Add(unsafe.Pointer(&nodes[0]), -sz)
 		w := unsafe.Sizeof(zero)
+		// A node is read as one 8-byte word: key offset low, threshold high.
 		for level := t.depth; level > 0; level-- {
-			n0 := (*denseNode)(unsafe.Add(np, uintptr(j0)*sz))
-			n1 := (*denseNode)(unsafe.Add(np, uintptr(j1)*sz))
-			n2 := (*denseNode)(unsafe.Add(np, uintptr(j2)*sz))
-			n3 := (*denseNode)(unsafe.Add(np, uintptr(j3)*sz))
-			n4 := (*denseNode)(unsafe.Add(np, uintptr(j4)*sz))
-			n5 := (*denseNode)(unsafe.Add(np, uintptr(j5)*sz))
-			n6 := (*denseNode)(unsafe.Add(np, uintptr(j6)*sz))
-			n7 := (*denseNode)(unsafe.Add(np, uintptr(j7)*sz))
-			j0 = 2*j0 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n0.off)))) > n0.thr))
-			j1 = 2*j1 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n1.off)+w))) > n1.thr))
-			j2 = 2*j2 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n2.off)+2*w))) > n2.thr))
-			j3 = 2*j3 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n3.off)+3*w))) > n3.thr))
-			j4 = 2*j4 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n4.off)+4*w))) > n4.thr))
-			j5 = 2*j5 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n5.off)+5*w))) > n5.thr))
-			j6 = 2*j6 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n6.off)+6*w))) > n6.thr))
-			j7 = 2*j7 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(n7.off)+7*w))) > n7.thr))
+			n0 := *(*uint64)(unsafe.Add(np, uintptr(j0)*sz))
+			n1 := *(*uint64)(unsafe.Add(np, uintptr(j1)*sz))
+			n2 := *(*uint64)(unsafe.Add(np, uintptr(j2)*sz))
+			n3 := *(*uint64)(unsafe.Add(np, uintptr(j3)*sz))
+			j0 = 2*j0 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n0))))) > uint32(n0>>32)))
+			j1 = 2*j1 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n1))+w))) > uint32(n1>>32)))
+			j2 = 2*j2 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n2))+2*w))) > uint32(n2>>32)))
+			j3 = 2*j3 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n3))+3*w))) > uint32(n3>>32)))
+			n4 := *(*uint64)(unsafe.Add(np, uintptr(j4)*sz))
+			n5 := *(*uint64)(unsafe.Add(np, uintptr(j5)*sz))
+			n6 := *(*uint64)(unsafe.Add(np, uintptr(j6)*sz))
+			n7 := *(*uint64)(unsafe.Add(np, uintptr(j7)*sz))
+			j4 = 2*j4 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n4))+4*w))) > uint32(n4>>32)))
+			j5 = 2*j5 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n5))+5*w))) > uint32(n5>>32)))
+			j6 = 2*j6 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n6))+6*w))) > uint32(n6>>32)))
+			j7 = 2*j7 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n7))+7*w))) > uint32(n7>>32)))
 		}
 	}
 	lv := t.leaves
