@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/drover-ml/drover/internal/engine/search"
 	"github.com/drover-ml/drover/internal/engine/usererr"
 )
 
@@ -65,8 +66,9 @@ type Options struct {
 	// Dials, 1-10; 0 = suggested from the data's shape.
 	Accuracy, Time, Interpretability int
 	Seed                             int64
-	Models                           []string          // "glm", "gbm"; empty = both
-	Params                           map[string]string // model parameters, e.g. max_depth, lambda
+	// Models: "glm", "gbm", "xgboost"; empty = every one in Backends().
+	Models []string
+	Params map[string]string // model parameters, e.g. max_depth, lambda
 	// Folds: -1 = from the dials; 0 = no cross-validation, fit the one
 	// model (first of Models, default gbm) on all rows; ≥ 2 = K folds.
 	Folds      int
@@ -74,6 +76,12 @@ type Options struct {
 	TimeBudget time.Duration // 0 = from the time dial
 	Finish     <-chan struct{}
 }
+
+// Backends lists the model families this process can train, for a worker
+// to advertise: "glm" and "gbm" always, "xgboost" when libxgboost loads
+// (see package xgb). Asking for a model not listed fails the run with a
+// plain (not user) error.
+func Backends() []string { return search.Available() }
 
 // DefaultSeed is the seed of DefaultOptions.
 const DefaultSeed = 42

@@ -5,12 +5,14 @@ import (
 
 	"github.com/drover-ml/drover/internal/engine/gbm"
 	"github.com/drover-ml/drover/internal/engine/glm"
+	"github.com/drover-ml/drover/internal/engine/xgb"
 )
 
 // Member kinds.
 const (
 	KindGLM = "glm"
 	KindGBM = "gbm"
+	KindXGB = "xgboost" // needs libxgboost at run time (package xgb)
 )
 
 // Member is one fitted model of an artifact; an artifact averages its
@@ -21,6 +23,7 @@ type Member struct {
 	Params map[string]string `json:"params,omitempty"`
 	GLM    *glm.Model        `json:"glm,omitempty"`
 	GBM    *gbm.Model        `json:"gbm,omitempty"`
+	XGB    *xgb.Model        `json:"xgboost,omitempty"`
 }
 
 // Outputs is the width of a prediction row: the number of classes for
@@ -49,6 +52,13 @@ func (m *Member) Predict(cols [][]float32, categorical []bool, n int, task strin
 			return nil, fmt.Errorf("model: gbm member without a model")
 		}
 		m.GBM.Predict(&gbm.Matrix{Cols: cols, Categorical: categorical, Rows: n}, raw)
+	case KindXGB:
+		if m.XGB == nil {
+			return nil, fmt.Errorf("model: xgboost member without a model")
+		}
+		if err := m.XGB.Predict(&xgb.Matrix{Cols: cols, Categorical: categorical, Rows: n}, raw, 0); err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
 	default:
 		return nil, fmt.Errorf("model: unknown member kind %q", m.Kind)
 	}

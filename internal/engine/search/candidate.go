@@ -10,10 +10,32 @@ import (
 	"github.com/drover-ml/drover/internal/engine/glm"
 	"github.com/drover-ml/drover/internal/engine/model"
 	"github.com/drover-ml/drover/internal/engine/usererr"
+	"github.com/drover-ml/drover/internal/engine/xgb"
 )
 
-// Model names users may ask for.
-var ModelNames = []string{model.KindGLM, model.KindGBM}
+// Model names users may ask for. "xgboost" needs libxgboost on the
+// machine that trains (see Available).
+var ModelNames = []string{model.KindGLM, model.KindGBM, model.KindXGB}
+
+// Available lists the model families this process can train: glm and gbm
+// always, xgboost when libxgboost loads.
+func Available() []string {
+	if _, ok := xgb.Available(); ok {
+		return []string{model.KindGLM, model.KindGBM, model.KindXGB}
+	}
+	return []string{model.KindGLM, model.KindGBM}
+}
+
+// checkAvailable fails when a model asked for cannot be trained here. The
+// error is not a UserError: another machine may have the library.
+func checkAvailable(models []string) error {
+	if slices.Contains(models, model.KindXGB) {
+		if _, ok := xgb.Available(); !ok {
+			return fmt.Errorf("search: model xgboost asked for but not available on this machine: %w", xgb.LoadError())
+		}
+	}
+	return nil
+}
 
 // glmKeys are the parameters that go to GLMs; every other key goes to GBMs.
 var glmKeys = []string{"lambda", "alpha", "max_iter", "max_levels", "min_level_count"}
@@ -32,8 +54,8 @@ const (
 type candidate struct {
 	kind       string
 	glm        glm.Params
-	gbm        gbm.Params
-	fixedTrees bool // the user fixed n_estimators: no early stopping
+	gbm        gbm.Params // gbm, and xgboost's settings in gbm's terms
+	fixedTrees bool       // the user fixed n_estimators: no early stopping
 	display    map[string]string
 }
 
@@ -74,6 +96,33 @@ func gbmCandidate(p gbm.Params, fixed bool) candidate {
 	}}
 }
 
+// xgbCandidate is an XGBoost candidate; its settings are p's (the same
+// user-facing names as gbm).
+func xgbCandidate(p gbm.Params, fixed bool) candidate {
+	c := gbmCandidate(p, fixed)
+	c.kind = model.KindXGB
+	return c
+}
+
+// xgbParams maps gbm settings onto XGBoost's.
+func xgbParams(p gbm.Params) xgb.Params {
+	obj := xgb.ObjectiveSquared
+	switch p.Objective {
+	case gbm.ObjectiveBinary:
+		obj = xgb.ObjectiveBinary
+	case gbm.ObjectiveMulticlass:
+		obj = xgb.ObjectiveMulticlass
+	}
+	return xgb.Params{Objective: obj, NumClass: p.NumClass, NumRounds: p.NumRounds, MaxDepth: p.MaxDepth,
+		LearningRate: p.LearningRate, Subsample: p.Subsample, ColSample: p.ColSample, Lambda: p.Lambda,
+		Alpha: p.Alpha, MinChildWeight: p.MinChildWeight, MaxBins: p.MaxBins,
+		EarlyStoppingRounds: p.EarlyStoppingRounds, Threads: p.Threads, Seed: p.Seed}
+}
+
+// boosted reports whether a kind is a boosted ensemble whose rounds early
+// stopping picks.
+func boosted(kind string) bool { return kind == model.KindGBM || kind == model.KindXGB }
+
 func fmtF(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // glmLambdas are tried in this order (strongest prior first).
@@ -95,22 +144,39 @@ var gbmGrid = []struct {
 	{6, 0.1, 1, 1, 1, 0},
 }
 
+// xgbGrid is tried in this order; one point per two of the plan's GBM
+// grid points (at least one).
+var xgbGrid = []struct {
+	depth        int
+	lr, sub, col float64
+	mcw, lambda  float64
+}{
+	{6, 0.1, 0.8, 0.8, 1, 1},
+	{3, 0.1, 0.8, 0.8, 1, 1},
+	{8, 0.05, 0.8, 0.6, 5, 5},
+	{4, 0.05, 1, 0.8, 1, 1},
+}
+
 // candidates lists what the plan asks for, given the models and user
 // parameters allowed.
 func (s *searcher) candidates(plan Plan) ([]candidate, error) {
 	models := s.cfg.Models
 	if len(models) == 0 {
-		models = ModelNames
+		models = Available()
+	}
+	if err := checkAvailable(models); err != nil {
+		return nil, err
 	}
 	glmKV, gbmKV, err := ParseParams(s.cfg.Params)
 	if err != nil {
 		return nil, err
 	}
 	useGLM, useGBM := slices.Contains(models, model.KindGLM), slices.Contains(models, model.KindGBM) && plan.GBMs > 0
-	if !useGLM && !useGBM {
-		useGLM = true // interpretability ≥ 8 with only gbm asked: fall back to a GLM
+	useXGB := slices.Contains(models, model.KindXGB) && plan.GBMs > 0
+	if !useGLM && !useGBM && !useXGB {
+		useGLM = true // interpretability ≥ 8 with only trees asked: fall back to a GLM
 	}
-	var glms, gbms []candidate
+	var glms, gbms, xgbs []candidate
 	if useGLM {
 		if len(glmKV) > 0 {
 			p, _ := glm.ParseParams(glm.DefaultParams(), glmKV)
@@ -144,14 +210,33 @@ func (s *searcher) candidates(plan Plan) ([]candidate, error) {
 			}
 		}
 	}
+	if useXGB {
+		if len(gbmKV) > 0 {
+			p, _ := gbm.ParseParams(s.baseGBM(), gbmKV)
+			_, fixed := gbmKV["n_estimators"]
+			if !fixed {
+				p.NumRounds = plan.MaxRounds
+			}
+			p.MaxDepth = min(p.MaxDepth, max(plan.MaxDepth, 1))
+			xgbs = append(xgbs, xgbCandidate(p, fixed))
+		} else {
+			for _, g := range xgbGrid[:min((plan.GBMs+1)/2, len(xgbGrid))] {
+				p := s.baseGBM()
+				p.MaxDepth = min(g.depth, plan.MaxDepth)
+				p.LearningRate, p.Subsample, p.ColSample = g.lr, g.sub, g.col
+				p.MinChildWeight, p.Lambda = min(g.mcw, max(1, float64(s.data.Rows())/100)), g.lambda
+				p.NumRounds = plan.MaxRounds
+				xgbs = append(xgbs, xgbCandidate(p, false))
+			}
+		}
+	}
 	// Interleave: a cheap GLM first, then alternate.
 	var out []candidate
-	for i := 0; i < max(len(glms), len(gbms)); i++ {
-		if i < len(glms) {
-			out = append(out, glms[i])
-		}
-		if i < len(gbms) {
-			out = append(out, gbms[i])
+	for i := 0; i < max(len(glms), len(gbms), len(xgbs)); i++ {
+		for _, list := range [][]candidate{glms, gbms, xgbs} {
+			if i < len(list) {
+				out = append(out, list[i])
+			}
 		}
 	}
 	return dedupeCandidates(out), nil
@@ -190,6 +275,9 @@ func (s *searcher) single() (candidate, error) {
 	if len(s.cfg.Models) > 0 {
 		kind = s.cfg.Models[0]
 	}
+	if err := checkAvailable([]string{kind}); err != nil {
+		return candidate{}, err
+	}
 	glmKV, gbmKV, err := ParseParams(s.cfg.Params)
 	if err != nil {
 		return candidate{}, err
@@ -199,6 +287,9 @@ func (s *searcher) single() (candidate, error) {
 		return glmCandidate(p), nil
 	}
 	p, _ := gbm.ParseParams(s.baseGBM(), gbmKV)
+	if kind == model.KindXGB {
+		return xgbCandidate(p, true), nil
+	}
 	return gbmCandidate(p, true), nil
 }
 

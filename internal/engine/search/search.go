@@ -14,6 +14,7 @@ import (
 	"github.com/drover-ml/drover/internal/engine/metric"
 	"github.com/drover-ml/drover/internal/engine/model"
 	"github.com/drover-ml/drover/internal/engine/usererr"
+	"github.com/drover-ml/drover/internal/engine/xgb"
 )
 
 // Data is a prepared training table: features column by column (NaN =
@@ -314,7 +315,7 @@ func (s *searcher) evaluate(ctx, rescue context.Context, c candidate, fold []int
 	}
 	e.FitSeconds = time.Since(t0).Seconds()
 	s.score(&e, fold, e.done)
-	if c.kind == model.KindGBM && !c.fixedTrees {
+	if boosted(c.kind) && !c.fixedTrees {
 		e.Params = cloneWith(c.display, "n_estimators", fmt.Sprint(refitRounds(e.rounds)))
 	}
 	return e, nil
@@ -421,7 +422,7 @@ func (s *searcher) fit(ctx context.Context, c candidate, rows []int, fixedRounds
 		}
 		m.GLM = g
 		return m, 0, nil
-	case model.KindGBM:
+	case model.KindGBM, model.KindXGB:
 		p := c.gbm
 		fitRows, stopRows := rows, []int(nil)
 		switch {
@@ -432,6 +433,9 @@ func (s *searcher) fit(ctx context.Context, c candidate, rows []int, fixedRounds
 			if len(stopRows) > 0 {
 				p.EarlyStoppingRounds = earlyStopRounds
 			}
+		}
+		if c.kind == model.KindXGB {
+			return s.fitXGB(ctx, m, xgbParams(p), fitRows, stopRows)
 		}
 		train := &gbm.Matrix{Cols: subset(d.Cols, fitRows), Categorical: d.Categorical, Rows: len(fitRows)}
 		var valid *gbm.Matrix
@@ -448,6 +452,25 @@ func (s *searcher) fit(ctx context.Context, c candidate, rows []int, fixedRounds
 		return m, g.Rounds, nil
 	}
 	return m, 0, usererr.New(usererr.UnknownModel, "unknown model %q", c.kind)
+}
+
+// fitXGB trains an XGBoost member on fitRows, early-stopping on stopRows
+// when there are any.
+func (s *searcher) fitXGB(ctx context.Context, m model.Member, p xgb.Params, fitRows, stopRows []int) (model.Member, int, error) {
+	d := s.data
+	train := &xgb.Matrix{Cols: subset(d.Cols, fitRows), Categorical: d.Categorical, Rows: len(fitRows)}
+	var valid *xgb.Matrix
+	var yValid []float32
+	if len(stopRows) > 0 {
+		valid = &xgb.Matrix{Cols: subset(d.Cols, stopRows), Categorical: d.Categorical, Rows: len(stopRows)}
+		yValid = pick32(d.Y, stopRows)
+	}
+	x, err := xgb.Train(ctx, train, pick32(d.Y, fitRows), valid, yValid, p)
+	if err != nil {
+		return m, 0, err
+	}
+	m.XGB = x
+	return m, x.Rounds, nil
 }
 
 // refit fits the final members on all rows. When time runs out it falls
@@ -473,7 +496,7 @@ func (s *searcher) refit(ctx context.Context, board []Entry, final Entry, k int)
 	var out []model.Member
 	for _, j := range jobs {
 		var rounds *int
-		if j.e.cand.kind == model.KindGBM && !j.e.cand.fixedTrees {
+		if boosted(j.e.cand.kind) && !j.e.cand.fixedTrees {
 			r := refitRounds(j.e.rounds)
 			rounds = &r
 		}

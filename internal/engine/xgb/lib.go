@@ -26,9 +26,9 @@ var libNames = []string{
 	"/usr/local/lib/libxgboost.dylib",
 }
 
-// errNoLib is wrapped by every error of a build or host without the
-// library.
-var errNoLib = errors.New("xgb: libxgboost not found")
+// ErrNotFound is wrapped by every error of a host (or platform) without
+// the library.
+var ErrNotFound = errors.New("xgb: libxgboost not found")
 
 var (
 	loadOnce sync.Once
@@ -52,7 +52,7 @@ func load() (*lib, error) {
 			}
 			errs = append(errs, err)
 		}
-		loadErr = fmt.Errorf("%w (tried %s; set %s): %w", errNoLib, names, EnvLib, errors.Join(errs...))
+		loadErr = fmt.Errorf("%w (tried %s; set %s): %w", ErrNotFound, names, EnvLib, errors.Join(errs...))
 	})
 	return loaded, loadErr
 }
