@@ -9,7 +9,7 @@ CSV=${CSV:-internal/engine/gbm/testdata/bench200k.csv}
 go build -o /tmp/gbmbench ./bench/gbmbench
 for i in $(seq "$REPS"); do
 	/usr/bin/time -v /tmp/gbmbench "$CSV" 2>/tmp/gbmbench.time
-	grep -E "Maximum resident|Elapsed" /tmp/gbmbench.time
+	grep -E "Maximum resident|Elapsed|User time|System time" /tmp/gbmbench.time
 	/usr/bin/time -v /usr/bin/python3 internal/engine/gbm/testdata/make_bench.py xgb "$CSV" 2>/tmp/xgb.time
-	grep -E "Maximum resident|Elapsed" /tmp/xgb.time
+	grep -E "Maximum resident|Elapsed|User time|System time" /tmp/xgb.time
 done

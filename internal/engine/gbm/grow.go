@@ -1,14 +1,6 @@
 package gbm
 
-// featBlock is a run fsel[lo:hi] of sampled features whose histograms one
-// goroutine builds; contiguous when the features are consecutive.
-type featBlock struct {
-	lo, hi     int
-	contiguous bool
-}
-
-// sampleFeatures draws the features of the next tree and splits them into
-// one block per thread.
+// sampleFeatures draws the features of the next tree.
 func (t *trainer) sampleFeatures() {
 	t.fsel = t.fsel[:0]
 	if t.p.ColSample >= 1 {
@@ -23,13 +15,8 @@ func (t *trainer) sampleFeatures() {
 		}
 		sortInt32(t.fsel)
 	}
-	nb := min(t.threads, len(t.fsel))
-	t.blocks = t.blocks[:0]
-	for b := 0; b < nb; b++ {
-		lo, hi := b*len(t.fsel)/nb, (b+1)*len(t.fsel)/nb
-		contiguous := t.fsel[hi-1]-t.fsel[lo] == int32(hi-1-lo)
-		t.blocks = append(t.blocks, featBlock{lo: lo, hi: hi, contiguous: contiguous})
-	}
+	n := len(t.fsel)
+	t.fselContiguous = t.fsel[n-1]-t.fsel[0] == int32(n-1)
 }
 
 func sortInt32(s []int32) {

@@ -42,36 +42,62 @@ func (t *trainer) putHist(h []int64) {
 }
 
 // buildHist fills h with the histograms of the sampled features over rows.
-// Each feature is summed by one goroutine, and integer sums do not depend
-// on order anyway, so the result does not depend on the number of threads.
+// Large nodes are cut into one chunk of rows per thread: each chunk is
+// summed into its own buffer, then the buffers are added up. Integer sums
+// do not depend on order, so neither does the result on the number of
+// threads.
 func (t *trainer) buildHist(h []int64, rows []uint32) {
-	work := len(rows) * len(t.fsel)
-	if t.threads == 1 || work < histParallelMin || len(t.blocks) == 1 {
-		for _, blk := range t.blocks {
-			t.histBlock(h, rows, blk)
-		}
+	chunks := 1
+	if t.threads > 1 && len(rows)*len(t.fsel) >= histParallelMin {
+		chunks = min(t.threads, max(1, len(rows)/histChunkMin))
+	}
+	if chunks == 1 {
+		t.histRows(h, rows)
 		return
 	}
-	parallelFor(len(t.blocks), t.threads, func(i int) {
-		t.histBlock(h, rows, t.blocks[i])
+	for len(t.threadHists) < chunks-1 {
+		t.threadHists = append(t.threadHists, make([]int64, t.nf*histStride))
+	}
+	parallelFor(chunks, chunks, func(c int) {
+		part := rows[c*len(rows)/chunks : (c+1)*len(rows)/chunks]
+		if c == 0 {
+			t.histRows(h, part)
+		} else {
+			t.histRows(t.threadHists[c-1], part)
+		}
+	})
+	// Add the other chunks' buffers into h, in parallel over features.
+	parallelRange(len(t.fsel), chunks, 1, func(lo, hi int) {
+		for _, f := range t.fsel[lo:hi] {
+			dst := h[int(f)*histStride : int(f+1)*histStride]
+			for _, src := range t.threadHists[:chunks-1] {
+				src := src[int(f)*histStride : int(f+1)*histStride]
+				for i := range dst {
+					dst[i] += src[i]
+				}
+			}
+		}
 	})
 }
 
-// histBlock builds the histograms of the features fsel[blk.lo:blk.hi].
-func (t *trainer) histBlock(h []int64, rows []uint32, blk featBlock) {
-	feats := t.fsel[blk.lo:blk.hi]
-	if blk.contiguous {
-		f0 := int(feats[0])
-		clear(h[f0*histStride : (f0+len(feats))*histStride])
+// histChunkMin is the fewest rows worth a chunk of their own.
+const histChunkMin = 2048
+
+// histRows sets h to the histograms of the sampled features over rows.
+func (t *trainer) histRows(h []int64, rows []uint32) {
+	if t.fselContiguous {
+		f0 := int(t.fsel[0])
+		w := len(t.fsel)
+		clear(h[f0*histStride : (f0+w)*histStride])
 		if len(rows) > 0 {
-			histKernelContiguous(h, t.bins, t.nf, f0, len(feats), rows, t.ghq)
+			histKernelContiguous(h, t.bins, t.nf, f0, w, rows, t.ghq)
 		}
 		return
 	}
-	for _, f := range feats {
+	for _, f := range t.fsel {
 		clear(h[int(f)*histStride : int(f+1)*histStride])
 	}
-	histKernelList(h, t.bins, t.nf, rows, t.ghq, feats)
+	histKernelList(h, t.bins, t.nf, rows, t.ghq, t.fsel)
 }
 
 // histKernelContiguous adds the rows to the histograms of the w consecutive

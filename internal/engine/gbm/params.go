@@ -1,16 +1,26 @@
 // Package gbm trains gradient-boosted decision trees on tabular data.
 //
 // The trainer follows the histogram method of XGBoost "hist" and LightGBM:
-// features are cut into at most 256 quantile bins on the training data, each
-// tree grows depth-wise to MaxDepth from per-node gradient histograms (the
-// larger child of every split is derived from its parent by subtraction), a
-// missing value follows a default direction learned at every split, and a
-// categorical feature is split by ordering its categories by gradient
-// statistics and taking the best prefix as the left set.
 //
-// Training is deterministic for a seed: histograms are built in parallel over
-// feature blocks, so every sum is taken in the same order whatever the number
-// of threads.
+//   - Features are cut into at most 255 value bins (plus one for missing
+//     values) at quantiles of the training data (a fixed sample of 65,536
+//     rows); validation and prediction data use the same cuts.
+//   - Trees grow depth-wise to MaxDepth. Every node's split comes from
+//     per-feature gradient histograms; the smaller child's histogram is
+//     built from its rows and the larger one's is its parent's minus it.
+//   - Gradients are quantised per tree (stochastic rounding, LightGBM's
+//     quantised training) and packed with the hessian into one int64, so
+//     the hot loop does one integer add per row and feature. Leaf values are
+//     then computed from the exact gradient sums.
+//   - Missing values go to a default direction learned at every split.
+//   - A categorical feature's categories are ordered by smoothed mean
+//     gradient and the best prefix of that order becomes the left set.
+//   - Histograms are built in parallel over feature blocks and partitions
+//     over row chunks; integer sums and stable partitions make the model
+//     identical for a seed whatever the number of threads.
+//
+// Prediction walks complete binary trees stored in heap order, eight rows
+// at a time, without data-dependent branches (see dense.go).
 package gbm
 
 import (

@@ -30,14 +30,15 @@ type trainer struct {
 	seedBase       uint64
 	treeCount      uint64
 
-	rows, scratch []uint32
-	scratch2      []uint32
-	leaves        []leafSpan
-	pool          [][]int64
-	fsel          []int32
-	blocks        []featBlock
-	splitScratch  []split
-	rng           *rand.Rand
+	rows, scratch  []uint32
+	scratch2       []uint32
+	leaves         []leafSpan
+	pool           [][]int64
+	fsel           []int32 // features sampled for the current tree, sorted
+	fselContiguous bool    // fsel is a run of consecutive features
+	threadHists    [][]int64
+	splitScratch   []split
+	rng            *rand.Rand
 
 	tree         Tree
 	outK         int
