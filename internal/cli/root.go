@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/engine"
 )
 
 // Exit codes.
@@ -94,6 +95,10 @@ func oneLine(err error) string {
 	if errors.As(err, &ae) {
 		return ae.Message + " [" + ae.Code + "]"
 	}
+	var ue *engine.UserError
+	if errors.As(err, &ue) {
+		return ue.Message + " [" + ue.Code + "]"
+	}
 	return err.Error()
 }
 
@@ -126,6 +131,7 @@ Start a server on this machine with 'drover server', or train once with 'drover 
 		newServerCmd(g), newWorkerCmd(g), newTrainCmd(g), newPredictCmd(g),
 		newDatasetCmd(g), newExperimentCmd(g), newSystemCmd(g), newConfigCmd(g),
 		newVersionCmd(g), newRunExperimentCmd(g),
+		newBenchCmd(g),
 	)
 	return root
 }
