@@ -70,11 +70,12 @@ end
 -- drop_lease removes the lease and the worker's running entry.
 local function drop_lease(id, h)
   redis.call('ZREM', k('leases'), id)
-  local w = redis.call('HGET', h, 'worker')
+  local v = redis.call('HMGET', h, 'worker', 'gpus')
+  local w, g = v[1], tonumber(v[2]) or 0
   if w and w ~= '' then
     local wk = k('worker:' .. w)
-    if redis.call('HDEL', wk .. ':running', id) == 1 and redis.call('EXISTS', wk) == 1 then
-      redis.call('HINCRBY', wk, 'busy_gpus', s(-(tonumber(redis.call('HGET', h, 'gpus')) or 0)))
+    if redis.call('HDEL', wk .. ':running', id) == 1 and g ~= 0 and redis.call('EXISTS', wk) == 1 then
+      redis.call('HINCRBY', wk, 'busy_gpus', s(-g))
     end
   end
 end
@@ -166,13 +167,11 @@ return 1
 const luaClaim = `
 local wid = ARGV[4]
 local wk = k('worker:' .. wid)
-if redis.call('EXISTS', wk) == 0 then return {'unknown'} end
-local now = now_ms()
 local wi = redis.call('HMGET', wk, 'slots', 'caps', 'quarantined_until', 'gpus', 'busy_gpus')
+if not wi[1] then return {'unknown'} end -- Register always sets slots
+local now = now_ms()
 local qu = tonumber(wi[3] or '0') or 0
 if qu > now then return {'quarantined', s(qu)} end
-redis.call('HSET', wk, 'last_seen', s(now))
-redis.call('ZADD', k('workers'), s(now), wid)
 local free = math.min(tonumber(ARGV[5]), (tonumber(wi[1]) or 0) - redis.call('HLEN', wk .. ':running'))
 if free <= 0 then return {'noslot'} end
 local freeg = math.min(tonumber(ARGV[6]), (tonumber(wi[4]) or 0) - (tonumber(wi[5]) or 0))
@@ -213,7 +212,7 @@ for try = 1, 100 do
     redis.call('HSET', h, 'state', 'leased', 'worker', wid, 'started', s(now))
     redis.call('ZADD', k('leases'), s(deadline), best)
     redis.call('HSET', wk .. ':running', best, s(attempt))
-    redis.call('HINCRBY', wk, 'busy_gpus', s(tonumber(v[4]) or 0))
+    if (tonumber(v[4]) or 0) ~= 0 then redis.call('HINCRBY', wk, 'busy_gpus', s(tonumber(v[4]))) end
     redis.call('SREM', k('waiting'), wid)
     stat('claims')
     emit('started', best, s(attempt), wid, '', '', '', now)
@@ -229,11 +228,12 @@ return {'none'}
 // Returns {'ok', i...} with the 0-based indexes of the refs that are not live, or {'unknown'}.
 const luaHeartbeat = `
 local wid = ARGV[4]
-local wk = k('worker:' .. wid)
-if redis.call('EXISTS', wk) == 0 then return {'unknown'} end
 local now = now_ms()
-redis.call('HSET', wk, 'last_seen', s(now))
-redis.call('ZADD', k('workers'), s(now), wid)
+-- Liveness is the worker's score in P:workers. XX: a retired or forgotten
+-- identity has no entry and gets none; CH: 0 means no entry or, rarely, a
+-- second renewal in the same millisecond, which the EXISTS tells apart.
+if redis.call('ZADD', k('workers'), 'XX', 'CH', s(now), wid) == 0
+  and redis.call('EXISTS', k('worker:' .. wid)) == 0 then return {'unknown'} end
 local out = {'ok'}
 local deadline = s(now + tonumber(ARGV[5]))
 for i = 6, #ARGV, 2 do
@@ -335,7 +335,7 @@ if old and old ~= wid then retire(old) else old = '' end
 redis.call('HSET', k('names'), name, wid)
 local wk = k('worker:' .. wid)
 redis.call('HSET', wk, 'name', name, 'host', ARGV[6], 'pid', ARGV[7], 'slots', ARGV[8],
-  'gpus', ARGV[9], 'caps', ARGV[10], 'version', ARGV[11], 'started', s(now), 'last_seen', s(now),
+  'gpus', ARGV[9], 'caps', ARGV[10], 'version', ARGV[11], 'started', s(now),
   'busy_gpus', '0', 'quarantined_until', '0')
 redis.call('ZADD', k('workers'), s(now), wid)
 stat('registered')

@@ -73,14 +73,21 @@ type PendingJob struct {
 func (q *Queue) Snapshot(ctx context.Context) (*Snapshot, error) {
 	pipe := q.rdb.Pipeline()
 	timeCmd := pipe.Time(ctx)
-	wCmd := pipe.ZRange(ctx, q.keys.workers(), 0, -1)
+	wCmd := pipe.ZRangeWithScores(ctx, q.keys.workers(), 0, -1) // score = last seen (ms)
 	pCmd := pipe.ZRange(ctx, q.keys.pending(), 0, -1)
 	waitCmd := pipe.SMembers(ctx, q.keys.waiting())
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("queue: snapshot: %w", err)
 	}
 	snap := &Snapshot{Now: timeCmd.Val()}
-	wids, pids, waiting := wCmd.Val(), pCmd.Val(), waitCmd.Val()
+	pids, waiting := pCmd.Val(), waitCmd.Val()
+	wids := make([]string, 0, len(wCmd.Val()))
+	seen := make(map[string]time.Time, len(wCmd.Val()))
+	for _, z := range wCmd.Val() {
+		id, _ := z.Member.(string)
+		wids = append(wids, id)
+		seen[id] = ms(int64(z.Score))
+	}
 
 	pipe = q.rdb.Pipeline()
 	wh := make([]*redis.MapStringStringCmd, len(wids))
@@ -107,7 +114,7 @@ func (q *Queue) Snapshot(ctx context.Context) (*Snapshot, error) {
 			ID: id, Name: h["name"], Host: h["host"], PID: int(atoi64(h["pid"])), Version: h["version"],
 			Slots: int(atoi64(h["slots"])), GPUs: int(atoi64(h["gpus"])),
 			Capabilities:     splitCaps(h["caps"]),
-			LastSeen:         ms(atoi64(h["last_seen"])),
+			LastSeen:         seen[id],
 			Started:          ms(atoi64(h["started"])),
 			QuarantinedUntil: ms(atoi64(h["quarantined_until"])),
 			Waiting:          slices.Contains(waiting, id),

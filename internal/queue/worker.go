@@ -103,23 +103,38 @@ const (
 	ControlFinish = "finish" // stop searching, keep the best model so far
 )
 
-// controlPoll bounds how long one BLPOP of the control loop blocks, and so
-// how long Control's goroutine outlives its ctx.
-const controlPoll = time.Second
+// controlPoll bounds how long one BLPOP of the control loop blocks. Each
+// round is a Redis command, so an idle worker sends one every controlPoll;
+// when ctx ends, Control wakes its own BLPOP with controlStop rather than
+// waiting for the round to time out.
+const controlPoll = 5 * time.Second
+
+// controlStop is pushed on the worker's control list when Control's ctx ends,
+// to end the blocked BLPOP at once. It is not JSON, so it is never a message.
+const controlStop = "stop"
 
 // Control starts a goroutine that blocks on the worker's control list and
-// delivers its messages. The channel is closed when ctx is done (within about
-// a second). Malformed messages are logged and skipped; Redis errors are
-// logged and retried after a pause.
+// delivers its messages. The channel is closed when ctx is done (at once
+// while Redis answers, else within controlPoll). Malformed messages are
+// logged and skipped; Redis errors are logged and retried after a pause.
 func (q *Queue) Control(ctx context.Context, worker string) <-chan ControlMsg {
 	ch := make(chan ControlMsg, 16)
 	key := q.keys.ctl(worker)
 	go func() {
 		defer close(ch)
+		stop := context.AfterFunc(ctx, func() {
+			c, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = q.rdb.LPush(c, key, controlStop).Err()
+		})
+		defer stop()
 		for ctx.Err() == nil {
 			v, err := q.rdb.BLPop(ctx, controlPoll, key).Result()
 			if errors.Is(err, redis.Nil) {
 				continue
+			}
+			if err == nil && len(v) == 2 && v[1] == controlStop {
+				continue // ours (ctx is done), or left over from an earlier Control
 			}
 			if err != nil {
 				if ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
