@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drover-ml/drover/api"
-	"github.com/drover-ml/drover/internal/engine"
 )
 
 // Exit codes.
@@ -94,10 +93,6 @@ func oneLine(err error) string {
 	var ae *api.Error
 	if errors.As(err, &ae) {
 		return ae.Message + " [" + ae.Code + "]"
-	}
-	var ue *engine.UserError
-	if errors.As(err, &ue) {
-		return ue.Message + " [" + ue.Code + "]"
 	}
 	return err.Error()
 }
