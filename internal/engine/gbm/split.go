@@ -24,7 +24,9 @@ type split struct {
 // leafScore is the loss reduction of the optimal weight of a node with sums
 // g, h: T(g)²/(h+λ), where T soft-thresholds g by α.
 func (t *trainer) leafScore(g, h float64) float64 {
-	g = t.thresholdL1(g)
+	if t.p.Alpha != 0 {
+		g = t.thresholdL1(g)
+	}
 	return g * g / (h + t.p.Lambda)
 }
 
@@ -100,9 +102,18 @@ func (t *trainer) bestNumeric(hist []int64, f int32, total int64) split {
 	best := split{feat: f}
 	var acc int64
 	for b := 0; b < nb-1; b++ {
+		if hs[b] == 0 {
+			// An empty bin moves no row: same split as the bin before.
+			continue
+		}
 		acc += hs[b]
-		// Missing values right.
 		gl, hl := t.sums(acc)
+		if h-hl < mcw {
+			// The right side (with or without the missing values) only
+			// shrinks from here on.
+			break
+		}
+		// Missing values right.
 		if hl >= mcw && h-hl >= mcw {
 			gain := t.leafScore(gl, hl) + t.leafScore(g-gl, h-hl) - parent
 			if gain > best.gain {
