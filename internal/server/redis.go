@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/blob"
 	"github.com/drover-ml/drover/internal/config"
 	"github.com/drover-ml/drover/internal/queue"
 )
@@ -106,9 +107,15 @@ func (d *redisDispatcher) assignment(ctx context.Context, e *api.Experiment) ([]
 		}
 		a.DatasetSHA256, a.DatasetSize = ds.SHA256, ds.Size
 		// Datasets uploaded before the server switched to multinode are
-		// copied to the object store now (a no-op when already there).
-		if err := d.s.publishDataset(ctx, ds); err != nil {
-			return nil, err
+		// copied to the object store now. When the store cannot be asked,
+		// the experiment is queued all the same: the worker's transfer then
+		// fails as infra, is retried, and says why.
+		if d.s.objects != nil {
+			if _, err := d.s.objects.Stat(ctx, blob.DatasetKey(ds.SHA256)); errors.Is(err, blob.ErrNotFound) {
+				if err := d.s.publishDataset(ctx, ds); err != nil {
+					return nil, err
+				}
+			}
 		}
 		if d.s.cfg.WorkerMode == config.ModeSinglenode {
 			a.DataPath = d.s.datasetPath(ds.SHA256)
