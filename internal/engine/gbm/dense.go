@@ -207,22 +207,22 @@ func walkTree8[T uint8 | uint32](t *denseTree, binned bool, kp unsafe.Pointer) (
 		if binned {
 			nodes = t.binned
 		}
-		np := unsafe.Add(unsafe.Pointer(&nodes[0]), -sz)
+		np := unsafe.Pointer(&nodes[0])
 		w := unsafe.Sizeof(zero)
 		// A node is read as one 8-byte word: key offset low, threshold high.
 		for level := t.depth; level > 0; level-- {
-			n0 := *(*uint64)(unsafe.Add(np, uintptr(j0)*sz))
-			n1 := *(*uint64)(unsafe.Add(np, uintptr(j1)*sz))
-			n2 := *(*uint64)(unsafe.Add(np, uintptr(j2)*sz))
-			n3 := *(*uint64)(unsafe.Add(np, uintptr(j3)*sz))
+			n0 := *(*uint64)(unsafe.Add(np, uintptr(j0-1)*sz))
+			n1 := *(*uint64)(unsafe.Add(np, uintptr(j1-1)*sz))
+			n2 := *(*uint64)(unsafe.Add(np, uintptr(j2-1)*sz))
+			n3 := *(*uint64)(unsafe.Add(np, uintptr(j3-1)*sz))
 			j0 = 2*j0 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n0))))) > uint32(n0>>32)))
 			j1 = 2*j1 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n1))+w))) > uint32(n1>>32)))
 			j2 = 2*j2 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n2))+2*w))) > uint32(n2>>32)))
 			j3 = 2*j3 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n3))+3*w))) > uint32(n3>>32)))
-			n4 := *(*uint64)(unsafe.Add(np, uintptr(j4)*sz))
-			n5 := *(*uint64)(unsafe.Add(np, uintptr(j5)*sz))
-			n6 := *(*uint64)(unsafe.Add(np, uintptr(j6)*sz))
-			n7 := *(*uint64)(unsafe.Add(np, uintptr(j7)*sz))
+			n4 := *(*uint64)(unsafe.Add(np, uintptr(j4-1)*sz))
+			n5 := *(*uint64)(unsafe.Add(np, uintptr(j5-1)*sz))
+			n6 := *(*uint64)(unsafe.Add(np, uintptr(j6-1)*sz))
+			n7 := *(*uint64)(unsafe.Add(np, uintptr(j7-1)*sz))
 			j4 = 2*j4 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n4))+4*w))) > uint32(n4>>32)))
 			j5 = 2*j5 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n5))+5*w))) > uint32(n5>>32)))
 			j6 = 2*j6 + uint32(b2i(uint32(*(*T)(unsafe.Add(kp, uintptr(uint32(n6))+6*w))) > uint32(n6>>32)))

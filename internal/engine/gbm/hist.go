@@ -108,27 +108,26 @@ func histKernelContiguous(h []int64, bins []uint8, nf, f0, w int, rows []uint32,
 	hp := unsafe.Pointer(&h[f0*histStride])
 	b0 := unsafe.Pointer(&bins[f0])
 	w4 := w &^ 3
+	const fs = histStride * 8 // bytes of one feature's histogram
 	for _, r := range rows {
 		v := ghq[r]
 		bp := unsafe.Add(b0, int(r)*nf)
-		hj := hp
+		// Offsets rather than moving pointers: a pointer may not step past
+		// the end of its allocation.
+		var ho uintptr
 		j := 0
 		for ; j < w4; j += 4 {
-			x := *(*uint32)(unsafe.Add(bp, j))
-			p0 := (*int64)(unsafe.Add(hj, uintptr(x&0xff)*8))
-			p1 := (*int64)(unsafe.Add(hj, (histStride+uintptr(x>>8&0xff))*8))
-			p2 := (*int64)(unsafe.Add(hj, (2*histStride+uintptr(x>>16&0xff))*8))
-			p3 := (*int64)(unsafe.Add(hj, (3*histStride+uintptr(x>>24))*8))
-			*p0 += v
-			*p1 += v
-			*p2 += v
-			*p3 += v
-			hj = unsafe.Add(hj, 4*histStride*8)
+			x := uintptr(*(*uint32)(unsafe.Add(bp, j)))
+			*(*int64)(unsafe.Add(hp, ho+(x&0xff)*8)) += v
+			*(*int64)(unsafe.Add(hp, ho+fs+(x>>8&0xff)*8)) += v
+			*(*int64)(unsafe.Add(hp, ho+2*fs+(x>>16&0xff)*8)) += v
+			*(*int64)(unsafe.Add(hp, ho+3*fs+(x>>24)*8)) += v
+			ho += 4 * fs
 		}
 		for ; j < w; j++ {
-			b := *(*uint8)(unsafe.Add(bp, j))
-			*(*int64)(unsafe.Add(hj, uintptr(b)*8)) += v
-			hj = unsafe.Add(hj, histStride*8)
+			b := uintptr(*(*uint8)(unsafe.Add(bp, j)))
+			*(*int64)(unsafe.Add(hp, ho+b*8)) += v
+			ho += fs
 		}
 	}
 }
