@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/engine"
 )
 
 // Exit codes.
@@ -93,6 +94,10 @@ func oneLine(err error) string {
 	var ae *api.Error
 	if errors.As(err, &ae) {
 		return ae.Message + " [" + ae.Code + "]"
+	}
+	var ue *engine.UserError
+	if errors.As(err, &ue) {
+		return ue.Message + " [" + ue.Code + "]"
 	}
 	return err.Error()
 }
