@@ -82,6 +82,11 @@ func TestMultinodeEndToEnd(t *testing.T) {
 	if d2 == nil || !d2.CacheHit || d2.Bytes != 0 {
 		t.Fatalf("second fetch event %+v, want a cache hit moving 0 bytes", d2)
 	}
+	for _, ev := range events(t, c, second.ID) {
+		if strings.Contains(ev.Message, "after the claim") {
+			t.Logf("warm cache: %s", ev.Message)
+		}
+	}
 	// Models and reports come back through the object store.
 	arts, err := c.cl.Artifacts(context.Background(), second.ID)
 	if err != nil {

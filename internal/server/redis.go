@@ -221,7 +221,8 @@ func (d *redisDispatcher) apply(ctx context.Context, m queue.Message) {
 		switch ev.Type {
 		case "pickup":
 			s.metrics.pickup.Observe(ev.Fraction)
-			return
+			ev = api.Event{Type: api.EventLog, Level: "info", Time: ev.Time,
+				Message: fmt.Sprintf("experiment process started %.1f ms after the claim", ev.Fraction*1000)}
 		case api.EventData:
 			s.metrics.dataset(ev.CacheHit, ev.Bytes, ev.Fraction)
 		}
