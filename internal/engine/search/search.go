@@ -534,6 +534,8 @@ func importance(members []model.Member, nf int) []float64 {
 			imp = m.GBM.FeatureImportance()
 		case m.GLM != nil:
 			imp = m.GLM.Importance()
+		case m.XGB != nil:
+			imp = m.XGB.FeatureImportance()
 		}
 		var s float64
 		for _, v := range imp {

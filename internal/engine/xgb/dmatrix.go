@@ -64,7 +64,9 @@ func (l *lib) dmatrix(m *Matrix, labels []float32) (uintptr, error) {
 	}
 	runtime.KeepAlive(buf)
 	if labels != nil {
-		if err := l.call("XGDMatrixSetFloatInfo", l.dmatrixSetFloatInfo(h, "label", unsafe.Pointer(&labels[0]), uint64(len(labels)))); err != nil {
+		err := l.call("XGDMatrixSetFloatInfo", l.dmatrixSetFloatInfo(h, "label", unsafe.Pointer(&labels[0]), uint64(len(labels))))
+		runtime.KeepAlive(labels)
+		if err != nil {
 			l.dmatrixFree(h)
 			return 0, err
 		}

@@ -26,6 +26,7 @@ type lib struct {
 	boosterSlice         func(h uintptr, begin, end, step int32, out *uintptr) int32
 	boosterSaveToBuf     func(h uintptr, config string, outLen *uint64, out **byte) int32
 	boosterLoadFromBuf   func(h uintptr, buf unsafe.Pointer, n uint64) int32
+	boosterFeatureScore  func(h uintptr, config string, nFeatures *uint64, features *unsafe.Pointer, dim *uint64, shape *unsafe.Pointer, scores **float32) int32
 }
 
 func open(path string) (*lib, error) {

@@ -21,7 +21,9 @@ type Model struct {
 	BestRound   int    `json:"best_round,omitempty"`
 	// BestValidLoss is the validation loss of BestRound.
 	BestValidLoss float64 `json:"best_valid_loss,omitempty"`
-	Booster       []byte  `json:"booster"`
+	// Importance is the total gain of the splits on each feature.
+	Importance []float64 `json:"importance,omitempty"`
+	Booster    []byte    `json:"booster"`
 
 	mu     sync.Mutex
 	handle uintptr
@@ -37,6 +39,9 @@ func (m *Model) Outputs() int {
 	}
 	return 1
 }
+
+// FeatureImportance is the total gain of the splits on each feature.
+func (m *Model) FeatureImportance() []float64 { return m.Importance }
 
 // booster loads the booster from m.Booster once; the caller holds m.mu.
 // The handle is freed when m is garbage collected.
@@ -81,6 +86,9 @@ func (m *Model) Predict(x *Matrix, out []float64, threads int) error {
 	if x.Rows == 0 {
 		return nil
 	}
+	// XGBGetLastError and the buffers the C API returns are per OS thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	cat := x.Categorical
 	if cat == nil {
 		cat = m.Categorical

@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"strconv"
+	"strings"
 	"unsafe"
 )
 
@@ -107,6 +108,9 @@ func Train(ctx context.Context, train *Matrix, y []float32, valid *Matrix, yVali
 	if err != nil {
 		return nil, err
 	}
+	// XGBGetLastError and the buffers the C API returns are per OS thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -190,10 +194,53 @@ func Train(ctx context.Context, train *Matrix, y []float32, valid *Matrix, yVali
 		m.BestRound, m.BestValidLoss = best, bestLoss
 	}
 	m.Rounds = rounds
+	if m.Importance, err = l.importance(keep, nf); err != nil {
+		return nil, err
+	}
 	if m.Booster, err = l.save(keep); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// importance is the total gain of the splits on each of nf features.
+func (l *lib) importance(b uintptr, nf int) ([]float64, error) {
+	var n, dim uint64
+	var names, shape unsafe.Pointer
+	var scores *float32
+	cfg := `{"importance_type": "total_gain", "feature_map": ""}`
+	if err := l.call("XGBoosterFeatureScore", l.boosterFeatureScore(b, cfg, &n, &names, &dim, &shape, &scores)); err != nil {
+		return nil, err
+	}
+	out := make([]float64, nf)
+	if n == 0 || names == nil || scores == nil {
+		return out, nil // no split at all
+	}
+	if dim != 1 {
+		return nil, fmt.Errorf("xgb: XGBoosterFeatureScore returned %d dimensions, want 1", dim)
+	}
+	vals := unsafe.Slice(scores, n)
+	for i, p := range unsafe.Slice((**byte)(names), n) {
+		// Features without names are called f0, f1, ...
+		j, err := strconv.Atoi(strings.TrimPrefix(cString(p), "f"))
+		if err != nil || j < 0 || j >= nf {
+			return nil, fmt.Errorf("xgb: XGBoosterFeatureScore: unexpected feature %q", cString(p))
+		}
+		out[j] = float64(vals[i])
+	}
+	return out, nil
+}
+
+// cString copies a NUL-terminated C string.
+func cString(p *byte) string {
+	if p == nil {
+		return ""
+	}
+	var b []byte
+	for q := unsafe.Pointer(p); *(*byte)(q) != 0; q = unsafe.Add(q, 1) {
+		b = append(b, *(*byte)(q))
+	}
+	return string(b)
 }
 
 // predict returns a copy of the booster's predictions on dmat (want values).

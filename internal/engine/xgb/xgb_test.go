@@ -72,6 +72,9 @@ func TestTrainSaveLoadPredict(t *testing.T) {
 			if m.Rounds < 1 || m.Rounds > 200 || m.BestRound != m.Rounds {
 				t.Fatalf("rounds %d best %d", m.Rounds, m.BestRound)
 			}
+			if imp := m.FeatureImportance(); len(imp) != 3 || imp[0] <= imp[1] || imp[0] <= 0 {
+				t.Errorf("importance %v: want feature a first", imp)
+			}
 			k := m.Outputs()
 			before := make([]float64, xv.Rows*k)
 			if err := m.Predict(xv, before, 1); err != nil {
