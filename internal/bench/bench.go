@@ -162,6 +162,11 @@ type PickupResult struct {
 	// DroverChildRunning: enqueue → the child's first event (the drover
 	// binary started, read its job and wrote its first line).
 	DroverChildRunning Latency `json:"drover_child_running"`
+	// DroverClaimed: enqueue → Claim returned in the worker (wake-up + claim
+	// script); DroverStart: Claim returned → runner.Start returned (job file,
+	// fork and exec). Their sum is Drover, sample by sample.
+	DroverClaimed Latency `json:"drover_claimed"`
+	DroverStart   Latency `json:"drover_start"`
 	// Asynq: enqueue → exec.Command("true").Start() returned in the handler.
 	Asynq Latency `json:"asynq"`
 	// GapMaxMS is the largest random pause between samples.

@@ -19,12 +19,14 @@ import (
 // after the previous one finished plus a random pause in [0, PickupGap).
 func runPickup(ctx context.Context, e *env, rep *Report) error {
 	res := &PickupResult{GapMaxMS: float64(e.o.PickupGap) / float64(time.Millisecond)}
-	started, running, err := e.droverPickup(ctx, e.o.DB+dbPickup)
+	d, err := e.droverPickup(ctx, e.o.DB+dbPickup)
 	if err != nil {
 		return fmt.Errorf("drover: %w", err)
 	}
-	res.Drover, res.DroverChildRunning = latency(started), latency(running)
-	e.progress("pickup drover: p50 %.1f ms p99 %.1f ms (child running p99 %.1f ms)", res.Drover.P50, res.Drover.P99, res.DroverChildRunning.P99)
+	res.Drover, res.DroverChildRunning = latency(d.started), latency(d.running)
+	res.DroverClaimed, res.DroverStart = latency(d.claimed), latency(d.start)
+	e.progress("pickup drover: p50 %.1f ms p99 %.1f ms (enqueue → claimed p99 %.1f ms, claimed → started p99 %.1f ms, child running p99 %.1f ms)",
+		res.Drover.P50, res.Drover.P99, res.DroverClaimed.P99, res.DroverStart.P99, res.DroverChildRunning.P99)
 	a, err := e.asynqPickup(ctx, e.o.DB+dbPickup+1)
 	if err != nil {
 		return fmt.Errorf("asynq: %w", err)
@@ -41,55 +43,63 @@ func runPickup(ctx context.Context, e *env, rep *Report) error {
 // does. It reads the worker's events as the server does: the "pickup"
 // event is written right after runner.Start returned (child forked and
 // exec'd); the child's first event carries the child's own clock.
-func (e *env) droverPickup(ctx context.Context, db int) (started, running []time.Duration, err error) {
+type droverSamples struct {
+	started, running, claimed, start []time.Duration
+}
+
+func (e *env) droverPickup(ctx context.Context, db int) (*droverSamples, error) {
 	q, _, err := e.openQueue(ctx, db)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer q.Close()
 	w, err := e.startWorker(ctx, db, "pickup")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer e.stopWorkers(ctx, db, []*inproc{w})
 	if err := waitWaiting(ctx, q, 1, 15*time.Second); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	d := &droverSamples{}
 	r := q.NewReader("bench")
 	// One warm-up sample (page cache, script cache), not counted.
 	for i := -1; i < e.o.Samples; i++ {
 		id := fmt.Sprintf("pickup-%d", i+1)
 		job, err := e.commandJob(id, "true")
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		t0 := time.Now()
 		if _, err := q.Enqueue(ctx, job); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		pickup, child, err := waitDone(ctx, r, q, id, 30*time.Second)
+		pickup, start, child, err := waitDone(ctx, r, q, id, 30*time.Second)
 		if err != nil {
-			return nil, nil, fmt.Errorf("sample %d: %w", i+1, err)
+			return nil, fmt.Errorf("sample %d: %w", i+1, err)
 		}
 		if i >= 0 {
-			started = append(started, pickup.Sub(t0))
-			running = append(running, child.Sub(t0))
+			d.started = append(d.started, pickup.Sub(t0))
+			d.running = append(d.running, child.Sub(t0))
+			d.claimed = append(d.claimed, pickup.Add(-start).Sub(t0))
+			d.start = append(d.start, start)
 		}
 		if err := sleepCtx(ctx, e.gap()); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return started, running, nil
+	return d, nil
 }
 
 // waitDone reads the streams until experiment id completed and returns the
-// time of its worker's "pickup" event and of its child's first event.
-func waitDone(ctx context.Context, r *queue.Reader, q *queue.Queue, id string, timeout time.Duration) (pickup, child time.Time, err error) {
+// time of its worker's "pickup" event, the claim → started time the event
+// carries, and the time of its child's first event.
+func waitDone(ctx context.Context, r *queue.Reader, q *queue.Queue, id string, timeout time.Duration) (pickup time.Time, start time.Duration, child time.Time, err error) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		msgs, err := r.Read(ctx, 100, 100*time.Millisecond)
 		if err != nil {
-			return pickup, child, err
+			return pickup, start, child, err
 		}
 		done := false
 		for _, m := range msgs {
@@ -103,7 +113,7 @@ func waitDone(ctx context.Context, r *queue.Reader, q *queue.Queue, id string, t
 					continue
 				}
 				if ev.Type == "pickup" {
-					pickup = ev.Time
+					pickup, start = ev.Time, time.Duration(ev.Fraction*float64(time.Second))
 				} else if strings.HasPrefix(ev.Message, "attempt ") && (child.IsZero() || ev.Time.Before(child)) {
 					child = ev.Time
 				}
@@ -111,22 +121,22 @@ func waitDone(ctx context.Context, r *queue.Reader, q *queue.Queue, id string, t
 				done = true
 			case queue.KindStarted:
 			default:
-				return pickup, child, fmt.Errorf("experiment %s: %s %s %s", id, m.Kind, m.Reason, m.Data)
+				return pickup, start, child, fmt.Errorf("experiment %s: %s %s %s", id, m.Kind, m.Reason, m.Data)
 			}
 		}
 		if len(msgs) > 0 {
 			if err := q.Ack(ctx, msgs...); err != nil {
-				return pickup, child, err
+				return pickup, start, child, err
 			}
 		}
 		if done {
 			if pickup.IsZero() || child.IsZero() {
-				return pickup, child, fmt.Errorf("experiment %s completed without a pickup event or a child event", id)
+				return pickup, start, child, fmt.Errorf("experiment %s completed without a pickup event or a child event", id)
 			}
-			return pickup, child, nil
+			return pickup, start, child, nil
 		}
 	}
-	return pickup, child, fmt.Errorf("experiment %s: %w after %v", id, errTimeout, timeout)
+	return pickup, start, child, fmt.Errorf("experiment %s: %w after %v", id, errTimeout, timeout)
 }
 
 // asynqPickup: an asynq server on defaults whose handler starts `true`.

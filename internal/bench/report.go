@@ -61,6 +61,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 			return fmt.Sprintf("%.1f / %.1f / %.1f / %.1f (n=%d)", x.P50, x.P90, x.P99, x.Max, x.N)
 		}
 		fmt.Fprintf(tw, "pickup\tenqueue → child started, p50/p90/p99/max ms\t%s\t%s\n", l(p.Drover), l(p.Asynq))
+		fmt.Fprintf(tw, "\t  of which enqueue → claimed in the worker, ms\t%s\t-\n", l(p.DroverClaimed))
+		fmt.Fprintf(tw, "\t  of which claimed → child started, ms\t%s\t-\n", l(p.DroverStart))
 		fmt.Fprintf(tw, "\tenqueue → child running (its first line), ms\t%s\t-\n", l(p.DroverChildRunning))
 	}
 	if t := r.Throughput; t != nil {

@@ -205,11 +205,11 @@ for try = 1, 100 do
   end
   local h = k('exp:' .. best)
   pend_rem(best, bestclass)
-  local v = redis.call('HMGET', h, 'state', 'payload', 'enq', 'gpus', 'caps')
+  local v = redis.call('HMGET', h, 'state', 'payload', 'enq', 'gpus', 'caps', 'attempt')
   if v[1] == 'queued' then
-    local attempt = redis.call('HINCRBY', h, 'attempt', 1)
+    local attempt = (tonumber(v[6]) or 0) + 1
     local deadline = now + tonumber(ARGV[7])
-    redis.call('HSET', h, 'state', 'leased', 'worker', wid, 'started', s(now))
+    redis.call('HSET', h, 'state', 'leased', 'worker', wid, 'started', s(now), 'attempt', s(attempt))
     redis.call('ZADD', k('leases'), s(deadline), best)
     redis.call('HSET', wk .. ':running', best, s(attempt))
     if (tonumber(v[4]) or 0) ~= 0 then redis.call('HINCRBY', wk, 'busy_gpus', s(tonumber(v[4]))) end
