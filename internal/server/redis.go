@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -134,7 +135,10 @@ func (d *redisDispatcher) Submit(ctx context.Context, e *api.Experiment) error {
 	}
 	job := queue.Job{ID: e.ID, GPUs: e.Spec.GPUs, Payload: payload, Attempts: e.Attempt}
 	if e.Spec.Command != "" {
-		job.Caps = []string{queue.CapCommand}
+		job.Caps = append(job.Caps, queue.CapCommand)
+	}
+	if slices.Contains(e.Spec.Models, "xgboost") {
+		job.Caps = append(job.Caps, "xgboost")
 	}
 	_, err = d.q.Enqueue(ctx, job)
 	return err

@@ -13,12 +13,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/engine"
 	"github.com/drover-ml/drover/internal/queue"
 	"github.com/drover-ml/drover/internal/runner"
 )
@@ -110,6 +112,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, q *queue.Que
 	w.log.Info("GPUs", slog.Int("count", n), slog.String("found_by", how))
 	if cfg.AllowCommandExperiments {
 		w.caps = append(w.caps, queue.CapCommand)
+	}
+	// Optional engine backends (XGBoost where Debian's libxgboost is
+	// installed) are capabilities: experiments that ask for them wait for
+	// a worker that has them.
+	if slices.Contains(engine.Backends(), CapXGBoost) {
+		w.caps = append(w.caps, CapXGBoost)
 	}
 	w.data = opts.Data
 	if w.data == nil {
@@ -205,6 +213,9 @@ func (w *Worker) register(ctx context.Context) error {
 	w.mu.Unlock()
 	return nil
 }
+
+// CapXGBoost is the capability of a worker whose engine can use XGBoost.
+const CapXGBoost = "xgboost"
 
 // version is reported at registration; the CLI sets it.
 var version = "dev"
