@@ -4,18 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/drover-ml/drover/api"
-	"github.com/drover-ml/drover/internal/config"
 	"github.com/drover-ml/drover/internal/runner"
-	"github.com/drover-ml/drover/internal/server"
+	"github.com/drover-ml/drover/internal/servertest"
 )
 
 // The test binary stands in for the drover binary in experiment processes.
@@ -24,10 +20,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func examples(name string) string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "examples", name)
-}
+func examples(name string) string { return servertest.Examples(name) }
 
 // drover runs the CLI in-process and returns its exit code and output.
 func drover(t *testing.T, args ...string) (int, string, string) {
@@ -116,23 +109,7 @@ func TestTrainBadInput(t *testing.T) {
 }
 
 func startServer(t *testing.T) string {
-	t.Helper()
-	cfg := config.Default()
-	cfg.DataDirectory = t.TempDir()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.New(context.Background(), &cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Serve(context.Background(), ln); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	return srv.URL()
+	return servertest.Start(t, servertest.Config(t)).URL()
 }
 
 func TestServerWalkthrough(t *testing.T) {

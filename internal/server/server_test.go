@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +15,7 @@ import (
 	"github.com/drover-ml/drover/internal/config"
 	"github.com/drover-ml/drover/internal/runner"
 	"github.com/drover-ml/drover/internal/server"
+	"github.com/drover-ml/drover/internal/servertest"
 )
 
 // The test binary stands in for the drover binary in child processes.
@@ -26,11 +24,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// examples is the repository's examples/ folder.
-func examples(name string) string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "examples", name)
-}
+func examples(name string) string { return servertest.Examples(name) }
 
 type harness struct {
 	t   *testing.T
@@ -39,30 +33,12 @@ type harness struct {
 	cl  *api.Client
 }
 
-func newConfig(t *testing.T) *config.Config {
-	cfg := config.Default()
-	cfg.DataDirectory = t.TempDir()
-	cfg.LogLevel = "warn"
-	return &cfg
-}
+func newConfig(t *testing.T) *config.Config { return servertest.Config(t) }
 
 // start runs a server on a free loopback port with cfg.
 func start(t *testing.T, cfg *config.Config) *harness {
 	t.Helper()
-	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.New(ctx, cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Serve(ctx, ln); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
+	srv := servertest.Start(t, cfg)
 	return &harness{t: t, cfg: cfg, srv: srv, cl: api.NewClient(srv.URL(), cfg.APIToken)}
 }
 

@@ -3,12 +3,9 @@ package ui_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +17,7 @@ import (
 	"github.com/drover-ml/drover/internal/config"
 	"github.com/drover-ml/drover/internal/runner"
 	"github.com/drover-ml/drover/internal/server"
+	"github.com/drover-ml/drover/internal/servertest"
 )
 
 // The test binary stands in for the drover binary in the experiments'
@@ -29,38 +27,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// examples is the repository's examples/ folder.
-func examples(name string) string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "examples", name)
-}
+func examples(name string) string { return servertest.Examples(name) }
 
-func newConfig(t *testing.T) *config.Config {
-	cfg := config.Default()
-	cfg.DataDirectory = t.TempDir()
-	cfg.LogLevel = "warn"
-	return &cfg
-}
+func newConfig(t *testing.T) *config.Config { return servertest.Config(t) }
 
-// startServer runs a real server on a free loopback port.
-func startServer(t *testing.T, cfg *config.Config) *server.Server {
-	t.Helper()
-	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.New(ctx, cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Serve(ctx, ln); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	return srv
-}
+func startServer(t *testing.T, cfg *config.Config) *server.Server { return servertest.Start(t, cfg) }
 
 // chromium finds the browser: $DROVER_CHROMIUM, else Debian's chromium.
 // Without one the test is skipped, or fails under CI=true.
