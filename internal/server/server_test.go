@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -479,4 +480,46 @@ func TestFinishKeepsBestSoFar(t *testing.T) {
 	if !seen {
 		t.Fatalf("no event from the experiment process acknowledging the finish request")
 	}
+}
+
+// The product's health API keeps its field names: autoscalers read them.
+func TestHealthAPIShape(t *testing.T) {
+	h := start(t, commandConfig(t))
+	ds := h.upload(examples("iris.csv"))
+	e := h.create(api.Spec{DatasetID: ds.ID, Command: "sleep 30"})
+	h.waitStatus(e.ID, api.StatusRunning)
+	resp, err := http.Get(h.srv.URL() + "/apis/health/v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"version", "application_id", "timestamp", "last_system_interaction", "is_idle", "resources", "tasks", "utilization", "workers"} {
+		if _, ok := body[k]; !ok {
+			t.Errorf("health API lacks %q", k)
+		}
+	}
+	tasks := body["tasks"].(map[string]any)
+	for _, k := range []string{"running", "running_gpu", "running_cpu", "scheduled", "scheduled_on_gpu", "scheduled_on_cpu"} {
+		if _, ok := tasks[k]; !ok {
+			t.Errorf("tasks lacks %q", k)
+		}
+	}
+	if tasks["running"].(float64) != 1 || tasks["running_cpu"].(float64) != 1 || body["is_idle"].(bool) {
+		t.Fatalf("tasks %v is_idle %v, want one CPU task running", tasks, body["is_idle"])
+	}
+	res := body["resources"].(map[string]any)
+	for _, k := range []string{"cpu_cores", "gpus", "nodes"} {
+		if _, ok := res[k]; !ok {
+			t.Errorf("resources lacks %q", k)
+		}
+	}
+	w := body["workers"].([]any)[0].(map[string]any)
+	if w["name"] != "local" || w["running_tasks"].(float64) != 1 {
+		t.Fatalf("worker %v", w)
+	}
+	h.cl.CancelExperiment(context.Background(), e.ID)
 }
