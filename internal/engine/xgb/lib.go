@@ -39,6 +39,12 @@ var (
 // load opens the library once per process.
 func load() (*lib, error) {
 	loadOnce.Do(func() {
+		// libgomp reads this when the library loads. Passive idle threads
+		// sleep instead of spinning, which matters next to other work
+		// (other attempts, Go's own threads) on the same cores.
+		if _, set := os.LookupEnv("OMP_WAIT_POLICY"); !set {
+			os.Setenv("OMP_WAIT_POLICY", "PASSIVE")
+		}
 		names := libNames
 		if p := os.Getenv(EnvLib); p != "" {
 			names = []string{p}
