@@ -8,11 +8,14 @@ import (
 // minWeight keeps IRLS weights away from zero on (nearly) separable data.
 // boundWeight is the upper bound of the logistic curvature p(1-p); with it
 // as the weight every step is a majorise-minimise step, slower than IRLS
-// but never increasing the loss. Fits start with IRLS and switch to the
-// bound for good as soon as an IRLS step makes the deviance worse.
+// but never increasing the loss. Fits start with IRLS; an IRLS step that
+// makes the deviance worse is halved (up to maxHalvings times) back toward
+// the last coefficients, and only when no halving helps do fits switch to
+// the bound for good.
 const (
 	minWeight   = 1e-5
 	boundWeight = 0.25
+	maxHalvings = 8
 	maxSweeps   = 200
 	// devTol is the relative deviance change that ends the outer loop.
 	devTol = 1e-5
@@ -282,17 +285,23 @@ func (f *fitter) logistic(m *Model, y []float64) error {
 			break
 		}
 		f.eta(beta, b0, eta)
-		var dev float64
-		for i, e := range eta {
-			p := sigmoid(e)
-			dev -= y[i]*math.Log(max(p, 1e-300)) + (1-y[i])*math.Log(max(1-p, 1e-300))
-		}
+		dev := logisticDev(eta, y)
 		if dev > prev && !bound {
-			bound = true
-			copy(beta, saved)
-			b0 = savedB0
-			f.eta(beta, b0, eta)
-			dev = prev
+			for h := 0; h < maxHalvings && dev > prev; h++ {
+				for j := range beta {
+					beta[j] = (beta[j] + saved[j]) / 2
+				}
+				b0 = (b0 + savedB0) / 2
+				f.eta(beta, b0, eta)
+				dev = logisticDev(eta, y)
+			}
+			if dev > prev {
+				bound = true
+				copy(beta, saved)
+				b0 = savedB0
+				f.eta(beta, b0, eta)
+				dev = prev
+			}
 		} else if math.Abs(prev-dev) < devTol*math.Abs(dev)+1e-12 {
 			break
 		}
@@ -312,6 +321,16 @@ func (f *fitter) logistic(m *Model, y []float64) error {
 	m.Intercept = []float64{b0}
 	m.Coef = [][]float64{beta}
 	return f.ctx.Err()
+}
+
+// logisticDev is the binomial deviance (halved) of linear predictors eta.
+func logisticDev(eta, y []float64) float64 {
+	var dev float64
+	for i, e := range eta {
+		p := sigmoid(e)
+		dev -= y[i]*math.Log(max(p, 1e-300)) + (1-y[i])*math.Log(max(1-p, 1e-300))
+	}
+	return dev
 }
 
 func (f *fitter) softmax(m *Model, y []float64) error {
@@ -334,57 +353,84 @@ func (f *fitter) softmax(m *Model, y []float64) error {
 	r := make([]float64, f.n)
 	row := make([]float64, k)
 	prob := make([]float64, k)
-	prev := math.Inf(1)
-	bound := false
-	saved := make([][]float64, k)
-	for c := range saved {
-		saved[c] = make([]float64, len(f.x))
-	}
-	savedB0 := make([]float64, k)
+	saved := make([]float64, len(f.x))
+	dev := f.softmaxDev(betas, b0, etas, y, row, prob)
 	for range f.p.MaxIter {
-		dev := f.softmaxDev(betas, b0, etas, y, row, prob)
-		if dev > prev && !bound {
-			bound = true
-			for c := range k {
-				copy(betas[c], saved[c])
-			}
-			copy(b0, savedB0)
-			dev = f.softmaxDev(betas, b0, etas, y, row, prob)
-		} else if math.Abs(prev-dev) < devTol*math.Abs(dev)+1e-12 {
-			break
-		}
-		prev = dev
-		for c := range k {
-			copy(saved[c], betas[c])
-		}
-		copy(savedB0, b0)
 		if f.ctx.Err() != nil {
 			break
 		}
+		start := dev
+		// Block coordinate descent over the classes. Each class takes a
+		// Newton (IRLS) step with the others fixed, halved while it makes
+		// the deviance worse; when no halving helps, a bound (MM) step,
+		// which never does.
 		for c := range k {
-			for i := range f.n {
-				for cc := range k {
-					row[cc] = etas[cc][i]
+			copy(saved, betas[c])
+			savedB0 := b0[c]
+			for _, bound := range []bool{false, true} {
+				f.softmaxWorking(c, etas, y, row, prob, w, r, bound)
+				f.cd(w, r, betas[c], &b0[c])
+				d := f.classDev(c, betas, b0, etas, y, row, prob)
+				for h := 0; h < maxHalvings && d > dev && !bound; h++ {
+					for j := range betas[c] {
+						betas[c][j] = (betas[c][j] + saved[j]) / 2
+					}
+					b0[c] = (b0[c] + savedB0) / 2
+					d = f.classDev(c, betas, b0, etas, y, row, prob)
 				}
-				softmax(row, prob)
-				p := prob[c]
-				t := 0.0
-				if int(y[i]) == c {
-					t = 1
+				if d <= dev || bound {
+					dev = d
+					break
 				}
-				w[i] = boundWeight
-				if !bound {
-					w[i] = max(p*(1-p), minWeight)
-				}
-				r[i] = (t - p) / w[i]
+				copy(betas[c], saved)
+				b0[c] = savedB0
+				dev = f.classDev(c, betas, b0, etas, y, row, prob)
 			}
-			f.cd(w, r, betas[c], &b0[c])
-			f.eta(betas[c], b0[c], etas[c])
+		}
+		if math.Abs(start-dev) < devTol*math.Abs(dev)+1e-12 {
+			break
 		}
 	}
 	m.Intercept = b0
 	m.Coef = betas
 	return f.ctx.Err()
+}
+
+// softmaxWorking fills the IRLS weights and working residuals of class c
+// at the current linear predictors: weights p(1-p), or the bound 1/4.
+func (f *fitter) softmaxWorking(c int, etas [][]float64, y, row, prob, w, r []float64, bound bool) {
+	k := len(etas)
+	for i := range f.n {
+		for cc := range k {
+			row[cc] = etas[cc][i]
+		}
+		softmax(row, prob)
+		p := prob[c]
+		t := 0.0
+		if int(y[i]) == c {
+			t = 1
+		}
+		w[i] = boundWeight
+		if !bound {
+			w[i] = max(p*(1-p), minWeight)
+		}
+		r[i] = (t - p) / w[i]
+	}
+}
+
+// classDev refreshes the linear predictor of class c only and returns the
+// multinomial deviance.
+func (f *fitter) classDev(c int, betas [][]float64, b0 []float64, etas [][]float64, y, row, prob []float64) float64 {
+	f.eta(betas[c], b0[c], etas[c])
+	var dev float64
+	for i := range f.n {
+		for cc := range etas {
+			row[cc] = etas[cc][i]
+		}
+		softmax(row, prob)
+		dev -= math.Log(max(prob[int(y[i])], 1e-300))
+	}
+	return dev
 }
 
 // softmaxDev refreshes etas and returns the multinomial deviance.
