@@ -25,7 +25,8 @@ export OMP_WAIT_POLICY=PASSIVE
 pairs=$(awk -F'|' '$2 ~ /\.csv/ { gsub(/ /, "", $2); gsub(/ /, "", $4); print $2 ":" $4 }' "$data/SOURCES.md")
 [ -n "$pairs" ] || { echo "no datasets found in $data/SOURCES.md" >&2; exit 2; }
 
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $(nproc) cores, threads=$threads, $(go version | cut -d' ' -f3), commit $(git rev-parse --short HEAD)"
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo "not a git checkout")
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $(nproc) cores, threads=$threads, $(go version | cut -d' ' -f3), commit $commit"
 echo "# results in $results"
 go build -o "$results/drover" ./cmd/drover
 
