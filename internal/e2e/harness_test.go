@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -24,6 +25,11 @@ var droverBin string
 
 // TestMain builds the drover binary once for every test here.
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() && os.Getenv("CI") != "true" {
+		fmt.Println("e2e: skipped under -short (real processes, Redis and MinIO)")
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "drover-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

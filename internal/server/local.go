@@ -144,7 +144,12 @@ func (d *localDispatcher) start(ctx context.Context, e *api.Experiment) error {
 	if err := os.MkdirAll(job.OutputDir, 0o755); err != nil {
 		return err
 	}
+	// Hold the lock from "running" in the store until the child is in
+	// d.running, so that Cancel, Workers and Positions never see one
+	// without the other.
+	d.mu.Lock()
 	if err := s.markRunning(ctx, e.ID, attempt, "local", time.Now()); err != nil {
+		d.mu.Unlock()
 		return err
 	}
 	logPath := filepath.Join(s.dataDir, "logs", fmt.Sprintf("%s-attempt-%d.log", e.ID, attempt))
@@ -155,13 +160,13 @@ func (d *localDispatcher) start(ctx context.Context, e *api.Experiment) error {
 		StderrPath: logPath,
 	})
 	if err != nil {
+		d.mu.Unlock()
 		s.finish(ctx, e.ID, attempt, api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra,
 			Error: &api.Error{Code: "start_failed", Message: err.Error()}}, attempt <= s.cfg.MaxRetries)
 		return err
 	}
 	s.metrics.pickup.Observe(time.Since(pickup).Seconds())
 	r := &localRun{attempt: attempt, proc: proc, started: time.Now(), recorded: make(chan struct{})}
-	d.mu.Lock()
 	d.running[e.ID] = r
 	d.mu.Unlock()
 	d.wg.Add(1)

@@ -47,6 +47,7 @@ var minioBuckets atomic.Int64
 // minioserver.FindBinary) the test is skipped, or fails when CI=true.
 func StartMinIO(t testing.TB) *MinIO {
 	t.Helper()
+	SkipShort(t, "minio")
 	bin, err := minioserver.FindBinary()
 	if err != nil {
 		if os.Getenv("CI") == "true" {

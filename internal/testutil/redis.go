@@ -55,6 +55,7 @@ const redisStartTimeout = 15 * time.Second
 // a missing service must never pass CI silently.
 func StartRedis(t testing.TB, opts ...RedisOption) *Redis {
 	t.Helper()
+	SkipShort(t, "redis-server")
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv("CI") == "true" {

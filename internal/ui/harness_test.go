@@ -18,6 +18,7 @@ import (
 	"github.com/drover-ml/drover/internal/runner"
 	"github.com/drover-ml/drover/internal/server"
 	"github.com/drover-ml/drover/internal/servertest"
+	"github.com/drover-ml/drover/internal/testutil"
 )
 
 // The test binary stands in for the drover binary in the experiments'
@@ -37,6 +38,7 @@ func startServer(t *testing.T, cfg *config.Config) *server.Server { return serve
 // Without one the test is skipped, or fails under CI=true.
 func chromium(t *testing.T) string {
 	t.Helper()
+	testutil.SkipShort(t, "chromium")
 	if p := os.Getenv("DROVER_CHROMIUM"); p != "" {
 		return p
 	}
