@@ -2,6 +2,7 @@ package gbm
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"sync"
 	"syscall"
@@ -41,11 +42,36 @@ func BenchmarkTrain200k(b *testing.B) {
 	}
 }
 
+// benchModel is the 200-round depth-6 model of the benchmark set. With
+// $GBM_BENCH_MODEL set it is read from that JSON file, or trained once and
+// written there, so that repeated Predict runs skip training.
 var benchModel = sync.OnceValue(func() *Model {
+	path := os.Getenv("GBM_BENCH_MODEL")
+	if path != "" {
+		if data, err := os.ReadFile(path); err == nil {
+			m := new(Model)
+			if err := json.Unmarshal(data, m); err != nil {
+				panic(err)
+			}
+			if err := m.Validate(); err != nil {
+				panic(err)
+			}
+			return m
+		}
+	}
 	x, y := benchData()
 	m, err := Train(context.Background(), x, y, nil, nil, benchParams(), nil)
 	if err != nil {
 		panic(err)
+	}
+	if path != "" {
+		data, err := json.Marshal(m)
+		if err != nil {
+			panic(err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			panic(err)
+		}
 	}
 	return m
 })

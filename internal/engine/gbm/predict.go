@@ -185,33 +185,32 @@ func (m *Model) predictMargin(x *Matrix, b *Binned, out []float64, threads int) 
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	nblocks := (rows + predictBlockSize - 1) / predictBlockSize
 	nf := m.NumFeatures
+	if d := f.dense; d != nil {
+		w := 1
+		if x != nil {
+			w = 4
+		}
+		bs := denseBlockRows(nf, w)
+		nblocks := (rows + bs - 1) / bs
+		parallelRange(nblocks, threads, max(1, 1024/bs), func(lo, hi int) {
+			var s denseScratch
+			for blk := lo; blk < hi; blk++ {
+				r0 := blk * bs
+				d.predictDense(m, x, b, f.miss, r0, min(r0+bs, rows), out, &s)
+			}
+		})
+		return
+	}
+	nblocks := (rows + predictBlockSize - 1) / predictBlockSize
 	parallelRange(nblocks, threads, 16, func(lo, hi int) {
 		var buf []float32
-		var keys32 []uint32
-		var keys8 []uint8
 		K := m.Outputs()
 		for blk := lo; blk < hi; blk++ {
 			r0 := blk * predictBlockSize
 			r1 := min(r0+predictBlockSize, rows)
 			acc := out[r0*K : r1*K]
-			switch {
-			case f.dense != nil && x != nil:
-				if keys32 == nil {
-					keys32 = make([]uint32, roundGroup(predictBlockSize)*2*nf)
-				}
-				rawKeys(x, r0, r1, keys32)
-				setBase(acc, m.BaseScore)
-				walkDense(f.dense, false, keys32, r1-r0, nf, K, acc)
-			case f.dense != nil:
-				if keys8 == nil {
-					keys8 = make([]uint8, roundGroup(predictBlockSize)*2*nf)
-				}
-				binnedKeys(b.bins[r0*nf:r1*nf], nf, f.miss, keys8)
-				setBase(acc, m.BaseScore)
-				walkDense(f.dense, true, keys8, r1-r0, nf, K, acc)
-			case x != nil:
+			if x != nil {
 				if buf == nil {
 					buf = make([]float32, predictBlockSize*nf)
 				}
@@ -221,19 +220,11 @@ func (m *Model) predictMargin(x *Matrix, b *Binned, out []float64, threads int) 
 					}
 				}
 				f.walkRaw(m, buf[:(r1-r0)*nf], nf, acc)
-			default:
+			} else {
 				f.walkBinned(m, b.bins[r0*nf:r1*nf], nf, acc)
 			}
 		}
 	})
-}
-
-// setBase sets every row of acc to the base score.
-func setBase(acc, base []float64) {
-	k := len(base)
-	for i := 0; i+k <= len(acc); i += k {
-		copy(acc[i:i+k], base)
-	}
 }
 
 // walkRaw adds the trees' outputs for the row-major rows in x to acc, which
