@@ -32,6 +32,10 @@ const (
 	ExitParentGone = 75
 )
 
+// LogName is the file in an attempt's output directory that keeps the
+// experiment process's stderr; it travels back with the other artifacts.
+const LogName = "experiment.log"
+
 // Options says how to start a child.
 type Options struct {
 	// Exe is the drover binary; "" means os.Executable().

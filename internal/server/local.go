@@ -152,12 +152,10 @@ func (d *localDispatcher) start(ctx context.Context, e *api.Experiment) error {
 		d.mu.Unlock()
 		return err
 	}
-	logPath := filepath.Join(s.dataDir, "logs", fmt.Sprintf("%s-attempt-%d.log", e.ID, attempt))
-	_ = os.MkdirAll(filepath.Dir(logPath), 0o755)
 	pickup := time.Now()
 	proc, err := runner.Start(ctx, job, runner.Options{
 		OnEvent:    func(ev api.Event) { s.progress(context.WithoutCancel(ctx), e.ID, attempt, ev) },
-		StderrPath: logPath,
+		StderrPath: filepath.Join(job.OutputDir, runner.LogName),
 	})
 	if err != nil {
 		d.mu.Unlock()

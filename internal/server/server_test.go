@@ -144,8 +144,8 @@ func TestTrainPredictEndToEnd(t *testing.T) {
 	for _, a := range arts {
 		names[a.Name] = true
 	}
-	if !names["model/model.json"] || !names["summary.json"] {
-		t.Fatalf("artifacts %v lack model/model.json or summary.json", names)
+	if !names["model/model.json"] || !names["summary.json"] || !names["experiment.log"] {
+		t.Fatalf("artifacts %v lack model/model.json, summary.json or experiment.log", names)
 	}
 	f, err := os.Open(examples("pima_diabetes.csv"))
 	if err != nil {

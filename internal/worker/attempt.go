@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -109,7 +108,7 @@ func (w *Worker) run(ctx context.Context, at *attempt, claimed time.Time, log *s
 	env := []string{"CUDA_VISIBLE_DEVICES=" + joinInts(at.gpus), "DROVER_WORKER=" + w.ID()}
 	proc, err := runner.Start(ctx, job, runner.Options{
 		Exe: w.opts.Exe, Env: env, OnEvent: events,
-		StderrPath: filepath.Join(filepath.Dir(out), fmt.Sprintf("attempt-%d.stderr.log", ref.Attempt)),
+		StderrPath: filepath.Join(out, runner.LogName),
 	})
 	if err != nil {
 		w.report(ctx, ref, infra("start_failed", err.Error()), a.MaxRetries)
