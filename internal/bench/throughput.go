@@ -133,7 +133,8 @@ func parallel(n, k int, f func(i int) error) error {
 }
 
 // droverThroughput: Workers registered workers of Slots slots, each with its
-// own connections, drain the queue with Claim + Complete while a reader
+// own connections, drain the queue with Claim, then CompleteAndClaim (one
+// round trip per experiment) while a reader
 // reads and acknowledges the results as the server does.
 func (e *env) droverThroughput(ctx context.Context, db int) (drain, acked time.Duration, err error) {
 	q, _, err := e.openQueue(ctx, db)
@@ -205,18 +206,14 @@ func (e *env) droverThroughput(ctx context.Context, db int) (drain, acked time.D
 	for _, w := range ws {
 		for range e.o.Slots {
 			wg.Go(func() {
-				for {
-					l, err := w.q.Claim(ctx, w.id, 1, 0)
-					if errors.Is(err, queue.ErrNoWork) {
-						return
-					}
-					if err == nil {
-						err = w.q.Complete(ctx, l.Ref, successResult)
-					}
-					if err != nil {
-						once.Do(func() { first = err })
-						return
-					}
+				// A busy slot reports its result and claims its next
+				// experiment in one round trip, as the worker does.
+				l, err := w.q.Claim(ctx, w.id, 1, 0)
+				for err == nil {
+					l, err = w.q.CompleteAndClaim(ctx, l.Ref, successResult, 1, 0)
+				}
+				if !errors.Is(err, queue.ErrNoWork) {
+					once.Do(func() { first = err })
 				}
 			})
 		}

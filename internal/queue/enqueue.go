@@ -111,6 +111,11 @@ func (q *Queue) Claim(ctx context.Context, worker string, freeSlots, freeGPUs in
 	if err != nil {
 		return nil, fmt.Errorf("queue: claim for worker %s: %w", worker, err)
 	}
+	return claimReply(worker, res)
+}
+
+// claimReply turns the claim step's reply into a Lease or Claim's errors.
+func claimReply(worker string, res any) (*Lease, error) {
 	v, _ := res.([]any)
 	switch str(v, 0) {
 	case "ok":

@@ -22,6 +22,31 @@ func (q *Queue) Complete(ctx context.Context, ref Ref, result []byte) error {
 	return nil
 }
 
+// CompleteAndClaim is Complete followed by Claim for the same worker in one
+// script, so one round trip: a busy slot reports its result and gets its next
+// experiment at once. freeSlots and freeGPUs are what the worker has free
+// counting the finished attempt's slot and GPUs as free (Redis caps both by
+// its own accounting, after the finished attempt's are released).
+//
+// A stale ref: the result is rejected (stale_rejected grows), nothing is
+// claimed, and the error is ErrStaleAttempt. Otherwise the result is accepted
+// whatever the claim step says: a nil error means both, and a claim error
+// (ErrNoWork, with the worker now waiting; ErrNoSlot, ErrQuarantined,
+// ErrUnknownWorker) means the result was accepted and nothing was claimed; a
+// Redis error leaves it unknown whether the result was accepted, as with
+// Complete.
+func (q *Queue) CompleteAndClaim(ctx context.Context, ref Ref, result []byte, freeSlots, freeGPUs int) (*Lease, error) {
+	res, err := q.run(ctx, q.scripts.completeClaim, ref.Experiment, ref.Attempt, ref.Worker, result,
+		freeSlots, freeGPUs, q.opts.LeaseTTL.Milliseconds())
+	if err != nil {
+		return nil, fmt.Errorf("queue: complete and claim %s: %w", ref, err)
+	}
+	if v, _ := res.([]any); str(v, 0) == "stale" {
+		return nil, fmt.Errorf("queue: complete %s: %w", ref, ErrStaleAttempt)
+	}
+	return claimReply(ref.Worker, res)
+}
+
 // Fail reports a failed attempt. Kind "infra" is requeued (keeping its place
 // in the queue) while fewer than maxRetries retries were used, and counts
 // towards the worker's quarantine; every other kind ("user", "timeout", ...)

@@ -58,20 +58,25 @@ end
 
 -- valid returns the experiment's hash key when (id, attempt, worker) is the
 -- live attempt: leased to that worker under that token, deadline not passed.
+-- Its second result is the experiment's GPU count (for drop_lease).
 local function valid(id, attempt, worker, now)
   local h = k('exp:' .. id)
-  local v = redis.call('HMGET', h, 'state', 'attempt', 'worker')
+  local v = redis.call('HMGET', h, 'state', 'attempt', 'worker', 'gpus')
   if v[1] ~= 'leased' or v[2] ~= attempt or v[3] ~= worker then return nil end
   local d = redis.call('ZSCORE', k('leases'), id)
   if not d or tonumber(d) <= now then return nil end
-  return h
+  return h, v[4]
 end
 
--- drop_lease removes the lease and the worker's running entry.
-local function drop_lease(id, h)
+-- drop_lease removes the lease and the worker's running entry. The caller
+-- may pass the holder w and the GPU count g when it has read them already.
+local function drop_lease(id, h, w, g)
   redis.call('ZREM', k('leases'), id)
-  local v = redis.call('HMGET', h, 'worker', 'gpus')
-  local w, g = v[1], tonumber(v[2]) or 0
+  if w == nil then
+    local v = redis.call('HMGET', h, 'worker', 'gpus')
+    w, g = v[1], v[2]
+  end
+  g = tonumber(g) or 0
   if w and w ~= '' then
     local wk = k('worker:' .. w)
     if redis.call('HDEL', wk .. ':running', id) == 1 and g ~= 0 and redis.call('EXISTS', wk) == 1 then
@@ -92,8 +97,8 @@ local function requeue(id, h)
 end
 
 -- finish removes every trace of the experiment.
-local function finish(id, h)
-  drop_lease(id, h)
+local function finish(id, h, w, g)
+  drop_lease(id, h, w, g)
   redis.call('DEL', h)
 end
 
@@ -161,20 +166,21 @@ stat('enqueued')
 return 1
 `
 
-// claim: ARGV[4] worker, [5] free slots, [6] free GPUs, [7] lease ms.
-// Returns {'ok', id, attempt, payload, enq, gpus, caps, deadline} or
-// {'none'} (worker added to the waiting set), {'unknown'}, {'quarantined', until}, {'noslot'}.
-const luaClaim = `
-local wid = ARGV[4]
+// luaClaimFn is the claim step, shared by the claim and complete-claim
+// scripts: worker wid, free slots and GPUs as the worker counts them, lease
+// ms, Redis now. Returns {'ok', id, attempt, payload, enq, gpus, caps,
+// deadline} or {'none'} (worker added to the waiting set), {'unknown'},
+// {'quarantined', until}, {'noslot'}.
+const luaClaimFn = `
+local function claim(wid, argfree, argfreeg, lease, now)
 local wk = k('worker:' .. wid)
 local wi = redis.call('HMGET', wk, 'slots', 'caps', 'quarantined_until', 'gpus', 'busy_gpus')
 if not wi[1] then return {'unknown'} end -- Register always sets slots
-local now = now_ms()
 local qu = tonumber(wi[3] or '0') or 0
 if qu > now then return {'quarantined', s(qu)} end
-local free = math.min(tonumber(ARGV[5]), (tonumber(wi[1]) or 0) - redis.call('HLEN', wk .. ':running'))
+local free = math.min(tonumber(argfree), (tonumber(wi[1]) or 0) - redis.call('HLEN', wk .. ':running'))
 if free <= 0 then return {'noslot'} end
-local freeg = math.min(tonumber(ARGV[6]), (tonumber(wi[4]) or 0) - (tonumber(wi[5]) or 0))
+local freeg = math.min(tonumber(argfreeg), (tonumber(wi[4]) or 0) - (tonumber(wi[5]) or 0))
 local have = {}
 for c in string.gmatch(wi[2] or '', '[^,]+') do have[c] = true end
 for try = 1, 100 do
@@ -208,7 +214,7 @@ for try = 1, 100 do
   local v = redis.call('HMGET', h, 'state', 'payload', 'enq', 'gpus', 'caps', 'attempt')
   if v[1] == 'queued' then
     local attempt = (tonumber(v[6]) or 0) + 1
-    local deadline = now + tonumber(ARGV[7])
+    local deadline = now + tonumber(lease)
     redis.call('HSET', h, 'state', 'leased', 'worker', wid, 'started', s(now), 'attempt', s(attempt))
     redis.call('ZADD', k('leases'), s(deadline), best)
     redis.call('HSET', wk .. ':running', best, s(attempt))
@@ -222,6 +228,13 @@ for try = 1, 100 do
   stat('malformed')
 end
 return {'none'}
+end
+`
+
+// claim: ARGV[4] worker, [5] free slots, [6] free GPUs, [7] lease ms.
+// Returns what claim() returns.
+const luaClaim = `
+return claim(ARGV[4], ARGV[5], ARGV[6], ARGV[7], now_ms())
 `
 
 // heartbeat: ARGV[4] worker, [5] lease ms, then pairs id, attempt.
@@ -247,17 +260,35 @@ end
 return out
 `
 
+// luaCompleteFn is the complete step, shared by the complete and
+// complete-claim scripts. Returns true, or false for a stale attempt.
+const luaCompleteFn = `
+local function complete(id, att, wid, result, now)
+  local h, g = valid(id, att, wid, now)
+  if not h then stat('stale_rejected'); return false end
+  finish(id, h, wid, g)
+  redis.call('DEL', k('worker:' .. wid .. ':fails'))
+  emit('completed', id, att, wid, '', '', result, now)
+  stat('completed')
+  return true
+end
+`
+
 // complete: ARGV[4] id, [5] attempt, [6] worker, [7] result. Returns 1, or 0 for a stale attempt.
 const luaComplete = `
-local id, att, wid = ARGV[4], ARGV[5], ARGV[6]
+if complete(ARGV[4], ARGV[5], ARGV[6], ARGV[7], now_ms()) then return 1 end
+return 0
+`
+
+// complete-claim: ARGV[4] id, [5] attempt, [6] worker, [7] result, [8] free
+// slots, [9] free GPUs (both counting the slot and GPUs of the finished
+// attempt as free), [10] lease ms. Completes the attempt, then claims for the
+// same worker, under one Redis time. Returns {'stale'} (nothing done, no
+// claim) or what claim() returns.
+const luaCompleteClaim = `
 local now = now_ms()
-local h = valid(id, att, wid, now)
-if not h then stat('stale_rejected'); return 0 end
-finish(id, h)
-redis.call('DEL', k('worker:' .. wid .. ':fails'))
-emit('completed', id, att, wid, '', '', ARGV[7], now)
-stat('completed')
-return 1
+if not complete(ARGV[4], ARGV[5], ARGV[6], ARGV[7], now) then return {'stale'} end
+return claim(ARGV[6], ARGV[8], ARGV[9], ARGV[10], now)
 `
 
 // fail: ARGV[4] id, [5] attempt, [6] worker, [7] kind, [8] result, [9] max retries,
@@ -410,23 +441,24 @@ return 1
 `
 
 type scriptSet struct {
-	enqueue, claim, heartbeat, complete, fail, release, event, cancel, finish, register, deregister, reap *redis.Script
+	enqueue, claim, heartbeat, complete, completeClaim, fail, release, event, cancel, finish, register, deregister, reap *redis.Script
 }
 
 func newScripts() *scriptSet {
 	n := func(body string) *redis.Script { return redis.NewScript(luaCommon + body) }
 	return &scriptSet{
-		enqueue:    n(luaEnqueue),
-		claim:      n(luaClaim),
-		heartbeat:  n(luaHeartbeat),
-		complete:   n(luaComplete),
-		fail:       n(luaFail),
-		release:    n(luaRelease),
-		event:      n(luaEvent),
-		cancel:     n(luaCancel),
-		finish:     n(luaFinish),
-		register:   n(luaRegister),
-		deregister: n(luaDeregister),
-		reap:       n(luaReap),
+		enqueue:       n(luaEnqueue),
+		claim:         n(luaClaimFn + luaClaim),
+		heartbeat:     n(luaHeartbeat),
+		complete:      n(luaCompleteFn + luaComplete),
+		completeClaim: n(luaCompleteFn + luaClaimFn + luaCompleteClaim),
+		fail:          n(luaFail),
+		release:       n(luaRelease),
+		event:         n(luaEvent),
+		cancel:        n(luaCancel),
+		finish:        n(luaFinish),
+		register:      n(luaRegister),
+		deregister:    n(luaDeregister),
+		reap:          n(luaReap),
 	}
 }
