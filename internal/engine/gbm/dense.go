@@ -303,27 +303,7 @@ func rawKeys(x *Matrix, r0, r1 int, keys []uint32) {
 	full := n &^ (walkGroup - 1)
 	for j, col := range x.Cols {
 		col = col[r0:r1]
-		for g := 0; g < full; g += walkGroup {
-			at := g/walkGroup*gsize + j*walkGroup
-			lo := keys[at : at+walkGroup : at+walkGroup]
-			at += nf * walkGroup
-			hi := keys[at : at+walkGroup : at+walkGroup]
-			c := col[g : g+walkGroup : g+walkGroup]
-			// Both keys are the order-preserving key unless the value is
-			// NaN, which is rare: test the group once.
-			var nan uint32
-			for i := range walkGroup {
-				u := math.Float32bits(c[i])
-				k := u ^ (uint32(int32(u)>>31) | 1<<31)
-				nan |= u&0x7fffffff + 0x007fffff // ≥ 1<<31 for NaN only
-				lo[i], hi[i] = k, k
-			}
-			if nan&(1<<31) != 0 {
-				for i := range walkGroup {
-					lo[i], hi[i] = keyPair(c[i])
-				}
-			}
-		}
+		rawKeyColumn(col[:full], keys, gsize, j*walkGroup, nf*walkGroup)
 		if full < n {
 			at := full/walkGroup*gsize + j*walkGroup
 			lo := keys[at : at+walkGroup : at+walkGroup]
@@ -336,6 +316,21 @@ func rawKeys(x *Matrix, r0, r1 int, keys []uint32) {
 				}
 				lo[i], hi[i] = keyPair(col[src])
 			}
+		}
+	}
+}
+
+// rawKeyColumnGo writes the keys of the values c of one feature, whole
+// groups of them: those of group g at keys[g·gsize+off:] (missing values
+// largest) and keys[g·gsize+off+hiOff:] (missing values smallest).
+func rawKeyColumnGo(c []float32, keys []uint32, gsize, off, hiOff int) {
+	for g := 0; g+walkGroup <= len(c); g += walkGroup {
+		at := g/walkGroup*gsize + off
+		lo := keys[at : at+walkGroup : at+walkGroup]
+		hi := keys[at+hiOff : at+hiOff+walkGroup : at+hiOff+walkGroup]
+		v := c[g : g+walkGroup : g+walkGroup]
+		for i := range walkGroup {
+			lo[i], hi[i] = keyPair(v[i])
 		}
 	}
 }

@@ -119,3 +119,47 @@ TEXT ·walkTileAsm32(SB), NOSPLIT, $40-48
 // func walkTileAsm8(refs *treeRef, ntrees int, keys *uint8, ng, gstride int, acc *float64)
 TEXT ·walkTileAsm8(SB), NOSPLIT, $40-48
 	TILE(1, STEP8, ROOT8)
+
+// KEYS4 converts the 4 floats at OFF(SI) to their two keys (see keyPair):
+// X4 = 0x80000000, X5 = 0x7fffffff, X6 = 0x7f800000 in every lane.
+#define KEYS4(OFF) \
+	MOVOU OFF(SI), X0 \
+	MOVO X0, X1 \
+	PSRAL $31, X1 \
+	POR X4, X1 \
+	PXOR X0, X1 \
+	PAND X5, X0 \
+	PCMPGTL X6, X0 \
+	MOVO X1, X2 \
+	POR X0, X2 \
+	PANDN X1, X0 \
+	MOVOU X2, OFF(DI) \
+	MOVOU X0, OFF(DI)(DX*1)
+
+// func rawKeyColumnAsm(src *float32, ng int, dst *uint32, gstride, hiOff int)
+TEXT ·rawKeyColumnAsm(SB), NOSPLIT, $0-40
+	MOVQ src+0(FP), SI
+	MOVQ ng+8(FP), CX
+	MOVQ dst+16(FP), DI
+	MOVQ gstride+24(FP), BX
+	MOVQ hiOff+32(FP), DX
+	MOVL $0x80000000, AX
+	MOVQ AX, X4
+	PSHUFD $0, X4, X4
+	MOVL $0x7fffffff, AX
+	MOVQ AX, X5
+	PSHUFD $0, X5, X5
+	MOVL $0x7f800000, AX
+	MOVQ AX, X6
+	PSHUFD $0, X6, X6
+	TESTQ CX, CX
+	JZ kdone
+kloop:
+	KEYS4(0)
+	KEYS4(16)
+	ADDQ $32, SI
+	ADDQ BX, DI
+	DECQ CX
+	JNZ kloop
+kdone:
+	RET

@@ -191,3 +191,23 @@ func TestKeyPair(t *testing.T) {
 		}
 	}
 }
+
+// TestRawKeyColumn compares the platform's key builder with keyPair.
+func TestRawKeyColumn(t *testing.T) {
+	specials := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1)), 1, -1.5, math.MaxFloat32, -math.SmallestNonzeroFloat32, math.Float32frombits(0x7fc00001), math.Float32frombits(0xff800001)}
+	r := rand.New(rand.NewPCG(3, 4))
+	const ng, gsize, off, hiOff = 5, 40, 3, 16
+	c := make([]float32, ng*walkGroup+3) // a tail that is not a group
+	for i := range c {
+		c[i] = specials[r.IntN(len(specials))]
+	}
+	keys := make([]uint32, ng*gsize)
+	rawKeyColumn(c, keys, gsize, off, hiOff)
+	for i := 0; i < ng*walkGroup; i++ {
+		lo, hi := keyPair(c[i])
+		at := i/walkGroup*gsize + off + i%walkGroup
+		if keys[at] != lo || keys[at+hiOff] != hi {
+			t.Fatalf("value %v: keys %#x %#x, want %#x %#x", c[i], keys[at], keys[at+hiOff], lo, hi)
+		}
+	}
+}
