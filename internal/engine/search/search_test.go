@@ -2,11 +2,15 @@ package search
 
 import (
 	"context"
+	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/drover-ml/drover/internal/engine/frame"
 	"github.com/drover-ml/drover/internal/engine/metric"
+	"github.com/drover-ml/drover/internal/engine/usererr"
+	"github.com/drover-ml/drover/internal/engine/xgb"
 )
 
 func numCol(vals ...float64) *frame.Column {
@@ -139,5 +143,20 @@ func TestRunDeterministic(t *testing.T) {
 	}
 	if a.Best.CVScore < 0.9 {
 		t.Fatalf("cv auc %v", a.Best.CVScore)
+	}
+}
+
+func TestXGBoostUnavailable(t *testing.T) {
+	if _, ok := xgb.Available(); ok {
+		t.Skip("libxgboost loads here; run with DROVER_XGBOOST_LIB=/nonexistent")
+	}
+	d := &Data{Names: []string{"x"}, Cols: [][]float32{{1, 2, 3, 4, 5, 6}}, Categorical: []bool{false}, Y: []float64{0, 1, 0, 1, 0, 1}, Task: metric.Binary, NumClass: 2}
+	_, err := Run(context.Background(), d, Config{Scorer: metric.Default(metric.Binary), Dials: Dials{1, 1, 5}, Folds: 2, Models: []string{"xgboost"}, Threads: 1})
+	var ue *usererr.Error
+	if err == nil || errors.As(err, &ue) || !errors.Is(err, xgb.ErrNotFound) {
+		t.Fatalf("err = %v, want a plain error wrapping xgb.ErrNotFound", err)
+	}
+	if slices.Contains(Available(), "xgboost") {
+		t.Fatalf("Available() = %v", Available())
 	}
 }

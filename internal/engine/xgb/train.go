@@ -25,7 +25,7 @@ type Params struct {
 	MaxDepth       int
 	LearningRate   float64 // eta
 	Subsample      float64
-	ColSample      float64 // colsample_bytree
+	ColSample      float64 // colsample_bytree, rounded as in gbm (see colsample)
 	Lambda, Alpha  float64
 	MinChildWeight float64
 	MaxBins        int // max_bin; 0 = XGBoost's default (256)
@@ -62,8 +62,24 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// settings are the booster parameters for p, in the order they are set.
-func (p Params) settings() [][2]string {
+// colsample returns the colsample_bytree that makes XGBoost, which keeps
+// int(nf × colsample) features per tree, keep round(nf × c) of nf (at least
+// one), as package gbm does: with 2 features and c = 0.8 XGBoost would keep
+// one feature per tree and could not learn an interaction.
+func colsample(c float64, nf int) float64 {
+	if c >= 1 || nf <= 0 {
+		return c
+	}
+	k := max(1, int(float64(nf)*c+0.5))
+	if k >= nf {
+		return 1
+	}
+	return (float64(k) + 1e-6) / float64(nf)
+}
+
+// settings are the booster parameters for p and nf features, in the order
+// they are set.
+func (p Params) settings(nf int) [][2]string {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	objective, metric := "binary:logistic", "logloss"
 	switch p.Objective {
@@ -80,7 +96,7 @@ func (p Params) settings() [][2]string {
 		{"max_depth", strconv.Itoa(p.MaxDepth)},
 		{"eta", f(p.LearningRate)},
 		{"subsample", f(p.Subsample)},
-		{"colsample_bytree", f(p.ColSample)},
+		{"colsample_bytree", f(colsample(p.ColSample, nf))},
 		{"lambda", f(p.Lambda)},
 		{"alpha", f(p.Alpha)},
 		{"min_child_weight", f(p.MinChildWeight)},
@@ -149,7 +165,7 @@ func Train(ctx context.Context, train *Matrix, y []float32, valid *Matrix, yVali
 	}
 	runtime.KeepAlive(dmats)
 	defer l.boosterFree(b)
-	for _, kv := range p.settings() {
+	for _, kv := range p.settings(nf) {
 		if err := l.call("XGBoosterSetParam "+kv[0], l.boosterSetParam(b, kv[0], kv[1])); err != nil {
 			return nil, err
 		}

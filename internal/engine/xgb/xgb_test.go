@@ -184,3 +184,40 @@ func baseline(obj string, y []float32, k int) float64 {
 	}
 	return validLoss(obj, p, y, k)
 }
+
+// TestFewFeaturesInteraction: with two features and ColSample 0.8 every
+// tree must still see both, or an interaction cannot be learnt.
+func TestFewFeaturesInteraction(t *testing.T) {
+	requireLib(t)
+	rng := rand.New(rand.NewPCG(1, 1))
+	mk := func(n int) (*Matrix, []float32) {
+		c, x, y := make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range n {
+			c[i], x[i] = float32(rng.IntN(3)), rng.Float32()
+			if (c[i] == 0) != (x[i] > 0.7) {
+				y[i] = 1
+			}
+		}
+		return &Matrix{Cols: [][]float32{c, x}, Categorical: []bool{true, false}, Rows: n}, y
+	}
+	x, y := mk(250)
+	xv, yv := mk(100)
+	p := params(ObjectiveBinary)
+	p.ColSample, p.EarlyStoppingRounds = 0.8, 50
+	m, err := Train(context.Background(), x, y, xv, yv, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.BestValidLoss > 0.15 {
+		t.Fatalf("validation log loss %v, want < 0.15", m.BestValidLoss)
+	}
+	for _, tc := range []struct {
+		c    float64
+		nf   int
+		keep int
+	}{{0.8, 2, 2}, {0.5, 2, 1}, {0.8, 36, 29}, {0.6, 19, 11}, {0.1, 3, 1}, {1, 5, 5}} {
+		if got := int(colsample(tc.c, tc.nf) * float64(tc.nf)); got != tc.keep {
+			t.Errorf("colsample(%v, %d) keeps %d features, want %d", tc.c, tc.nf, got, tc.keep)
+		}
+	}
+}
