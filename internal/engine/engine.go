@@ -7,7 +7,8 @@
 // user's data or parameters is a *UserError with a stable code.
 //
 // Sub-packages: frame (CSV/Parquet → columns, Inspect), metric (scorers),
-// glm and gbm (learners), search (dials, CV, leaderboard, ensemble) and
+// glm and gbm (learners), xgb (XGBoost through its C API, when the library
+// is present; see Backends), search (dials, CV, leaderboard, ensemble) and
 // model (the artifact).
 package engine
 
