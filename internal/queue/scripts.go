@@ -184,7 +184,7 @@ local freeg = math.min(tonumber(argfreeg), (tonumber(wi[4]) or 0) - (tonumber(wi
 local have = {}
 for c in string.gmatch(wi[2] or '', '[^,]+') do have[c] = true end
 for try = 1, 100 do
-  local best, bestscore, bestclass = nil, 0, nil
+  local best, bestscore, bestclass, bestlast = nil, 0, nil, false
   for _, class in ipairs(redis.call('SMEMBERS', k('classes'))) do
     local g, caps = string.match(class, '^g(%d+)|(.*)$')
     if g == nil then
@@ -196,11 +196,13 @@ for try = 1, 100 do
         if not have[c] then ok = false; break end
       end
       if ok then
-        local head = redis.call('ZRANGE', k('pending:' .. class), 0, 0, 'WITHSCORES')
+        -- the head and the one after it: no second one means that taking
+        -- the head empties the class
+        local head = redis.call('ZRANGE', k('pending:' .. class), 0, 1, 'WITHSCORES')
         if #head == 0 then
           redis.call('SREM', k('classes'), class)
         elseif best == nil or tonumber(head[2]) < bestscore then
-          best, bestscore, bestclass = head[1], tonumber(head[2]), class
+          best, bestscore, bestclass, bestlast = head[1], tonumber(head[2]), class, #head == 2
         end
       end
     end
@@ -210,7 +212,9 @@ for try = 1, 100 do
     return {'none'}
   end
   local h = k('exp:' .. best)
-  pend_rem(best, bestclass)
+  redis.call('ZREM', k('pending'), best)
+  redis.call('ZREM', k('pending:' .. bestclass), best)
+  if bestlast then redis.call('SREM', k('classes'), bestclass) end
   local v = redis.call('HMGET', h, 'state', 'payload', 'enq', 'gpus', 'caps', 'attempt')
   if v[1] == 'queued' then
     local attempt = (tonumber(v[6]) or 0) + 1
