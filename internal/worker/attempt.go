@@ -19,35 +19,97 @@ import (
 // start runs a claimed attempt in the background.
 func (w *Worker) start(ctx context.Context, lease *queue.Lease) {
 	claimed := time.Now()
+	at, ok := w.admit(ctx, lease, nil)
+	if ok {
+		w.launch(ctx, at, claimed)
+	}
+}
+
+// admit checks a claimed lease and gives it a slot and its GPUs. prev, when
+// not nil, is the attempt whose result was reported together with the claim
+// of lease (CompleteAndClaim): it leaves the slot in the same step, so the
+// claim loop is not woken for a slot that is taken again at once. A refused
+// lease (malformed, too many GPUs) is reported or handed back here.
+func (w *Worker) admit(ctx context.Context, lease *queue.Lease, prev *attempt) (*attempt, bool) {
 	ref := lease.Ref
 	log := w.log.With(slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt))
 	var a api.Assignment
-	if err := json.Unmarshal(lease.Payload, &a); err != nil || a.ExperimentID != ref.Experiment {
+	err := json.Unmarshal(lease.Payload, &a)
+	if err == nil && a.ExperimentID != ref.Experiment {
+		err = errors.New("experiment id differs from the lease's")
+	}
+	var at *attempt
+	w.mu.Lock()
+	if prev != nil {
+		w.leave(prev)
+	}
+	if err == nil {
+		if gpus, ok := w.gpus.take(lease.GPUs); ok {
+			at = &attempt{ref: ref, a: &a, gpus: gpus}
+			w.running[ref.Experiment] = at
+		}
+	}
+	w.mu.Unlock()
+	switch {
+	case at != nil:
+		return at, true
+	case err != nil:
 		// A foreign or malformed message: refuse it as a user failure (never
 		// retried) and keep serving.
 		log.Error("malformed assignment rejected", slog.Any("err", err))
 		w.report(context.WithoutCancel(ctx), ref, api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureUser,
 			Error: &api.Error{Code: "bad_assignment", Message: "the queued message is not a drover assignment"}}, 0)
-		return
-	}
-	w.mu.Lock()
-	gpus, ok := w.gpus.take(lease.GPUs)
-	w.mu.Unlock()
-	if !ok {
+	default:
 		log.Error("claimed an experiment needing more GPUs than free; handing it back", slog.Int("gpus", lease.GPUs))
 		_ = w.q.Release(context.WithoutCancel(ctx), ref)
-		return
 	}
-	at := &attempt{ref: ref, a: &a, gpus: gpus}
-	w.mu.Lock()
-	w.running[ref.Experiment] = at
-	w.mu.Unlock()
+	if prev != nil {
+		w.signalSlot()
+	}
+	return nil, false
+}
+
+// launch runs an admitted attempt in its own goroutine. When the attempt's
+// result was reported together with the claim of the next experiment, that
+// one starts on the same slot, unless the worker is stopping by then: it is
+// handed back to the queue.
+func (w *Worker) launch(ctx context.Context, at *attempt, claimed time.Time) {
+	log := w.log.With(slog.String("experiment", at.ref.Experiment), slog.Int("attempt", at.ref.Attempt))
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
-		defer w.finished(at)
-		w.run(context.WithoutCancel(ctx), at, claimed, log)
+		var next *queue.Lease
+		defer func() {
+			if next == nil {
+				w.finished(at)
+				return
+			}
+			claimed := time.Now()
+			if ctx.Err() != nil {
+				// Stopping: nothing new starts here.
+				if err := w.q.Release(context.WithoutCancel(ctx), next.Ref); err != nil {
+					w.log.Warn("hand back", slog.String("experiment", next.Ref.Experiment), slog.Any("err", err))
+				}
+				w.finished(at)
+				return
+			}
+			if at.release != nil {
+				at.release()
+			}
+			if nat, ok := w.admit(ctx, next, at); ok {
+				w.launch(ctx, nat, claimed)
+			}
+		}()
+		next = w.run(context.WithoutCancel(ctx), ctx, at, claimed, log)
 	}()
+}
+
+// leave removes the attempt from the running set and frees its GPUs; w.mu held.
+func (w *Worker) leave(at *attempt) {
+	if w.running[at.ref.Experiment] == at {
+		delete(w.running, at.ref.Experiment)
+	}
+	w.gpus.give(at.gpus)
 }
 
 // finished frees the attempt's slot and GPUs.
@@ -56,11 +118,13 @@ func (w *Worker) finished(at *attempt) {
 		at.release()
 	}
 	w.mu.Lock()
-	if w.running[at.ref.Experiment] == at {
-		delete(w.running, at.ref.Experiment)
-	}
-	w.gpus.give(at.gpus)
+	w.leave(at)
 	w.mu.Unlock()
+	w.signalSlot()
+}
+
+// signalSlot wakes the claim loop if it waits for a free slot.
+func (w *Worker) signalSlot() {
 	select {
 	case w.slotFree <- struct{}{}:
 	default:
@@ -82,7 +146,10 @@ func (w *Worker) emit(ctx context.Context, ref queue.Ref, ev api.Event) {
 	}
 }
 
-func (w *Worker) run(ctx context.Context, at *attempt, claimed time.Time, log *slog.Logger) {
+// run runs the attempt and reports its result. stop is the worker's run
+// context: while it is not done, a success is reported together with the
+// claim of the next experiment, which run returns (nil when none).
+func (w *Worker) run(ctx, stop context.Context, at *attempt, claimed time.Time, log *slog.Logger) *queue.Lease {
 	ref, a := at.ref, at.a
 	events := func(ev api.Event) { w.emit(ctx, ref, ev) }
 	infra := func(code, msg string) api.Event {
@@ -94,14 +161,14 @@ func (w *Worker) run(ctx context.Context, at *attempt, claimed time.Time, log *s
 		if err != nil {
 			log.Warn("dataset unavailable", slog.Any("err", err))
 			w.report(ctx, ref, infra("data_unavailable", err.Error()), a.MaxRetries)
-			return
+			return nil
 		}
 		dataPath, at.release = p, release
 	}
 	out := w.data.OutputDir(a, ref)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		w.report(ctx, ref, infra("output_unavailable", err.Error()), a.MaxRetries)
-		return
+		return nil
 	}
 	job := api.Job{ExperimentID: ref.Experiment, Attempt: ref.Attempt, Spec: a.Spec, DataPath: dataPath, OutputDir: out,
 		Threads: w.cfg.ThreadsPerExperiment(w.slots)}
@@ -112,7 +179,7 @@ func (w *Worker) run(ctx context.Context, at *attempt, claimed time.Time, log *s
 	})
 	if err != nil {
 		w.report(ctx, ref, infra("start_failed", err.Error()), a.MaxRetries)
-		return
+		return nil
 	}
 	pickup := time.Since(claimed)
 	w.mu.Lock()
@@ -133,14 +200,14 @@ func (w *Worker) run(ctx context.Context, at *attempt, claimed time.Time, log *s
 	case "cancelled", "lease_lost":
 		// The lease is already gone: nothing of ours would be accepted.
 		log.Info("attempt killed", slog.String("why", why))
-		return
+		return nil
 	case "stopping":
 		if err := w.q.Release(ctx, ref); err != nil {
 			log.Warn("hand back", slog.Any("err", err))
 		} else {
 			log.Info("attempt handed back to the queue")
 		}
-		return
+		return nil
 	}
 	res := api.Event{Type: api.EventResult, Status: outcome.Status, FailureKind: outcome.FailureKind, Error: outcome.Error, Summary: outcome.Summary}
 	if res.Status == api.StatusCancelled {
@@ -152,7 +219,11 @@ func (w *Worker) run(ctx context.Context, at *attempt, claimed time.Time, log *s
 			res = infra("publish_failed", "send outputs to the server: "+err.Error())
 		}
 	}
+	if res.Status == api.StatusSucceeded && stop.Err() == nil {
+		return w.completeAndClaim(ctx, at, res)
+	}
 	w.report(ctx, ref, res, a.MaxRetries)
+	return nil
 }
 
 // report sends the attempt's result; the queue accepts it only from the live attempt.
@@ -177,6 +248,30 @@ func (w *Worker) report(ctx context.Context, ref queue.Ref, res api.Event, maxRe
 		w.log.Info("attempt ended", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt),
 			slog.String("status", res.Status), slog.String("failure_kind", res.FailureKind))
 	}
+}
+
+// completeAndClaim reports a success and claims the next experiment for the
+// same slot in one round trip (queue.CompleteAndClaim). The claim loop
+// handles what it does not: nothing queued, no slot, quarantine.
+func (w *Worker) completeAndClaim(ctx context.Context, at *attempt, res api.Event) *queue.Lease {
+	ref := at.ref
+	b, _ := json.Marshal(res)
+	w.mu.Lock()
+	free, freeGPUs := w.slots-len(w.running)+1, w.gpus.free()+len(at.gpus)
+	w.mu.Unlock()
+	next, err := w.q.CompleteAndClaim(ctx, ref, b, free, freeGPUs)
+	switch {
+	case err == nil, errors.Is(err, queue.ErrNoWork), errors.Is(err, queue.ErrNoSlot),
+		errors.Is(err, queue.ErrQuarantined), errors.Is(err, queue.ErrUnknownWorker):
+		// The result was accepted; a claim error is the claim loop's business.
+		w.log.Info("attempt ended", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt),
+			slog.String("status", res.Status), slog.String("failure_kind", res.FailureKind))
+	case errors.Is(err, queue.ErrStaleAttempt):
+		w.log.Warn("result of a stale attempt rejected by the queue", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt))
+	default:
+		w.log.Error("report result", slog.String("experiment", ref.Experiment), slog.Any("err", err))
+	}
+	return next
 }
 
 func joinInts(v []int) string {
