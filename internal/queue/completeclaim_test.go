@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/drover-ml/drover/internal/queue"
@@ -141,5 +142,44 @@ func TestCompleteAndClaimSlotLimit(t *testing.T) {
 	}
 	if n := len(snap.Workers[0].Running); n != 2 {
 		t.Fatalf("%d running", n)
+	}
+}
+
+// FailAndClaim: a final failure or a requeued infra failure, then a claim in
+// the same call; a stale ref claims nothing; the claim step sees a
+// quarantine that the failure just caused.
+func TestFailAndClaim(t *testing.T) {
+	e := newEnv(t, func(o *queue.Options) { o.QuarantineAfter = 2 })
+	ctx := context.Background()
+	r := e.q.NewReader("s")
+	w := e.register("w", 1, 0)
+	e.enqueue("a", 0)
+	e.enqueue("b", 0)
+	a := e.claim(w, 1, 0)
+	requeued, b, err := e.q.FailAndClaim(ctx, a.Ref, "user", []byte("{}"), 3, 1, 0)
+	if err != nil || requeued || b.Experiment != "b" {
+		t.Fatalf("user failure: requeued=%v next=%+v err=%v", requeued, b, err)
+	}
+	if _, _, err := e.q.FailAndClaim(ctx, a.Ref, "user", nil, 3, 1, 0); !errors.Is(err, queue.ErrStaleAttempt) {
+		t.Fatalf("stale fail-claim: %v", err)
+	}
+	// An infra failure is requeued with its age, so it is the oldest again.
+	requeued, b2, err := e.q.FailAndClaim(ctx, b.Ref, "infra", nil, 3, 1, 0)
+	if err != nil || !requeued || b2.Experiment != "b" || b2.Attempt != b.Attempt+1 {
+		t.Fatalf("infra failure: requeued=%v next=%+v err=%v", requeued, b2, err)
+	}
+	// The second infra failure in a row quarantines the worker: the result
+	// is taken, the claim refused.
+	requeued, l, err := e.q.FailAndClaim(ctx, b2.Ref, "infra", nil, 3, 1, 0)
+	if !requeued || l != nil || !errors.Is(err, queue.ErrQuarantined) {
+		t.Fatalf("quarantining failure: requeued=%v next=%+v err=%v", requeued, l, err)
+	}
+	var kinds []string
+	for _, m := range e.drain(r) {
+		kinds = append(kinds, m.Kind+" "+m.Ref.Experiment)
+	}
+	want := "[started a failed a started b requeued b started b requeued b]"
+	if got := fmt.Sprint(kinds); got != want {
+		t.Fatalf("messages %s, want %s", got, want)
 	}
 }

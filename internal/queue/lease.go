@@ -52,9 +52,7 @@ func (q *Queue) CompleteAndClaim(ctx context.Context, ref Ref, result []byte, fr
 // towards the worker's quarantine; every other kind ("user", "timeout", ...)
 // is final. A final failure leaves Redis and goes to the results stream.
 func (q *Queue) Fail(ctx context.Context, ref Ref, kind string, result []byte, maxRetries int) (requeued bool, err error) {
-	args := append(refArgs(ref), kind, result, maxRetries,
-		q.opts.QuarantineAfter, q.opts.QuarantineWindow.Milliseconds(), q.opts.QuarantineFor.Milliseconds())
-	res, err := q.run(ctx, q.scripts.fail, args...)
+	res, err := q.run(ctx, q.scripts.fail, q.failArgs(ref, kind, result, maxRetries)...)
 	if err != nil {
 		return false, fmt.Errorf("queue: fail %s: %w", ref, err)
 	}
@@ -66,6 +64,40 @@ func (q *Queue) Fail(ctx context.Context, ref Ref, kind string, result []byte, m
 	default:
 		return false, fmt.Errorf("queue: fail %s: %w", ref, ErrStaleAttempt)
 	}
+}
+
+func (q *Queue) failArgs(ref Ref, kind string, result []byte, maxRetries int) []any {
+	return append(refArgs(ref), kind, result, maxRetries,
+		q.opts.QuarantineAfter, q.opts.QuarantineWindow.Milliseconds(), q.opts.QuarantineFor.Milliseconds())
+}
+
+// FailAndClaim is Fail followed by Claim for the same worker in one script
+// and round trip, as CompleteAndClaim is for Complete (same free counts, same
+// errors). The claim step sees the worker as Fail left it: quarantined after
+// its last infra failure (ErrQuarantined), and an infra failure that was
+// requeued may be claimed again at once, as the oldest queued experiment.
+func (q *Queue) FailAndClaim(ctx context.Context, ref Ref, kind string, result []byte, maxRetries, freeSlots, freeGPUs int) (requeued bool, next *Lease, err error) {
+	args := append(q.failArgs(ref, kind, result, maxRetries), freeSlots, freeGPUs, q.opts.LeaseTTL.Milliseconds())
+	res, err := q.run(ctx, q.scripts.failClaim, args...)
+	if err != nil {
+		return false, nil, fmt.Errorf("queue: fail and claim %s: %w", ref, err)
+	}
+	v, _ := res.([]any)
+	switch str(v, 0) {
+	case "requeued":
+		requeued = true
+	case "failed":
+	case "stale":
+		return false, nil, fmt.Errorf("queue: fail %s: %w", ref, ErrStaleAttempt)
+	default:
+		return false, nil, fmt.Errorf("queue: fail and claim %s: unexpected reply %v", ref, res)
+	}
+	var c any
+	if len(v) > 1 {
+		c = v[1]
+	}
+	next, err = claimReply(ref.Worker, c)
+	return requeued, next, err
 }
 
 // Release hands a live attempt back to the queue without counting a retry

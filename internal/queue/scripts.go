@@ -295,22 +295,39 @@ if not complete(ARGV[4], ARGV[5], ARGV[6], ARGV[7], now) then return {'stale'} e
 return claim(ARGV[6], ARGV[8], ARGV[9], ARGV[10], now)
 `
 
+// luaFailFn is the fail step, shared by the fail and fail-claim scripts:
+// max retries, then the quarantine's n, window ms and period ms. Returns
+// 'requeued', 'failed', or 'stale'.
+const luaFailFn = `
+local function fail(id, att, wid, kind, result, max, qn, qwindow, qfor, now)
+  local h, g = valid(id, att, wid, now)
+  if not h then stat('stale_rejected'); return 'stale' end
+  if kind == 'infra' then
+    note_failure(wid, now, tonumber(qn), tonumber(qwindow), tonumber(qfor))
+    return retry_or_fail(id, h, tonumber(max), kind, 'failed', result, now, 'failed')
+  end
+  finish(id, h, wid, g)
+  emit('failed', id, att, wid, kind, 'failed', result, now)
+  stat('failed')
+  return 'failed'
+end
+`
+
 // fail: ARGV[4] id, [5] attempt, [6] worker, [7] kind, [8] result, [9] max retries,
 // [10] quarantine after n, [11] window ms, [12] period ms.
 // Returns 'requeued', 'failed', or 'stale'.
 const luaFail = `
-local id, att, wid, kind = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+return fail(ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], now_ms())
+`
+
+// fail-claim: the fail arguments, then [13] free slots, [14] free GPUs
+// (counting the failed attempt's as free), [15] lease ms. Returns {'stale'}
+// (nothing done, no claim) or {'requeued'|'failed', what claim() returns}.
+const luaFailClaim = `
 local now = now_ms()
-local h = valid(id, att, wid, now)
-if not h then stat('stale_rejected'); return 'stale' end
-if kind == 'infra' then
-  note_failure(wid, now, tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]))
-  return retry_or_fail(id, h, tonumber(ARGV[9]), kind, 'failed', ARGV[8], now, 'failed')
-end
-finish(id, h)
-emit('failed', id, att, wid, kind, 'failed', ARGV[8], now)
-stat('failed')
-return 'failed'
+local r = fail(ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], now)
+if r == 'stale' then return {'stale'} end
+return {r, claim(ARGV[6], ARGV[13], ARGV[14], ARGV[15], now)}
 `
 
 // release: ARGV[4] id, [5] attempt, [6] worker. Returns 1, or 0 for a stale attempt.
@@ -445,7 +462,7 @@ return 1
 `
 
 type scriptSet struct {
-	enqueue, claim, heartbeat, complete, completeClaim, fail, release, event, cancel, finish, register, deregister, reap *redis.Script
+	enqueue, claim, heartbeat, complete, completeClaim, fail, failClaim, release, event, cancel, finish, register, deregister, reap *redis.Script
 }
 
 func newScripts() *scriptSet {
@@ -456,7 +473,8 @@ func newScripts() *scriptSet {
 		heartbeat:     n(luaHeartbeat),
 		complete:      n(luaCompleteFn + luaComplete),
 		completeClaim: n(luaCompleteFn + luaClaimFn + luaCompleteClaim),
-		fail:          n(luaFail),
+		fail:          n(luaFailFn + luaFail),
+		failClaim:     n(luaFailFn + luaClaimFn + luaFailClaim),
 		release:       n(luaRelease),
 		event:         n(luaEvent),
 		cancel:        n(luaCancel),

@@ -147,8 +147,8 @@ func (w *Worker) emit(ctx context.Context, ref queue.Ref, ev api.Event) {
 }
 
 // run runs the attempt and reports its result. stop is the worker's run
-// context: while it is not done, a success is reported together with the
-// claim of the next experiment, which run returns (nil when none).
+// context: while it is not done, the final result is reported together with
+// the claim of the next experiment, which run returns (nil when none).
 func (w *Worker) run(ctx, stop context.Context, at *attempt, claimed time.Time, log *slog.Logger) *queue.Lease {
 	ref, a := at.ref, at.a
 	events := func(ev api.Event) { w.emit(ctx, ref, ev) }
@@ -219,8 +219,8 @@ func (w *Worker) run(ctx, stop context.Context, at *attempt, claimed time.Time, 
 			res = infra("publish_failed", "send outputs to the server: "+err.Error())
 		}
 	}
-	if res.Status == api.StatusSucceeded && stop.Err() == nil {
-		return w.completeAndClaim(ctx, at, res)
+	if stop.Err() == nil {
+		return w.reportAndClaim(ctx, at, res, a.MaxRetries)
 	}
 	w.report(ctx, ref, res, a.MaxRetries)
 	return nil
@@ -250,22 +250,34 @@ func (w *Worker) report(ctx context.Context, ref queue.Ref, res api.Event, maxRe
 	}
 }
 
-// completeAndClaim reports a success and claims the next experiment for the
-// same slot in one round trip (queue.CompleteAndClaim). The claim loop
-// handles what it does not: nothing queued, no slot, quarantine.
-func (w *Worker) completeAndClaim(ctx context.Context, at *attempt, res api.Event) *queue.Lease {
+// reportAndClaim reports the attempt's result and claims the next
+// experiment for the same slot in one round trip (queue.CompleteAndClaim,
+// queue.FailAndClaim). The claim loop handles what it does not: nothing
+// queued, no slot, quarantine.
+func (w *Worker) reportAndClaim(ctx context.Context, at *attempt, res api.Event, maxRetries int) *queue.Lease {
 	ref := at.ref
 	b, _ := json.Marshal(res)
 	w.mu.Lock()
 	free, freeGPUs := w.slots-len(w.running)+1, w.gpus.free()+len(at.gpus)
 	w.mu.Unlock()
-	next, err := w.q.CompleteAndClaim(ctx, ref, b, free, freeGPUs)
+	var next *queue.Lease
+	var requeued bool
+	var err error
+	if res.Status == api.StatusSucceeded {
+		next, err = w.q.CompleteAndClaim(ctx, ref, b, free, freeGPUs)
+	} else {
+		requeued, next, err = w.q.FailAndClaim(ctx, ref, res.FailureKind, b, maxRetries, free, freeGPUs)
+	}
 	switch {
 	case err == nil, errors.Is(err, queue.ErrNoWork), errors.Is(err, queue.ErrNoSlot),
 		errors.Is(err, queue.ErrQuarantined), errors.Is(err, queue.ErrUnknownWorker):
 		// The result was accepted; a claim error is the claim loop's business.
-		w.log.Info("attempt ended", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt),
-			slog.String("status", res.Status), slog.String("failure_kind", res.FailureKind))
+		if requeued {
+			w.log.Info("attempt failed; experiment re-queued", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt))
+		} else {
+			w.log.Info("attempt ended", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt),
+				slog.String("status", res.Status), slog.String("failure_kind", res.FailureKind))
+		}
 	case errors.Is(err, queue.ErrStaleAttempt):
 		w.log.Warn("result of a stale attempt rejected by the queue", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt))
 	default:
