@@ -33,7 +33,7 @@ func (f *specFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.time, "time", 0, "time dial 1-10 (0 = suggested from the data)")
 	fl.IntVar(&f.interp, "interpretability", 0, "interpretability dial 1-10 (0 = suggested from the data)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed")
-	fl.StringSliceVar(&f.models, "models", nil, "model families to try: glm, gbm (default: all)")
+	fl.StringSliceVar(&f.models, "models", nil, "model families to try: glm, gbm, xgboost (default: every one this machine has; xgboost needs Debian's libxgboost0)")
 	fl.StringVar(&f.params, "params", "", "fixed parameters, e.g. n_estimators=200,max_depth=6,learning_rate=0.1")
 	fl.IntVar(&f.folds, "folds", -1, "cross-validation folds (-1 = from the dials, 0 = fit one model on all rows)")
 }

@@ -18,6 +18,18 @@ type Result struct {
 	Model      *model.Model
 	Importance []Importance // best first
 	Plots      Plots
+	// Predictions are the best model's out-of-fold predictions (in-sample
+	// without CV) for every training row, in input order.
+	Predictions *Predictions
+}
+
+// Predictions is what Save writes to predictions.csv.
+type Predictions struct {
+	Source string    // "cv" (out of fold) or "train"
+	Task   string    // binary, multiclass or regression
+	Levels []string  // target levels (classification)
+	Actual []float64 // encoded target: level index, or the value
+	Pred   []float64 // k values per row (k = len(Levels), or 1)
 }
 
 // Importance is one feature's share of the final model's importance
@@ -105,6 +117,7 @@ func train(ctx context.Context, f *frame.Frame, opts Options, report Reporter, s
 		}
 	}
 	out.Plots = makePlots(d, p.levels, pred, source, opts.Seed)
+	out.Predictions = &Predictions{Source: source, Task: d.Task, Levels: p.levels, Actual: d.Y, Pred: pred}
 	out.Plots.Importance = out.Importance
 	report.progress(1, "done")
 	return out, nil

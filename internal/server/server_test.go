@@ -144,8 +144,10 @@ func TestTrainPredictEndToEnd(t *testing.T) {
 	for _, a := range arts {
 		names[a.Name] = true
 	}
-	if !names["model/model.json"] || !names["summary.json"] || !names["experiment.log"] {
-		t.Fatalf("artifacts %v lack model/model.json, summary.json or experiment.log", names)
+	for _, want := range []string{"model/model.json", "summary.json", "leaderboard.json", "plots.json", "predictions.csv", "experiment.log"} {
+		if !names[want] {
+			t.Fatalf("artifacts %v lack %s", names, want)
+		}
 	}
 	f, err := os.Open(examples("pima_diabetes.csv"))
 	if err != nil {
