@@ -151,6 +151,8 @@ class Page {
       this.setProgress(d.fraction || 0, d.message);
     });
     es.addEventListener('log', (ev) => this.appendLog(data(ev)));
+    // How a multinode worker got the dataset (cache hit or bytes fetched).
+    es.addEventListener('data', (ev) => this.appendLog(data(ev)));
     es.addEventListener('status', (ev) => {
       const d = data(ev);
       this.appendLog({...d, level: 'status', message: `status ${d.status}${d.message && d.message !== d.status ? ': ' + d.message : ''}`});
