@@ -12,17 +12,12 @@ import (
 	"time"
 
 	"github.com/drover-ml/drover/internal/engine/frame"
+	"github.com/drover-ml/drover/internal/testutil"
 )
-
-const dataDir = "/work/shared/data"
 
 func dataset(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join(dataDir, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("dataset %s not available: %v", name, err)
-	}
-	return p
+	return testutil.SharedData(t, name)
 }
 
 func writeFile(t *testing.T, content string) string {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/drover-ml/drover/internal/engine/usererr"
+	"github.com/drover-ml/drover/internal/testutil"
 )
 
 func codeOf(err error) string {
@@ -119,9 +120,9 @@ func TestForcedKinds(t *testing.T) {
 }
 
 func TestInspect(t *testing.T) {
-	fh, err := os.Open("/work/shared/data/slid_wages.csv")
+	fh, err := os.Open(testutil.SharedData(t, "slid_wages.csv"))
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	defer fh.Close()
 	cols, rows, err := Inspect(fh)

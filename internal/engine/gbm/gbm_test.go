@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/drover-ml/drover/internal/testutil"
 )
 
 func TestParseParams(t *testing.T) {
@@ -458,10 +460,9 @@ func TestBadInput(t *testing.T) {
 
 // TestPima is a sanity check on a real data set: AUC on a holdout.
 func TestPima(t *testing.T) {
-	const path = "../../../../shared/data/pima_diabetes.csv"
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(testutil.SharedData(t, "pima_diabetes.csv"))
 	if err != nil {
-		t.Skip("pima_diabetes.csv not found:", err)
+		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")[1:]
 	x := newMatrix(len(lines), 8)
