@@ -46,6 +46,19 @@ func (c *Client) newRequest(ctx context.Context, method, path string, body io.Re
 	return req, nil
 }
 
+// send builds and sends one request with headers given as name, value
+// pairs; see do for what it returns.
+func (c *Client) send(ctx context.Context, method, path string, body io.Reader, header ...string) (*http.Response, error) {
+	req, err := c.newRequest(ctx, method, path, body)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return c.do(req)
+}
+
 // do sends req and returns the response when its status is 2xx; otherwise
 // the server's error as an *Error.
 func (c *Client) do(req *http.Request) (*http.Response, error) {
@@ -76,11 +89,7 @@ func unwrapURLError(err error) error {
 }
 
 func (c *Client) getJSON(ctx context.Context, path string, out any) error {
-	req, err := c.newRequest(ctx, http.MethodGet, path, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := c.do(req)
+	resp, err := c.send(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return err
 	}
@@ -97,12 +106,7 @@ func (c *Client) postJSON(ctx context.Context, path string, in, out any) error {
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := c.newRequest(ctx, http.MethodPost, path, body)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.do(req)
+	resp, err := c.send(ctx, http.MethodPost, path, body, "Content-Type", "application/json")
 	if err != nil {
 		return err
 	}
@@ -251,12 +255,8 @@ func (c *Client) FollowEvents(ctx context.Context, id string, after int64, fn fu
 }
 
 func (c *Client) followOnce(ctx context.Context, id string, after int64, fn func(Event) error) (*Experiment, int64, error) {
-	req, err := c.newRequest(ctx, http.MethodGet, fmt.Sprintf("/api/v1/experiments/%s/events?after=%d", url.PathEscape(id), after), nil)
-	if err != nil {
-		return nil, after, err
-	}
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := c.do(req)
+	resp, err := c.send(ctx, http.MethodGet, fmt.Sprintf("/api/v1/experiments/%s/events?after=%d", url.PathEscape(id), after), nil,
+		"Accept", "text/event-stream")
 	if err != nil {
 		return nil, after, err
 	}
@@ -309,11 +309,7 @@ func (c *Client) Artifacts(ctx context.Context, id string) ([]Artifact, error) {
 
 // DownloadArtifact streams one artifact into w.
 func (c *Client) DownloadArtifact(ctx context.Context, id, name string, w io.Writer) error {
-	req, err := c.newRequest(ctx, http.MethodGet, "/api/v1/experiments/"+url.PathEscape(id)+"/artifacts/"+name, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := c.do(req)
+	resp, err := c.send(ctx, http.MethodGet, "/api/v1/experiments/"+url.PathEscape(id)+"/artifacts/"+name, nil)
 	if err != nil {
 		return err
 	}
@@ -326,12 +322,7 @@ func (c *Client) DownloadArtifact(ctx context.Context, id, name string, w io.Wri
 
 // Predict sends a CSV to the experiment's model and writes the predictions CSV to w.
 func (c *Client) Predict(ctx context.Context, id string, csv io.Reader, w io.Writer) error {
-	req, err := c.newRequest(ctx, http.MethodPost, "/api/v1/experiments/"+url.PathEscape(id)+"/predict", csv)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "text/csv")
-	resp, err := c.do(req)
+	resp, err := c.send(ctx, http.MethodPost, "/api/v1/experiments/"+url.PathEscape(id)+"/predict", csv, "Content-Type", "text/csv")
 	if err != nil {
 		return err
 	}

@@ -83,8 +83,8 @@ func (d *redisDispatcher) Start(ctx context.Context) error {
 	ctx, d.cancel = context.WithCancel(ctx)
 	d.wg.Add(3)
 	go d.readLoop(ctx)
-	go d.reapLoop(ctx)
-	go d.reconcileLoop(ctx)
+	go d.every(ctx, reapInterval, d.reap)
+	go d.every(ctx, reconcileInterval, d.reconcileNow)
 	return nil
 }
 
@@ -282,48 +282,44 @@ func requeueMessage(m queue.Message) string {
 	return fmt.Sprintf("attempt %d on worker %s ended (%s)", m.Ref.Attempt, m.Ref.Worker, m.Reason)
 }
 
-// reapLoop takes back the leases of workers that went silent.
-func (d *redisDispatcher) reapLoop(ctx context.Context) {
+// every runs fn every interval until ctx ends.
+func (d *redisDispatcher) every(ctx context.Context, interval time.Duration, fn func(context.Context)) {
 	defer d.wg.Done()
-	t := time.NewTicker(reapInterval)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		}
-		rep, err := d.q.ReapExpired(ctx, d.s.cfg.MaxRetries)
-		if err != nil {
-			if ctx.Err() == nil {
-				d.log.Warn("reap expired leases", slog.Any("err", err))
-			}
-			continue
-		}
-		for _, r := range rep.Reaped {
-			d.log.Warn("lease taken back", slog.String("experiment", r.Experiment), slog.Int("attempt", r.Attempt),
-				slog.String("worker", r.Worker), slog.String("reason", r.Reason), slog.Bool("requeued", r.Requeued))
-			if !r.Deadline.IsZero() {
-				lastHeard := r.Deadline.Add(-d.q.LeaseTTL())
-				d.s.metrics.recovery.Observe(rep.Now.Sub(lastHeard).Seconds())
-			}
+			fn(ctx)
 		}
 	}
 }
 
-func (d *redisDispatcher) reconcileLoop(ctx context.Context) {
-	defer d.wg.Done()
-	t := time.NewTicker(reconcileInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := d.reconcile(ctx); err != nil && ctx.Err() == nil {
-				d.log.Warn("reconcile with redis", slog.Any("err", err))
-			}
+// reap takes back the leases of workers that went silent.
+func (d *redisDispatcher) reap(ctx context.Context) {
+	rep, err := d.q.ReapExpired(ctx, d.s.cfg.MaxRetries)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("reap expired leases", slog.Any("err", err))
 		}
+		return
+	}
+	for _, r := range rep.Reaped {
+		d.log.Warn("lease taken back", slog.String("experiment", r.Experiment), slog.Int("attempt", r.Attempt),
+			slog.String("worker", r.Worker), slog.String("reason", r.Reason), slog.Bool("requeued", r.Requeued))
+		if !r.Deadline.IsZero() {
+			lastHeard := r.Deadline.Add(-d.q.LeaseTTL())
+			d.s.metrics.recovery.Observe(rep.Now.Sub(lastHeard).Seconds())
+		}
+	}
+}
+
+// reconcileNow is reconcile for the periodic loop: errors are logged.
+func (d *redisDispatcher) reconcileNow(ctx context.Context) {
+	if err := d.reconcile(ctx); err != nil && ctx.Err() == nil {
+		d.log.Warn("reconcile with redis", slog.Any("err", err))
 	}
 }
 
