@@ -204,3 +204,46 @@ func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
 }
+
+// While its only processor is busy, a worker fetches the dataset of the
+// experiment it will claim next: that one starts with a cache hit although
+// its dataset was never used on the worker before.
+func TestMultinodePrefetch(t *testing.T) {
+	needMinIO(t)
+	port := freePort(t)
+	c := newCluster(t, nil,
+		"DROVER_WORKER_MODE=multinode",
+		fmt.Sprintf("DROVER_LOCAL_MINIO_PORT=%d", port),
+		fmt.Sprintf("DROVER_MAIN_SERVER_MINIO_ADDRESS=127.0.0.1:%d", port),
+		"DROVER_MAIN_SERVER_MINIO_ACCESS_KEY_ID=drover-e2e",
+		"DROVER_MAIN_SERVER_MINIO_SECRET_ACCESS_KEY=e2e-secret-"+fmt.Sprint(time.Now().UnixNano()),
+		"DROVER_WORKER_REMOTE_PROCESSORS=1",
+		allowCommands,
+	)
+	c.startWorker("remote")
+	c.workersOnline(1)
+	first, err := c.cl.UploadDataset(context.Background(), example("iris.csv"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := c.cl.UploadDataset(context.Background(), example("vote.csv"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	busy := c.create(api.Spec{DatasetID: first.ID, Command: "touch " + dir + "/started; sleep 3"})
+	c.waitFor("the first experiment's process", 30*time.Second, func() bool {
+		_, err := os.Stat(filepath.Join(dir, "started"))
+		return err == nil
+	})
+	queued := c.create(api.Spec{DatasetID: next.ID, Command: "true"})
+	c.waitStatus(busy.ID, time.Minute, api.StatusSucceeded)
+	done := c.waitStatus(queued.ID, time.Minute, api.StatusSucceeded, api.StatusFailed)
+	if done.Status != api.StatusSucceeded {
+		t.Fatalf("second experiment %s: %+v", done.Status, done.Error)
+	}
+	d := dataEvent(events(t, c, queued.ID))
+	if d == nil || !d.CacheHit || d.Bytes != 0 {
+		t.Fatalf("the next experiment's dataset was not prefetched: %+v", d)
+	}
+}

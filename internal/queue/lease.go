@@ -2,7 +2,10 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func refArgs(r Ref) []any { return []any{r.Experiment, r.Attempt, r.Worker} }
@@ -178,4 +181,20 @@ func (q *Queue) Finish(ctx context.Context, id string) (bool, error) {
 	}
 	n, _ := res.(int64)
 	return n == 1, nil
+}
+
+// Peek returns the payload of the oldest queued experiment the worker could
+// run (counting all its GPUs as free), without claiming it; nil when there
+// is none. A worker whose processors are all busy uses it to fetch the next
+// experiment's dataset ahead of time.
+func (q *Queue) Peek(ctx context.Context, worker string) ([]byte, error) {
+	res, err := q.run(ctx, q.scripts.peek, worker)
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queue: peek for %s: %w", worker, err)
+	}
+	s, _ := res.(string)
+	return []byte(s), nil
 }

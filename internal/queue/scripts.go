@@ -518,8 +518,37 @@ redis.call('LTRIM', l, -1000, -1)
 return 1
 `
 
+// peek: ARGV[4] worker. Read-only: the payload of the oldest queued
+// experiment this worker could run with all its GPUs free, or nil. Workers
+// use it to fetch the next dataset while their processors are busy.
+const luaPeek = `
+local wi = redis.call('HMGET', k('worker:' .. ARGV[4]), 'caps', 'gpus')
+if not wi[2] then return false end
+local gpus = tonumber(wi[2]) or 0
+local have = {}
+for c in string.gmatch(wi[1] or '', '[^,]+') do have[c] = true end
+local best, bestscore = nil, 0
+for _, class in ipairs(redis.call('SMEMBERS', k('classes'))) do
+  local g, caps = string.match(class, '^g(%d+)|(.*)$')
+  if g ~= nil and tonumber(g) <= gpus then
+    local ok = true
+    for c in string.gmatch(caps, '[^,]+') do
+      if not have[c] then ok = false; break end
+    end
+    if ok then
+      local head = redis.call('ZRANGE', k('pending:' .. class), 0, 0, 'WITHSCORES')
+      if #head > 0 and (best == nil or tonumber(head[2]) < bestscore) then
+        best, bestscore = head[1], tonumber(head[2])
+      end
+    end
+  end
+end
+if best == nil then return false end
+return redis.call('HGET', k('exp:' .. best), 'payload')
+`
+
 type scriptSet struct {
-	enqueue, claim, heartbeat, complete, completeClaim, fail, failClaim, release, event, cancel, finish, register, deregister, reap *redis.Script
+	enqueue, claim, heartbeat, complete, completeClaim, fail, failClaim, release, event, cancel, finish, peek, register, deregister, reap *redis.Script
 }
 
 // scriptSources is every script's full text by name.
@@ -537,6 +566,7 @@ func scriptSources() map[string]string {
 		"event":         luaScript(h("valid"), luaEvent),
 		"cancel":        luaScript(h("finish", "emit", "pend_rem"), luaCancel),
 		"finish":        luaScript(nil, luaFinish),
+		"peek":          luaScript(nil, luaPeek),
 		"register":      luaScript(h("retire"), luaRegister),
 		"deregister":    luaScript(h("requeue", "emit", "retire"), luaDeregister),
 		"reap":          luaScript(h("retire", "retry_or_fail"), luaReap),
@@ -558,6 +588,7 @@ func newScripts() *scriptSet {
 		event:         n("event"),
 		cancel:        n("cancel"),
 		finish:        n("finish"),
+		peek:          n("peek"),
 		register:      n("register"),
 		deregister:    n("deregister"),
 		reap:          n("reap"),

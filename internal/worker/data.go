@@ -2,7 +2,9 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,3 +35,31 @@ func (sharedDisk) OutputDir(a *api.Assignment, ref queue.Ref) string {
 func (sharedDisk) Publish(ctx context.Context, a *api.Assignment, ref queue.Ref) error { return nil }
 
 func (sharedDisk) Close() {}
+
+// prefetcher is a Data that can fetch a dataset ahead of its experiment.
+type prefetcher interface {
+	Prefetch(sha string)
+}
+
+// prefetchNext warms the cache with the dataset of the experiment this
+// worker will most likely claim next, once all its processors are busy, so
+// that experiment starts without waiting for its data.
+func (w *Worker) prefetchNext(ctx context.Context) {
+	pf, ok := w.data.(prefetcher)
+	if !ok {
+		return
+	}
+	if free, _ := w.freeCapacity(); free > 0 {
+		return // the claim loop takes the next experiment at once anyway
+	}
+	payload, err := w.q.Peek(ctx, w.ID())
+	if err != nil || len(payload) == 0 {
+		return
+	}
+	var a api.Assignment
+	if json.Unmarshal(payload, &a) != nil || a.DatasetSHA256 == "" {
+		return
+	}
+	w.log.Debug("prefetching the next dataset", slog.String("experiment", a.ExperimentID), slog.String("dataset", a.DatasetSHA256))
+	pf.Prefetch(a.DatasetSHA256)
+}

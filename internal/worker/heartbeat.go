@@ -63,6 +63,9 @@ func (w *Worker) heartbeatLoop(ctx context.Context) {
 				w.log.Warn("lease no longer ours; attempt killed", slog.String("experiment", r.Experiment), slog.Int("attempt", r.Attempt))
 			}
 		}
+		// Busy workers are not woken by new work; look at what comes next
+		// here so its dataset is fetched while the processors are busy.
+		w.prefetchNext(ctx)
 	}
 }
 

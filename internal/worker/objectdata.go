@@ -104,3 +104,6 @@ func (d *objectData) Publish(ctx context.Context, a *api.Assignment, ref queue.R
 }
 
 func (d *objectData) Close() { d.cache.Close() }
+
+// Prefetch starts fetching a dataset into the cache in the background.
+func (d *objectData) Prefetch(sha string) { d.cache.Prefetch(sha) }
