@@ -44,10 +44,7 @@ func openObjects(ctx context.Context, cfg *config.Config, dataDir string, log *s
 		endpoint = mio.Endpoint()
 		log.Info("local MinIO started", slog.String("address", addr))
 	}
-	st, err := s3.New(s3.Config{
-		Endpoint: endpoint, AccessKey: cfg.MainServerMinioAccessKeyID, SecretKey: cfg.MainServerMinioSecretAccessKey,
-		Bucket: cfg.MainServerMinioBucket, Region: cfg.MainServerMinioRegion, Secure: cfg.MainServerMinioTLS,
-	})
+	st, err := s3.New(s3.FromConfig(cfg, endpoint))
 	if err == nil {
 		ectx, cancel := context.WithTimeout(ctx, cfg.BucketPingTimeout())
 		err = st.EnsureBucket(ectx)

@@ -28,17 +28,8 @@ type objectData struct {
 	log   *slog.Logger
 }
 
-// ObjectStore opens the object store of cfg (used by server and worker).
-func ObjectStore(cfg *config.Config) (*s3.Store, error) {
-	return s3.New(s3.Config{
-		Endpoint: cfg.MainServerMinioAddress, AccessKey: cfg.MainServerMinioAccessKeyID,
-		SecretKey: cfg.MainServerMinioSecretAccessKey, Bucket: cfg.MainServerMinioBucket,
-		Region: cfg.MainServerMinioRegion, Secure: cfg.MainServerMinioTLS,
-	})
-}
-
 func newObjectData(ctx context.Context, cfg *config.Config, dir string, log *slog.Logger) (*objectData, error) {
-	st, err := ObjectStore(cfg)
+	st, err := s3.New(s3.FromConfig(cfg, ""))
 	if err != nil {
 		return nil, fmt.Errorf("worker: object store: %w", err)
 	}
