@@ -24,8 +24,9 @@ import (
 
 // Emitter writes JSON-line events to the parent. It is safe for concurrent use.
 type Emitter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu  sync.Mutex
+	w   io.Writer
+	log io.Writer // when set, a readable copy of each event (the attempt's experiment.log)
 }
 
 // Emit writes one event as a JSON line.
@@ -40,13 +41,36 @@ func (e *Emitter) Emit(ev api.Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.w.Write(append(b, '\n'))
+	if e.log != nil {
+		fmt.Fprintln(e.log, logLine(ev))
+	}
+}
+
+// logLine is an event as one line of the experiment's log file.
+func logLine(ev api.Event) string {
+	ts := ev.Time.UTC().Format("2006-01-02T15:04:05.000Z")
+	switch ev.Type {
+	case api.EventProgress:
+		return fmt.Sprintf("%s progress %3.0f%% %s", ts, ev.Fraction*100, ev.Message)
+	case api.EventResult:
+		line := fmt.Sprintf("%s result %s", ts, ev.Status)
+		if ev.Error != nil {
+			line += fmt.Sprintf(" (%s, %s): %s", ev.FailureKind, ev.Error.Code, ev.Error.Message)
+		}
+		return line
+	}
+	level := ev.Level
+	if level == "" {
+		level = "info"
+	}
+	return fmt.Sprintf("%s %s %s", ts, level, ev.Message)
 }
 
 // RunChild is the body of `drover run-experiment --job PATH`: it watches its
 // parent through stdin, runs the job and reports events on stdout. It returns
 // the process exit code.
 func RunChild(jobPath string, stdin io.Reader, stdout io.Writer) int {
-	em := &Emitter{w: stdout}
+	em := &Emitter{w: stdout, log: os.Stderr}
 	signal.Ignore(syscall.SIGUSR1) // until the handler below is installed
 	b, err := os.ReadFile(jobPath)
 	if err != nil {

@@ -143,6 +143,9 @@ func TestTrainPredictEndToEnd(t *testing.T) {
 	names := map[string]bool{}
 	for _, a := range arts {
 		names[a.Name] = true
+		if a.Name == "experiment.log" && a.Size == 0 {
+			t.Errorf("experiment.log is empty")
+		}
 	}
 	for _, want := range []string{"model/model.json", "summary.json", "leaderboard.json", "plots.json", "predictions.csv", "experiment.log"} {
 		if !names[want] {

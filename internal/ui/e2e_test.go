@@ -205,3 +205,31 @@ func TestPlotsByTask(t *testing.T) {
 		b.shot("11-plots-" + c.task)
 	}
 }
+
+// The Finish button stops a long search and the experiment ends succeeded
+// with the best model found so far, on the same page.
+func TestFinishButton(t *testing.T) {
+	b := newBrowser(t)
+	srv := startServer(t, newConfig(t))
+	cl := client(srv, "")
+	ctx := context.Background()
+	ds, err := cl.UploadDataset(ctx, examples("slid_wages.csv"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The highest dials: a search of many minutes unless finished.
+	e, err := cl.CreateExperiment(ctx, api.Spec{DatasetID: ds.ID, Target: "wages", Accuracy: 10, Time: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.do("open the experiment", 20*time.Second, chromedp.Navigate(srv.URL()+"/experiments/"+e.ID), chromedp.WaitVisible(chromedp.ID("exp-status")))
+	b.waitJS("the Finish button", `!document.getElementById('finish').hidden && document.getElementById('exp-status').dataset.status === 'running'`, time.Minute)
+	b.waitJS("some progress", `parseFloat(document.querySelector('.bar').getAttribute('aria-valuenow') || '0') > 0 || document.getElementById('exp-log').textContent.includes('cv ')`, time.Minute)
+	b.do("click Finish", 10*time.Second, chromedp.Click(chromedp.ID("finish")))
+	b.waitJS("succeeded after Finish", `document.getElementById('exp-status').dataset.status === 'succeeded'`, 90*time.Second)
+	b.waitJS("the leaderboard", `document.querySelectorAll('#results table tbody tr').length >= 1`, 20*time.Second)
+	if log := b.text("#exp-log"); !strings.Contains(log, "finish requested") {
+		t.Fatalf("the log does not show the finish request:\n%s", log)
+	}
+	b.shot("16-finished")
+}
