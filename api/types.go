@@ -117,8 +117,9 @@ type Experiment struct {
 	FailureKind   string     `json:"failure_kind,omitempty"`
 	Error         *Error     `json:"error,omitempty"`
 	Attempt       int        `json:"attempt"`
-	Worker        string     `json:"worker,omitempty"`
-	Queue         string     `json:"queue,omitempty"` // "cpu" or "gpu"
+	Worker        string     `json:"worker,omitempty"`      // identity of the worker running (or that ran) the attempt
+	WorkerName    string     `json:"worker_name,omitempty"` // its stable name (worker_name, or host-derived)
+	Queue         string     `json:"queue,omitempty"`       // "cpu" or "gpu"
 	QueuePosition int        `json:"queue_position,omitempty"`
 	WaitReason    string     `json:"wait_reason,omitempty"`
 	Progress      float64    `json:"progress"`

@@ -111,7 +111,7 @@ func printExperiment(g *globals, e *api.Experiment) {
 		fmt.Fprintf(g.stdout, " (%s)", e.FailureKind)
 	}
 	fmt.Fprintln(g.stdout)
-	fmt.Fprintf(g.stdout, "dataset %s   target %s   attempt %d   worker %s\n", e.Spec.DatasetID, orDash(e.Spec.Target), e.Attempt, orDash(e.Worker))
+	fmt.Fprintf(g.stdout, "dataset %s   target %s   attempt %d   worker %s\n", e.Spec.DatasetID, orDash(e.Spec.Target), e.Attempt, orDash(workerLabel(e)))
 	if e.Status == api.StatusQueued && e.QueuePosition > 0 {
 		fmt.Fprintf(g.stdout, "#%d in %s queue: %s\n", e.QueuePosition, strings.ToUpper(e.Queue), e.WaitReason)
 	}
@@ -162,7 +162,10 @@ func newExpListCmd(g *globals) *cobra.Command {
 			}
 			rows := make([][]string, 0, len(list))
 			for _, e := range list {
-				where := orDash(e.Worker)
+				where := orDash(e.WorkerName)
+				if e.WorkerName == "" {
+					where = orDash(e.Worker)
+				}
 				if e.Status == api.StatusQueued && e.QueuePosition > 0 {
 					where = fmt.Sprintf("#%d in %s queue: %s", e.QueuePosition, e.Queue, e.WaitReason)
 				}
@@ -334,4 +337,15 @@ func newExpFinishCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// workerLabel is "name (identity)", or whichever of the two is known.
+func workerLabel(e *api.Experiment) string {
+	switch {
+	case e.WorkerName == "" || e.WorkerName == e.Worker:
+		return e.Worker
+	case e.Worker == "":
+		return e.WorkerName
+	}
+	return e.WorkerName + " (" + e.Worker + ")"
 }

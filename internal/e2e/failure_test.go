@@ -319,3 +319,18 @@ func metric(t *testing.T, url, series string) float64 {
 	v, _ := strconv.ParseFloat(m[1], 64)
 	return v
 }
+
+// Experiments show the name of the worker that runs them, not only its identity.
+func TestWorkerNameShown(t *testing.T) {
+	c := newCluster(t, nil, allowCommands)
+	c.startWorker("gpu-box-7")
+	c.workersOnline(1)
+	e := c.waitStatus(c.create(api.Spec{DatasetID: c.dataset().ID, Command: "true"}).ID, 30*time.Second, api.StatusSucceeded)
+	if e.WorkerName != "gpu-box-7" || e.Worker == "" || e.Worker == e.WorkerName {
+		t.Fatalf("worker %q name %q", e.Worker, e.WorkerName)
+	}
+	out, err := run(droverBin, "--server", c.url, "experiment", "list")
+	if err != nil || !strings.Contains(out, "gpu-box-7") {
+		t.Fatalf("experiment list does not name the worker: %v\n%s", err, out)
+	}
+}

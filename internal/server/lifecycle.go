@@ -49,13 +49,13 @@ func (s *Server) progress(ctx context.Context, id string, attempt int, ev api.Ev
 var errStale = fmt.Errorf("stale attempt")
 
 // markRunning records that attempt of id started on worker.
-func (s *Server) markRunning(ctx context.Context, id string, attempt int, worker string, at time.Time) error {
+func (s *Server) markRunning(ctx context.Context, id string, attempt int, worker, workerName string, at time.Time) error {
 	var waited time.Duration
 	_, err := s.store.UpdateExperiment(ctx, id, func(e *api.Experiment) error {
 		if api.Terminal(e.Status) {
 			return errStale
 		}
-		e.Status, e.Attempt, e.Worker = api.StatusRunning, attempt, worker
+		e.Status, e.Attempt, e.Worker, e.WorkerName = api.StatusRunning, attempt, worker, workerName
 		e.Progress, e.Message, e.Error, e.FailureKind = 0, "starting", nil, ""
 		e.QueuePosition, e.WaitReason = 0, ""
 		if e.StartedAt == nil {
@@ -75,7 +75,7 @@ func (s *Server) markRunning(ctx context.Context, id string, attempt int, worker
 		s.log.Warn("record attempt", slog.Any("err", err))
 	}
 	s.event(ctx, id, api.Event{Type: api.EventStatus, Status: api.StatusRunning, Attempt: attempt,
-		Message: fmt.Sprintf("attempt %d started on %s", attempt, worker)})
+		Message: fmt.Sprintf("attempt %d started on %s", attempt, workerLabel(worker, workerName))})
 	return nil
 }
 
@@ -192,4 +192,12 @@ func (s *Server) recoverRunning(ctx context.Context) error {
 		s.finish(ctx, e.ID, e.Attempt, res, e.Attempt <= s.cfg.MaxRetries)
 	}
 	return nil
+}
+
+// workerLabel names a worker for people: its name and identity.
+func workerLabel(id, name string) string {
+	if name == "" || name == id {
+		return id
+	}
+	return name + " (" + id + ")"
 }

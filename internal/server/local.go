@@ -148,7 +148,7 @@ func (d *localDispatcher) start(ctx context.Context, e *api.Experiment) error {
 	// d.running, so that Cancel, Workers and Positions never see one
 	// without the other.
 	d.mu.Lock()
-	if err := s.markRunning(ctx, e.ID, attempt, "local", time.Now()); err != nil {
+	if err := s.markRunning(ctx, e.ID, attempt, "local", "local", time.Now()); err != nil {
 		d.mu.Unlock()
 		return err
 	}

@@ -33,6 +33,8 @@ type redisDispatcher struct {
 	q   *queue.Queue
 	log *slog.Logger
 
+	names sync.Map // worker identity → name, filled from snapshots
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
@@ -232,7 +234,7 @@ func (d *redisDispatcher) apply(ctx context.Context, m queue.Message) {
 		}
 		s.progress(ctx, id, attempt, ev)
 	case queue.KindStarted:
-		if err := s.markRunning(ctx, id, attempt, m.Ref.Worker, m.Time); err != nil && !errors.Is(err, errStale) {
+		if err := s.markRunning(ctx, id, attempt, m.Ref.Worker, d.workerName(ctx, m.Ref.Worker), m.Time); err != nil && !errors.Is(err, errStale) {
 			d.log.Warn("record start", slog.String("experiment", id), slog.Any("err", err))
 		}
 	case queue.KindRequeued:
@@ -424,4 +426,23 @@ func (d *redisDispatcher) collect(ctx context.Context) {
 	if st, err := d.q.Stats(ctx); err == nil {
 		d.s.metrics.queueStats(st)
 	}
+}
+
+// workerName is the name of a worker identity ("" when unknown), from a
+// snapshot the first time an identity is seen.
+func (d *redisDispatcher) workerName(ctx context.Context, id string) string {
+	if v, ok := d.names.Load(id); ok {
+		return v.(string)
+	}
+	snap, err := d.q.Snapshot(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, w := range snap.Workers {
+		d.names.Store(w.ID, w.Name)
+	}
+	if v, ok := d.names.Load(id); ok {
+		return v.(string)
+	}
+	return ""
 }

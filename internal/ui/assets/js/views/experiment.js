@@ -121,7 +121,7 @@ class Page {
       ['Scorer', e.summary?.scorer || sp.scorer || 'default for the task'],
       ['Dials', `accuracy ${sp.accuracy || 'auto'} \u00b7 time ${sp.time || 'auto'} \u00b7 interpretability ${sp.interpretability || 'auto'}`],
       ['GPUs', String(sp.gpus || 0)],
-      ['Worker', e.worker || '\u2013'],
+      ['Worker', e.worker ? (e.worker_name && e.worker_name !== e.worker ? `${e.worker_name} (${e.worker})` : e.worker) : '\u2013'],
       ['Attempt', e.attempt ? String(e.attempt) : '\u2013'],
       ['Created', fmtTime(e.created_at)],
       ['Started', fmtTime(e.started_at) || '\u2013'],

@@ -79,9 +79,9 @@ function updateRow(r, e) {
   else if (e.status === 'succeeded' && e.summary) {
     r.progress.append(`best ${e.summary.best.model}: ${e.summary.scorer} ${e.summary.best.cv_score.toFixed(4)}`);
   }
-  const w = e.worker || '';
-  setText(r.worker, w.length > 16 ? w.slice(0, 12) + '\u2026' : w);
-  r.worker.title = w;
+  const w = e.worker_name || e.worker || '';
+  setText(r.worker, w.length > 24 ? w.slice(0, 20) + '\u2026' : w);
+  r.worker.title = e.worker ? `${e.worker_name || ''} ${e.worker}`.trim() : '';
   setText(r.attempt, e.attempt ? String(e.attempt) : '');
   setText(r.duration, expDuration(e));
   setText(r.created, fmtTime(e.created_at));
