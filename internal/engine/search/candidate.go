@@ -191,13 +191,7 @@ func (s *searcher) candidates(plan Plan) ([]candidate, error) {
 	}
 	if useGBM {
 		if len(gbmKV) > 0 {
-			p, _ := gbm.ParseParams(s.baseGBM(), gbmKV)
-			_, fixed := gbmKV["n_estimators"]
-			if !fixed {
-				p.NumRounds = plan.MaxRounds
-			}
-			p.MaxDepth = min(p.MaxDepth, max(plan.MaxDepth, 1))
-			gbms = append(gbms, gbmCandidate(p, fixed))
+			gbms = append(gbms, gbmCandidate(s.fixedTrees(gbmKV, plan)))
 		} else {
 			for _, g := range gbmGrid[:min(plan.GBMs, len(gbmGrid))] {
 				p := s.baseGBM()
@@ -212,13 +206,7 @@ func (s *searcher) candidates(plan Plan) ([]candidate, error) {
 	}
 	if useXGB {
 		if len(gbmKV) > 0 {
-			p, _ := gbm.ParseParams(s.baseGBM(), gbmKV)
-			_, fixed := gbmKV["n_estimators"]
-			if !fixed {
-				p.NumRounds = plan.MaxRounds
-			}
-			p.MaxDepth = min(p.MaxDepth, max(plan.MaxDepth, 1))
-			xgbs = append(xgbs, xgbCandidate(p, fixed))
+			xgbs = append(xgbs, xgbCandidate(s.fixedTrees(gbmKV, plan)))
 		} else {
 			for _, g := range xgbGrid[:min((plan.GBMs+1)/2, len(xgbGrid))] {
 				p := s.baseGBM()
@@ -253,6 +241,19 @@ func dedupeCandidates(cs []candidate) []candidate {
 }
 
 // baseGBM is gbm's defaults with the task's objective, threads and seed.
+// fixedTrees is the one tree model a user fixed with --params (gbm or
+// xgboost alike): the plan's rounds unless n_estimators is given (then no
+// early stopping), and no deeper than the plan allows.
+func (s *searcher) fixedTrees(kv map[string]string, plan Plan) (gbm.Params, bool) {
+	p, _ := gbm.ParseParams(s.baseGBM(), kv)
+	_, fixed := kv["n_estimators"]
+	if !fixed {
+		p.NumRounds = plan.MaxRounds
+	}
+	p.MaxDepth = min(p.MaxDepth, max(plan.MaxDepth, 1))
+	return p, fixed
+}
+
 func (s *searcher) baseGBM() gbm.Params {
 	p := gbm.DefaultParams()
 	switch s.data.Task {
