@@ -45,9 +45,11 @@ func TestRunTiny(t *testing.T) {
 		Workers:      2,
 		Slots:        2,
 		IdleWorkers:  2,
-		IdleFor:      time.Second,
-		IdleSettle:   300 * time.Millisecond,
-		MemoryN:      50,
+		// asynq's idle servers poll every 0.5–1.5 s: a window of a few
+		// seconds always sees some of their commands.
+		IdleFor:    4 * time.Second,
+		IdleSettle: 300 * time.Millisecond,
+		MemoryN:    50,
 		// Recovery on a short lease, to keep the test short.
 		WorkerEnv: []string{"DROVER_WORKER_LEASE_PERIOD=3", "DROVER_WORKER_HEARTBEAT_INTERVAL=1"},
 		Progress:  &progress,
