@@ -45,7 +45,9 @@ func TrainFile(ctx context.Context, path string, opts Options, report Reporter) 
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	report.progress(0, "reading "+path)
+	// The path is the caller's business (on a server it is an internal file
+	// name): the progress line only says what is happening.
+	report.progress(0, "reading the dataset")
 	f, err := frame.ReadFile(path, frame.Options{Log: func(m string) { report.log("warn", m) }})
 	if err != nil {
 		return nil, err

@@ -47,8 +47,14 @@ func TestWorkflow(t *testing.T) {
 		t.Fatalf("target preselected %q, want class", got)
 	}
 	b.shot("03-new-experiment")
+	// Dials start on "auto" (the CLI's default): untick it, then set the slider.
 	setRange := func(id, v string) string {
-		return fmt.Sprintf(`(() => { const el = document.getElementById(%q); el.value = %q; el.dispatchEvent(new Event('input', {bubbles: true})); return el.value; })()`, id, v)
+		return fmt.Sprintf(`(() => { const auto = document.getElementById(%[1]q + '-auto'); auto.checked = false; auto.dispatchEvent(new Event('change', {bubbles: true}));
+			const el = document.getElementById(%[1]q); el.value = %[2]q; el.dispatchEvent(new Event('input', {bubbles: true})); return el.disabled ? 'disabled' : el.value; })()`, id, v)
+	}
+	// A categorical two-class target offers no regression or multiclass task.
+	if got := eval[string](b, `[...document.getElementById('task').options].filter(o => !o.disabled).map(o => o.value).join(',')`); got != "auto,binary" {
+		t.Errorf("tasks offered for the binary target class: %s, want auto,binary", got)
 	}
 	for _, id := range []string{"accuracy", "time", "interpretability"} {
 		if got := eval[string](b, setRange(id, "1")); got != "1" {
@@ -109,6 +115,9 @@ func TestWorkflow(t *testing.T) {
 	}
 	if got := b.text("h1"); got != "pima from the UI" {
 		t.Errorf("experiment heading %q", got)
+	}
+	if got := eval[string](b, `document.title`); !strings.HasPrefix(got, "pima from the UI") {
+		t.Errorf("tab title %q does not name the experiment", got)
 	}
 	b.shot("04-experiment-succeeded")
 

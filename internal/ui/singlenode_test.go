@@ -90,6 +90,28 @@ func TestSystemInfoSinglenode(t *testing.T) {
 	if !eval[bool](b, `document.getElementById('cancel').hidden`) {
 		t.Error("Cancel button still shown on a cancelled experiment")
 	}
+	// A cancel reads as a cancel, not as a red failure.
+	b.waitJS("cancel note", `!document.getElementById('exp-error').hidden`, 10*time.Second)
+	if cls, msg := eval[string](b, `document.getElementById('exp-error').className`), b.text("#exp-error"); strings.Contains(cls, "alert-error") || strings.Contains(msg, "failed") || !strings.Contains(msg, "cancelled") {
+		t.Errorf("cancelled experiment shows %q (class %q)", msg, cls)
+	}
+
+	// The form refuses impossible GPU counts at the field, before submit.
+	b.do("open form", 20*time.Second, chromedp.Navigate(srv.URL()+"/experiments/new"), chromedp.WaitVisible(chromedp.ID("create-form")))
+	for _, c := range []struct{ value, want string }{{"-3", "whole number"}, {"2.5", "whole number"}, {"2", "No worker online has"}} {
+		eval[bool](b, `(() => { document.querySelector('details.advanced').open = true; const g = document.getElementById('gpus'); g.value = '`+c.value+`'; return true; })()`)
+		// The worker count arrives with /system/info; wait for it before the GPU check.
+		b.waitJS("gpu limit known", `document.getElementById('gpus').max === '0'`, 10*time.Second)
+		b.do("launch", 10*time.Second, chromedp.Click(chromedp.ID("launch")))
+		b.waitJS("gpus marked invalid", `document.getElementById('gpus').getAttribute('aria-invalid') === 'true'`, 10*time.Second)
+		if msg := b.text("#gpus-error"); !strings.Contains(msg, c.want) {
+			t.Errorf("gpus=%s: field error %q, want %q", c.value, msg, c.want)
+		}
+		if loc := eval[string](b, `location.pathname`); loc != "/experiments/new" {
+			t.Fatalf("gpus=%s was submitted: page is %s", c.value, loc)
+		}
+	}
+	b.shot("16-form-gpu-error")
 }
 
 // startWorker runs one worker with default settings next to the server,

@@ -4,10 +4,13 @@
 import {meta} from './meta.js';
 
 export class APIError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, field) {
     super(message);
     this.status = status;
     this.code = code;
+    // field names the part of the request the server refused, e.g.
+    // "params.max_depth" (absent when the error is not about one field).
+    this.field = field || '';
   }
 
   // plain is the message a person reads.
@@ -29,7 +32,7 @@ export class APIError extends Error {
 function fromResponse(status, statusText, text) {
   try {
     const body = JSON.parse(text);
-    if (body && body.error) return new APIError(status, body.error.code || `http_${status}`, body.error.message || '');
+    if (body && body.error) return new APIError(status, body.error.code || `http_${status}`, body.error.message || '', body.error.field);
   } catch { /* not JSON */ }
   const detail = (text || '').trim().slice(0, 200);
   return new APIError(status, `http_${status}`, `The server answered ${status} ${statusText}${detail ? ': ' + detail : ''}`);

@@ -10,12 +10,36 @@ const M = {l: 56, r: 16, t: 12, b: 46};
 // niceTicks returns about n round numbers covering [lo, hi].
 export function niceTicks(lo, hi, n = 5) {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / n;
-  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
-  const step = [1, 2, 2.5, 5, 10].map((f) => f * mag).find((st) => st >= raw) || 10 * mag;
+  const step = niceStep(lo, hi, n);
   const out = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toFixed(10));
   return out;
+}
+
+// niceStep is the round step (1, 2, 2.5 or 5 times a power of ten) that
+// gives the tick count closest to n over [lo, hi]; never fewer than 3 ticks.
+function niceStep(lo, hi, n = 5) {
+  const raw = (hi - lo) / n;
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  let best = 10 * mag, bestErr = Infinity;
+  for (const f of [0.5, 1, 2, 2.5, 5, 10]) {
+    const st = f * mag;
+    const count = Math.floor(hi / st) - Math.ceil(lo / st) + 1;
+    if (count < 3) continue;
+    const err = Math.abs(count - n);
+    if (err < bestErr) { best = st; bestErr = err; }
+  }
+  return best;
+}
+
+// niceDomain widens [lo, hi] to round numbers; a range of positive values
+// that starts near zero starts at zero, so the axis shows where 0 is.
+export function niceDomain(lo, hi, n = 5) {
+  if (!(hi > lo)) return [lo - 1, hi + 1];
+  if (lo > 0 && lo < (hi - lo) * 0.5) lo = 0;
+  if (hi < 0 && -hi < (hi - lo) * 0.5) hi = 0;
+  const step = niceStep(lo, hi, n);
+  return [Math.floor(lo / step + 1e-9) * step, Math.ceil(hi / step - 1e-9) * step];
 }
 
 function extent(values, pad = 0) {
@@ -76,26 +100,27 @@ export function lineChart({caption, x, y, xLabel, yLabel, diagonal = false, base
   const svg = frame(desc || caption);
   const sc = axes(svg, [0, 1], [0, 1], xLabel, yLabel);
   if (diagonal) {
-    svg.append(s('line', {x1: sc.x(0), y1: sc.y(0), x2: sc.x(1), y2: sc.y(1), stroke: '#6b7280', 'stroke-dasharray': '4 4'}));
+    svg.append(s('line', {class: 'refline', x1: sc.x(0), y1: sc.y(0), x2: sc.x(1), y2: sc.y(1), 'stroke-dasharray': '4 4'}));
   }
   if (baseline !== undefined) {
-    svg.append(s('line', {x1: sc.x(0), y1: sc.y(baseline), x2: sc.x(1), y2: sc.y(baseline), stroke: '#6b7280', 'stroke-dasharray': '4 4'}));
+    svg.append(s('line', {class: 'refline', x1: sc.x(0), y1: sc.y(baseline), x2: sc.x(1), y2: sc.y(baseline), 'stroke-dasharray': '4 4'}));
   }
-  svg.append(s('path', {d: pathOf(x, y, sc.x, sc.y), fill: 'none', stroke: '#1d4ed8', 'stroke-width': 2.2, 'stroke-linejoin': 'round'}));
+  svg.append(s('path', {class: 'series', d: pathOf(x, y, sc.x, sc.y), fill: 'none', 'stroke-width': 2.2, 'stroke-linejoin': 'round'}));
   return figure(caption, svg, note);
 }
 
 // scatterChart draws actual against predicted with the y = x line.
 export function scatterChart({caption, x, y, xLabel, yLabel, note, desc}) {
   const svg = frame(desc || caption);
-  const dom = extent([...x, ...y], 0.04);
+  const ext = extent([...x, ...y]);
+  const dom = niceDomain(ext[0], ext[1]);
   const sc = axes(svg, dom, dom, xLabel, yLabel);
-  const g = s('g', {fill: '#1d4ed8', 'fill-opacity': 0.35});
+  const g = s('g', {class: 'dots', 'fill-opacity': 0.35});
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
     g.append(s('circle', {cx: sc.x(x[i]).toFixed(1), cy: sc.y(y[i]).toFixed(1), r: 2.2}));
   }
-  svg.append(g, s('line', {x1: sc.x(dom[0]), y1: sc.y(dom[0]), x2: sc.x(dom[1]), y2: sc.y(dom[1]), stroke: '#b91c1c', 'stroke-width': 1.5, 'stroke-dasharray': '5 4'}));
+  svg.append(g, s('line', {class: 'perfect', x1: sc.x(dom[0]), y1: sc.y(dom[0]), x2: sc.x(dom[1]), y2: sc.y(dom[1]), 'stroke-width': 1.5, 'stroke-dasharray': '5 4'}));
   return figure(caption, svg, note);
 }
 
@@ -113,7 +138,7 @@ export function barChart({caption, labels, values, note, desc}) {
     const short = lab.length > 22 ? lab.slice(0, 21) + '\u2026' : lab;
     svg.append(
       s('text', {x: labelW - 6, y: yy + 15, 'text-anchor': 'end', 'font-size': 12}, s('title', {}, lab), short),
-      s('rect', {x: labelW, y: yy + 3, width: w.toFixed(1), height: rowH - 7, rx: 2, fill: '#2563eb'}),
+      s('rect', {class: 'bar-fill', x: labelW, y: yy + 3, width: w.toFixed(1), height: rowH - 7, rx: 2}),
       s('text', {x: labelW + w + 5, y: yy + 15, 'font-size': 11}, fmtNum(values[i], 3)));
   });
   return figure(caption, svg, note);
@@ -123,13 +148,18 @@ export function barChart({caption, labels, values, note, desc}) {
 // (columns), shaded by the share of each actual class.
 export function confusionMatrix({caption, labels, counts, note}) {
   const n = labels.length;
-  const labelW = 120, top = 40, cell = Math.max(26, Math.min(100, Math.floor((W - labelW - 10) / n)));
+  const fontSize = n > 8 ? 9 : n > 5 ? 10 : 11;
+  const charW = fontSize * 0.6;
+  // Row labels get the room their longest label needs (up to half the
+  // chart), so short class names are never cut while space is left.
+  const longest = Math.max(...labels.map((l) => String(l).length), 1);
+  const labelW = Math.round(Math.min(W / 2, Math.max(60, longest * charW + 14)));
+  const top = 40, cell = Math.max(26, Math.min(140, Math.floor((W - labelW - 10) / n)));
   const width = labelW + n * cell + 10, height = top + n * cell + 12;
   const desc = `${caption}: rows are actual classes, columns predicted classes`;
   const svg = s('svg', {class: 'matrix', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': desc}, s('title', {}, desc));
   svg.style.setProperty('--natural-width', `${Math.round(width * 1.15)}px`);
-  const fontSize = n > 8 ? 9 : n > 5 ? 10 : 11;
-  const fit = (t, px) => { const max = Math.max(3, Math.floor(px / (fontSize * 0.6))); return t.length > max ? t.slice(0, max - 1) + '\u2026' : t; };
+  const fit = (t, px) => { t = String(t); const max = Math.max(3, Math.floor(px / charW)); return t.length > max ? t.slice(0, max - 1) + '\u2026' : t; };
   svg.append(s('text', {x: labelW + (n * cell) / 2, y: 12, 'text-anchor': 'middle', 'font-size': 11, 'font-weight': 600}, 'predicted \u2192'));
   labels.forEach((lab, j) => {
     svg.append(s('text', {x: labelW + j * cell + cell / 2, y: top - 8, 'text-anchor': 'middle', 'font-size': fontSize}, s('title', {}, lab), fit(lab, cell - 4)));

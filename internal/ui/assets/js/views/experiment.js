@@ -8,6 +8,9 @@ import {lineChart, scatterChart, barChart, confusionMatrix} from '../chart.js';
 
 export const title = 'Experiment';
 
+// pageTitle names the experiment in the browser tab.
+function pageTitle(e) { return `${expName(e)} \u00b7 Experiment \u00b7 drover`; }
+
 const MAX_LOG_LINES = 2000;
 
 export async function render(main, ctx) {
@@ -82,6 +85,7 @@ class Page {
   update(e) {
     this.e = e;
     setText(this.title, expName(e));
+    if (this.ctx.alive && document.title !== pageTitle(e)) document.title = pageTitle(e);
     if (this.status.dataset.status !== e.status) setBadge(this.status, e.status);
     this.cancelBtn.hidden = ['succeeded', 'failed', 'cancelled'].includes(e.status);
     // Finish applies to a running AutoML search (a command has no search).
@@ -90,7 +94,16 @@ class Page {
     this.bar.classList.toggle('done', e.status === 'succeeded');
     this.bar.classList.toggle('failed', e.status === 'failed');
     setText(this.waiting, queueText(e));
-    if (e.error) {
+    if (e.status === 'cancelled') {
+      // A cancel is a person's choice, not a failure: say so plainly.
+      clear(this.errBox);
+      this.errBox.hidden = false;
+      this.errBox.className = 'alert alert-info';
+      this.errBox.setAttribute('role', 'status');
+      this.errBox.append(e.started_at ? 'This experiment was cancelled while it ran; nothing it trained was kept.' : 'This experiment was cancelled before it started.');
+    } else if (e.error) {
+      this.errBox.className = 'alert alert-error';
+      this.errBox.setAttribute('role', 'alert');
       showError(this.errBox, {message: e.error.message, code: e.error.code},
         e.failure_kind === 'user' ? 'The experiment failed (a problem with the data or settings)'
           : e.failure_kind === 'infra' ? 'The experiment failed (the processor running it was lost)'
@@ -276,17 +289,18 @@ function leaderboard(sum) {
     h('p', {class: 'small muted'}, `${sum.leaderboard.length} models, scored by cross-validated ${sum.scorer}${dir ? ' (' + dir + ')' : ''}` +
       (sum.rows ? ` on ${sum.rows.toLocaleString('en')} rows and ${sum.features} features` : '') + '.'),
     h('div', {class: 'table-wrap'}, h('table', {id: 'leaderboard-table'},
-      h('thead', h('tr', h('th', {class: 'num'}, '#'), h('th', 'Model'), h('th', {class: 'num'}, `CV ${sum.scorer}`), h('th', {class: 'num'}, '\u00b1 std'),
-        h('th', {class: 'num'}, 'Fit time'), h('th', 'Parameters'))),
+      h('thead', h('tr', h('th', {class: 'num', scope: 'col'}, '#'), h('th', {scope: 'col'}, 'Model'), h('th', {class: 'num', scope: 'col'}, `CV ${sum.scorer}`), h('th', {class: 'num', scope: 'col'}, '\u00b1 std'),
+        h('th', {class: 'num', scope: 'col'}, 'Fit time'), h('th', {class: 'params', scope: 'col'}, 'Parameters'))),
       h('tbody', sum.leaderboard.map((m, i) => {
         const best = JSON.stringify([m.model, m.params]) === bestKey;
+        const params = Object.entries(m.params || {}).map(([k, v]) => `${k}=${v}`).join(' ');
         return h('tr', {class: best ? 'best' : null},
           h('td', {class: 'num'}, String(i + 1)),
-          h('td', h('strong', m.model), best ? h('span', {class: 'tag'}, 'best') : null),
+          h('td', h('strong', m.model), best ? h('span', {class: 'tag'}, 'best') : null, params ? h('div', {class: 'params-inline'}, params) : null),
           h('td', {class: 'num'}, fmtNum(m.cv_score, 4)),
           h('td', {class: 'num'}, fmtNum(m.cv_std, 4)),
           h('td', {class: 'num nowrap'}, m.fit_seconds < 1 ? `${Math.round(m.fit_seconds * 1000)} ms` : `${m.fit_seconds.toFixed(1)} s`),
-          h('td', {class: 'params'}, Object.entries(m.params || {}).map(([k, v]) => `${k}=${v}`).join(' ')));
+          h('td', {class: 'params'}, params));
       })))),
     metrics.length ? [h('h3', {class: 'small'}, 'Best model, cross-validated'),
       h('dl', {class: 'facts', id: 'metrics'}, metrics.flatMap(([k, v]) => [h('dt', k), h('dd', fmtNum(v, 4))]))] : null);
@@ -314,7 +328,9 @@ function drawPlots(box, res, e) {
   if (p.actual_vs_predicted) {
     const s = p.actual_vs_predicted;
     charts.append(scatterChart({caption: 'Actual vs predicted', x: s.predicted, y: s.actual, xLabel: 'Predicted', yLabel: 'Actual',
-      note: `${s.actual.length.toLocaleString('en')} rows; the dashed line is a perfect prediction.`}));
+      note: (e.summary?.rows && s.actual.length < e.summary.rows
+        ? `A random sample of ${s.actual.length.toLocaleString('en')} of ${e.summary.rows.toLocaleString('en')} rows`
+        : `All ${s.actual.length.toLocaleString('en')} rows`) + '; the dashed line is a perfect prediction.'}));
   }
   if (p.importance?.length) {
     const top = p.importance.slice(0, 20);

@@ -48,12 +48,58 @@ function field(id, label, control, hint) {
     hint ? h('span', {class: 'hint', id: id + '-hint'}, hint) : null);
 }
 
+// dial is a 1-10 slider with an "auto" box. Auto (the default, as in the
+// CLI) leaves the value out of the spec: the engine suggests one from the
+// data's shape. value() is the number to send, or 0 for auto.
 function dial(id, label, value, describe) {
-  const input = h('input', {type: 'range', id, name: id, min: 1, max: 10, step: 1, value: String(value), 'aria-describedby': id + '-hint'});
-  const out = h('output', {for: id, id: id + '-value'}, String(value));
-  const hint = h('span', {class: 'hint', id: id + '-hint'}, describe(value));
-  input.addEventListener('input', () => { out.value = input.value; hint.textContent = describe(+input.value); });
-  return {el: h('div', {class: 'dial'}, h('label', {for: id}, label), input, out, hint), input};
+  const input = h('input', {type: 'range', id, name: id, min: 1, max: 10, step: 1, value: String(value), disabled: true, 'aria-describedby': id + '-hint'});
+  const out = h('output', {for: id, id: id + '-value'}, 'auto');
+  const hint = h('span', {class: 'hint', id: id + '-hint'}, 'auto: chosen from the data\u2019s size and shape');
+  const auto = h('input', {type: 'checkbox', id: id + '-auto', checked: true});
+  const show = () => {
+    input.disabled = auto.checked;
+    out.value = auto.checked ? 'auto' : input.value;
+    hint.textContent = auto.checked ? 'auto: chosen from the data\u2019s size and shape' : describe(+input.value);
+  };
+  input.addEventListener('input', show);
+  auto.addEventListener('change', show);
+  const el = h('div', {class: 'dial'}, h('label', {for: id}, label), input, out, hint,
+    h('label', {class: 'dial-auto small', for: id + '-auto'}, auto, ' auto'));
+  return {el, input, auto, value: () => (auto.checked ? 0 : +input.value),
+    set(v) { auto.checked = !v; if (v) input.value = String(v); show(); }};
+}
+
+// FIELDS maps a spec field, as the API names it in errors, to the control
+// that shows it.
+const FIELDS = {dataset_id: 'dataset', target: 'target', task: 'task', scorer: 'scorer', name: 'name',
+  accuracy: 'accuracy', time: 'time', interpretability: 'interpretability', gpus: 'gpus', seed: 'seed',
+  command: 'command', models: 'models', params: 'params', folds: 'folds', priority: 'priority'};
+
+function controlFor(fieldName) {
+  if (!fieldName) return null;
+  const key = FIELDS[fieldName] || FIELDS[fieldName.split(/[.[]/)[0]];
+  return key || null;
+}
+
+// parseParams reads "a=1, b=2" or one pair a line into an object.
+export function parseParams(text) {
+  const out = {};
+  for (const part of text.split(/[\n,]/)) {
+    const t = part.trim();
+    if (!t) continue;
+    const i = t.indexOf('=');
+    if (i <= 0 || i === t.length - 1) throw new Error(`"${t}" is not name=value`);
+    out[t.slice(0, i).trim()] = t.slice(i + 1).trim();
+  }
+  return out;
+}
+
+// allowedTasks says which tasks a target column can have.
+export function allowedTasks(c) {
+  if (!c) return ['auto', 'binary', 'multiclass', 'regression'];
+  if (c.type === 'categorical') return c.distinct <= 2 ? ['auto', 'binary'] : ['auto', 'multiclass'];
+  if (c.distinct <= 2) return ['auto', 'binary', 'regression'];
+  return ['auto', 'multiclass', 'regression'];
 }
 
 function form(dss, ctx) {
@@ -70,6 +116,11 @@ function form(dss, ctx) {
   const acc = dial('accuracy', 'Accuracy', 5, accuracyHint);
   const time = dial('time', 'Time', 3, (v) => `budget about ${timeBudget[v]}`);
   const interp = dial('interpretability', 'Interpretability', 5, interpHint);
+  const models = h('fieldset', {id: 'models', class: 'models'}, h('legend', 'Models'),
+    ['glm', 'gbm', 'xgboost'].map((m) => h('label', {class: 'check'}, h('input', {type: 'checkbox', name: 'models', value: m}), ' ', m)),
+    h('span', {class: 'hint', id: 'models-hint'}, 'None ticked: every model family the processor has. xgboost needs a worker with libxgboost.'));
+  const params = h('textarea', {id: 'params', name: 'params', rows: 2, placeholder: 'e.g. n_estimators=200, max_depth=6', 'aria-describedby': 'params-hint'});
+  const folds = h('input', {type: 'number', id: 'folds', name: 'folds', min: 0, max: 20, step: 1, placeholder: 'from the dials', inputmode: 'numeric', 'aria-describedby': 'folds-hint'});
   const gpuNote = meta.worker_mode === 'multiprocessing'
     ? 'This server runs experiments on its own CPUs (worker mode multiprocessing); GPU experiments need workers.'
     : 'Experiments that ask for GPUs wait in the GPU queue for a worker with that many free GPUs.';
@@ -79,6 +130,14 @@ function form(dss, ctx) {
   const command = h('textarea', {id: 'command', name: 'command', rows: 3, disabled: !meta.allow_command_experiments,
     placeholder: 'e.g. python3 train.py', 'aria-describedby': 'command-hint'});
   const err = h('div', {class: 'alert alert-error', role: 'alert', hidden: true, id: 'create-error'});
+  // The most GPUs any online worker has; null until known (or no worker).
+  let maxGPUs = null;
+  if (meta.worker_mode !== 'multiprocessing') {
+    api('/system/info', ctx).then((info) => {
+      if (info.workers?.length) maxGPUs = Math.max(0, ...info.workers.map((w) => w.gpus || 0));
+      gpus.max = String(maxGPUs ?? 64);
+    }, () => {});
+  }
   const submit = h('button', {type: 'submit', class: 'btn', id: 'launch'}, 'Launch experiment');
 
   const fillTargets = () => {
@@ -90,6 +149,15 @@ function form(dss, ctx) {
     }
     targetSel.value = ds.columns.some((c) => c.name === prev) ? prev : guessTarget(ds.columns);
     describeTarget();
+    limitTasks();
+  };
+  // Tasks the target cannot have are not offered (a categorical target is
+  // never regression; a 3-class one never binary).
+  const limitTasks = () => {
+    const ds = dss.find((d) => d.id === dsSel.value);
+    const ok = allowedTasks(ds?.columns.find((x) => x.name === targetSel.value));
+    for (const o of taskSel.options) o.disabled = !ok.includes(o.value);
+    if (!ok.includes(taskSel.value)) { taskSel.value = 'auto'; fillScorers(); }
   };
   const describeTarget = () => {
     const ds = dss.find((d) => d.id === dsSel.value);
@@ -111,7 +179,7 @@ function form(dss, ctx) {
     scorerSel.value = [...scorerSel.options].some((o) => o.value === prev) ? prev : '';
   };
   dsSel.addEventListener('change', fillTargets);
-  targetSel.addEventListener('change', describeTarget);
+  targetSel.addEventListener('change', () => { describeTarget(); limitTasks(); });
   taskSel.addEventListener('change', fillScorers);
   fillTargets();
   fillScorers();
@@ -130,6 +198,9 @@ function form(dss, ctx) {
         h('details', {class: 'advanced'}, h('summary', 'Advanced'),
           h('div', {class: 'stack'},
             field('gpus', 'GPUs', gpus, gpuNote),
+            models,
+            field('params', 'Parameters', params, 'Fixed model parameters, name=value, separated by commas or lines.'),
+            field('folds', 'Folds', folds, 'Cross-validation folds; empty = from the dials, 0 = one model fitted on all rows.'),
             field('seed', 'Seed', seed, 'Same seed and data give the same models.'),
             field('command', 'Command (bring your own recipe)', command, meta.allow_command_experiments
               ? 'Runs with sh -c instead of drover\'s AutoML; it gets DROVER_DATASET and DROVER_OUTPUT_DIR.'
@@ -137,23 +208,58 @@ function form(dss, ctx) {
     err,
     h('div', {class: 'actions'}, submit, h('a', {class: 'btn btn-secondary', href: '/experiments'}, 'Back to experiments')));
 
+  // fieldError marks one control invalid with its message beside it.
+  const fieldErrors = [];
+  const clearFieldErrors = () => {
+    for (const [ctl, box] of fieldErrors.splice(0)) { ctl.removeAttribute('aria-invalid'); box.remove(); }
+  };
+  const fieldError = (id, message) => {
+    const ctl = f.querySelector('#' + id);
+    if (!ctl) return false;
+    const box = h('span', {class: 'field-error', id: id + '-error', role: 'alert'}, message);
+    ctl.setAttribute('aria-invalid', 'true');
+    const prev = ctl.getAttribute('aria-describedby') || '';
+    if (!prev.includes(id + '-error')) ctl.setAttribute('aria-describedby', (prev + ' ' + id + '-error').trim());
+    (ctl.closest('.field, .dial, fieldset') || ctl.parentElement).append(box);
+    fieldErrors.push([ctl, box]);
+    const card = ctl.closest('details');
+    if (card) card.open = true;
+    ctl.focus();
+    return true;
+  };
+  const whole = (input, lo, hi) => input.value === '' || (Number.isInteger(+input.value) && +input.value >= lo && +input.value <= hi);
+
   f.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     showError(err, null);
+    clearFieldErrors();
     const spec = {
       dataset_id: dsSel.value,
       target: targetSel.value,
       task: taskSel.value,
-      accuracy: +acc.input.value,
-      time: +time.input.value,
-      interpretability: +interp.input.value,
     };
+    for (const [k, d] of [['accuracy', acc], ['time', time], ['interpretability', interp]]) if (d.value()) spec[k] = d.value();
     if (scorerSel.value) spec.scorer = scorerSel.value;
     if (name.value.trim()) spec.name = name.value.trim();
-    if (+gpus.value > 0) spec.gpus = Math.floor(+gpus.value);
+    const gpuMax = maxGPUs ?? 64;
+    if (!gpus.disabled && !whole(gpus, 0, 64)) { fieldError('gpus', 'GPUs must be a whole number from 0 to 64.'); return; }
+    if (!gpus.disabled && maxGPUs !== null && +gpus.value > gpuMax) {
+      fieldError('gpus', gpuMax ? `No worker online has ${+gpus.value} GPUs: the most any has is ${gpuMax}.` : 'No worker online has a GPU.');
+      return;
+    }
+    if (+gpus.value > 0) spec.gpus = +gpus.value;
     if (seed.value !== '') {
-      if (!Number.isInteger(+seed.value)) { showError(err, {message: 'The seed must be a whole number.'}); seed.focus(); return; }
+      if (!Number.isInteger(+seed.value)) { fieldError('seed', 'The seed must be a whole number.'); return; }
       spec.seed = +seed.value;
+    }
+    const picked = [...models.querySelectorAll('input:checked')].map((x) => x.value);
+    if (picked.length) spec.models = picked;
+    if (params.value.trim()) {
+      try { spec.params = parseParams(params.value); } catch (e) { fieldError('params', `Parameters: ${e.message}.`); return; }
+    }
+    if (folds.value !== '') {
+      if (!whole(folds, 0, 20)) { fieldError('folds', 'Folds must be a whole number from 0 to 20.'); return; }
+      spec.folds = +folds.value;
     }
     if (command.value.trim()) spec.command = command.value.trim();
     submit.disabled = true;
@@ -164,8 +270,12 @@ function form(dss, ctx) {
       navigate(`/experiments/${encodeURIComponent(e.id)}`);
     } catch (e) {
       if (e.name === 'AbortError') return;
-      showError(err, e, 'The experiment was not created');
-      err.focus?.();
+      // The API names the field it refuses: show the message there.
+      const ctl = controlFor(e.field);
+      if (!(ctl && fieldError(ctl === 'models' ? 'models' : ctl, e.plain ? e.plain() : e.message))) {
+        showError(err, e, 'The experiment was not created');
+        err.focus?.();
+      }
       submit.disabled = false;
       submit.textContent = 'Launch experiment';
     }

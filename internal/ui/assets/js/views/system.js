@@ -28,12 +28,16 @@ export async function render(main, ctx) {
   const updated = h('p', {class: 'small muted', id: 'updated'});
   const tbody = h('tbody');
   const empty = h('p', {class: 'empty', hidden: true}, 'No worker is registered. Start one with ', h('code', 'drover worker'), '.');
+  const col = (label, cls) => h('th', {scope: 'col', class: cls}, label);
+  // The table is hidden while there is no worker: an empty header under
+  // the "no worker" message says nothing.
+  const tableWrap = h('div', {class: 'table-wrap', hidden: true}, h('table', {id: 'workers-table'},
+    h('thead', h('tr', col('Worker'), col('Host'), col('Processors', 'num'), col('Running'),
+      col('GPUs', 'num'), col('Capabilities'), col('Health'), col('Last seen'))),
+    tbody));
   main.append(err, h('div', {class: 'stats'}, modeBox, totalBox, busyBox, workersBox, cpuQBox, gpuQBox, gpusBox),
     h('section', {class: 'card', 'aria-labelledby': 'workers-h'}, h('h2', {id: 'workers-h'}, 'Workers'), empty,
-      h('div', {class: 'table-wrap'}, h('table', {id: 'workers-table'},
-        h('thead', h('tr', h('th', 'Worker'), h('th', 'Host'), h('th', {class: 'num'}, 'Processors'), h('th', 'Running'),
-          h('th', {class: 'num'}, 'GPUs'), h('th', 'Capabilities'), h('th', 'Health'), h('th', 'Last seen'))),
-        tbody))),
+      tableWrap),
     updated);
   ctx.every(POLL_MS, async () => {
     let info;
@@ -53,6 +57,7 @@ export async function render(main, ctx) {
     const g = info.workers.reduce((a, w) => [a[0] + (w.free_gpus || 0), a[1] + (w.gpus || 0)], [0, 0]);
     setText(gpus, `${g[0]} / ${g[1]}`);
     empty.hidden = info.workers.length > 0;
+    tableWrap.hidden = info.workers.length === 0;
     clear(tbody);
     for (const w of info.workers) tbody.append(workerRow(w));
     setText(updated, `drover ${info.version} \u00b7 ${info.cpu_cores} CPU cores on the server \u00b7 updated ${new Date().toLocaleTimeString()}`);
