@@ -26,6 +26,8 @@ type Job struct {
 	Caps     []string // capabilities the worker must have, e.g. CapCommand
 	Payload  []byte   // opaque to the queue; handed to the worker as is
 	Attempts int      // attempts already made (from the server's store): the next claim gets Attempts+1
+	Priority string   // high | normal | low; "" is normal
+	User     string   // owner, for running quotas and fair share; "" for none
 }
 
 // Ref names one attempt: the experiment, its attempt number (the fencing
@@ -49,6 +51,13 @@ type Lease struct {
 	Caps       []string
 	EnqueuedAt time.Time // Redis time of the first Enqueue
 	Deadline   time.Time // Redis time; renew with Heartbeat well before
+}
+
+// lane is the sub-queue of one claim class, priority rank and owner:
+// "g<gpus>|<caps>|<rank>|<user>". Experiments of one lane are
+// interchangeable for every claim, so Claim looks at one head per lane.
+func lane(class string, rank int, user string) string {
+	return class + "|" + strconv.Itoa(rank) + "|" + user
 }
 
 // class is the experiment's claim class "g<gpus>|<sorted caps>": experiments
@@ -91,7 +100,15 @@ func (q *Queue) Enqueue(ctx context.Context, j Job) (added bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("queue: enqueue %s: %w", j.ID, err)
 	}
-	res, err := q.run(ctx, q.scripts.enqueue, j.ID, j.GPUs, class(j.GPUs, caps), strings.Join(caps, ","), j.Payload, j.Attempts)
+	rank, err := PriorityRank(j.Priority)
+	if err != nil {
+		return false, fmt.Errorf("queue: enqueue %s: %w", j.ID, err)
+	}
+	if err := validUser(j.User); err != nil {
+		return false, fmt.Errorf("queue: enqueue %s: %w", j.ID, err)
+	}
+	res, err := q.run(ctx, q.scripts.enqueue, j.ID, j.GPUs, lane(class(j.GPUs, caps), rank, j.User), strings.Join(caps, ","),
+		j.Payload, j.Attempts, rank, j.User)
 	if err != nil {
 		return false, fmt.Errorf("queue: enqueue %s: %w", j.ID, err)
 	}
@@ -99,13 +116,16 @@ func (q *Queue) Enqueue(ctx context.Context, j Job) (added bool, err error) {
 	return n == 1, nil
 }
 
-// Claim gives the worker the oldest queued experiment it can run: at most
-// freeGPUs GPUs, capabilities among the worker's. FIFO among what it can run,
-// no best-fit reordering. The attempt number grows by one (the fencing token)
+// Claim gives the worker the next queued experiment it can run: at most
+// freeGPUs GPUs, capabilities among the worker's, its owner under the
+// running quota; of those the highest priority class, and inside it the
+// oldest (policy fifo) or the oldest of the owner who runs the fewest (fair):
+// the rule of Pick. No best-fit reordering. The attempt number grows by one (the fencing token)
 // and a lease of LeaseTTL starts on Redis's clock.
 //
 // Errors: ErrNoWork (the worker is now waiting: call WaitForWork, then Claim
-// again), ErrNoSlot, ErrQuarantined, ErrUnknownWorker (register again).
+// again), ErrNoSlot, ErrQuarantined, ErrDraining (call WaitForWork: Resume
+// wakes it), ErrUnknownWorker (register again).
 func (q *Queue) Claim(ctx context.Context, worker string, freeSlots, freeGPUs int) (*Lease, error) {
 	res, err := q.run(ctx, q.scripts.claim, worker, freeSlots, freeGPUs, q.opts.LeaseTTL.Milliseconds())
 	if err != nil {
@@ -132,6 +152,8 @@ func claimReply(worker string, res any) (*Lease, error) {
 		return nil, ErrNoWork
 	case "noslot":
 		return nil, ErrNoSlot
+	case "draining":
+		return nil, ErrDraining
 	case "unknown":
 		return nil, fmt.Errorf("queue: claim: worker %s: %w", worker, ErrUnknownWorker)
 	case "quarantined":
@@ -185,9 +207,20 @@ func (q *Queue) Known(ctx context.Context, ids []string) (map[string]bool, error
 
 // Depth counts queued experiments: cpu (no GPU needed) and gpu.
 func (q *Queue) Depth(ctx context.Context) (cpu, gpu int, err error) {
+	d, err := q.Depths(ctx)
+	for _, n := range d {
+		cpu += n[0]
+		gpu += n[1]
+	}
+	return cpu, gpu, err
+}
+
+// Depths counts queued experiments per priority class: [cpu, gpu].
+func (q *Queue) Depths(ctx context.Context) (map[string][2]int, error) {
+	out := map[string][2]int{}
 	classes, err := q.rdb.SMembers(ctx, q.keys.classes()).Result()
 	if err != nil {
-		return 0, 0, fmt.Errorf("queue: depth: %w", err)
+		return out, fmt.Errorf("queue: depth: %w", err)
 	}
 	pipe := q.rdb.Pipeline()
 	cmds := make([]*redis.IntCmd, len(classes))
@@ -196,17 +229,23 @@ func (q *Queue) Depth(ctx context.Context) (cpu, gpu int, err error) {
 	}
 	if len(classes) > 0 {
 		if _, err := pipe.Exec(ctx); err != nil {
-			return 0, 0, fmt.Errorf("queue: depth: %w", err)
+			return out, fmt.Errorf("queue: depth: %w", err)
 		}
 	}
 	for i, c := range classes {
-		if strings.HasPrefix(c, "g0|") {
-			cpu += int(cmds[i].Val())
-		} else {
-			gpu += int(cmds[i].Val())
+		prio := PriorityNormal
+		if parts := strings.Split(c, "|"); len(parts) >= 4 {
+			prio = PriorityName(int(atoi64(parts[2])))
 		}
+		d := out[prio]
+		if strings.HasPrefix(c, "g0|") {
+			d[0] += int(cmds[i].Val())
+		} else {
+			d[1] += int(cmds[i].Val())
+		}
+		out[prio] = d
 	}
-	return cpu, gpu, nil
+	return out, nil
 }
 
 // Stats returns the counters for /metrics: enqueued, claims, completed,

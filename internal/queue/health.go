@@ -40,9 +40,32 @@ func WorkerHealth(w WorkerState, now time.Time, suspectAfter, unhealthyAfter tim
 
 // Position is where a queued experiment stands and why it waits.
 type Position struct {
-	Queue  string // "cpu" (no GPU needed) or "gpu"
-	Index  int    // 1-based place in its queue
-	Reason string // why it is not running yet
+	Queue    string // "cpu" (no GPU needed) or "gpu"
+	Index    int    // 1-based place in its queue (priority class, then age)
+	Priority string // its class: high, normal or low
+	Higher   int    // experiments of a higher class ahead of it in its queue
+	Reason   string // why it is not running yet
+}
+
+// String is the place as users read it: "#3 in CPU queue (normal): 1
+// high-priority experiment ahead; all 4 processors busy".
+func (p Position) String() string {
+	out := fmt.Sprintf("#%d in %s queue (%s)", p.Index, strings.ToUpper(p.Queue), p.Priority)
+	var why []string
+	if p.Higher > 0 {
+		what := "higher-priority"
+		if p.Priority == PriorityNormal {
+			what = "high-priority"
+		}
+		why = append(why, fmt.Sprintf("%d %s %s ahead", p.Higher, what, plural(p.Higher, "experiment")))
+	}
+	if p.Reason != "" {
+		why = append(why, p.Reason)
+	}
+	if len(why) > 0 {
+		out += ": " + strings.Join(why, "; ")
+	}
+	return out
 }
 
 // capLabel names a capability the way users configure it.
@@ -54,19 +77,25 @@ func capLabel(c string) string {
 }
 
 // Positions computes each pending experiment's queue, place and wait reason
-// from a snapshot. Only healthy, unquarantined workers (silent no longer than
-// suspectAfter) count as online.
+// from a snapshot. Only healthy, unquarantined, undrained workers (silent no
+// longer than suspectAfter) count as online. An owner at its running quota
+// is the first reason ("alice runs 4 of 4 allowed").
 func Positions(s *Snapshot, suspectAfter time.Duration) map[string]Position {
 	out := make(map[string]Position, len(s.Pending))
 	var online []WorkerState
 	for _, w := range s.Workers {
-		if s.Now.Sub(w.LastSeen) <= suspectAfter && !w.Quarantined(s.Now) {
+		if s.Now.Sub(w.LastSeen) <= suspectAfter && !w.Quarantined(s.Now) && !w.Draining {
 			online = append(online, w)
 		}
 	}
 	var cpuIdx, gpuIdx int
+	// experiments seen so far per queue and class
+	seen := map[string]map[string]int{"cpu": {}, "gpu": {}}
 	for _, p := range s.Pending {
-		pos := Position{Queue: "cpu"}
+		pos := Position{Queue: "cpu", Priority: p.Priority}
+		if pos.Priority == "" {
+			pos.Priority = PriorityNormal
+		}
 		if p.GPUs > 0 {
 			gpuIdx++
 			pos.Queue, pos.Index = "gpu", gpuIdx
@@ -74,7 +103,14 @@ func Positions(s *Snapshot, suspectAfter time.Duration) map[string]Position {
 			cpuIdx++
 			pos.Index = cpuIdx
 		}
-		pos.Reason = waitReason(p, online)
+		rank, _ := PriorityRank(pos.Priority)
+		for r := 0; r < rank; r++ {
+			pos.Higher += seen[pos.Queue][PriorityName(r)]
+		}
+		seen[pos.Queue][pos.Priority]++
+		if pos.Reason = QuotaReason(p.User, s.UserRunning, s.Limits); pos.Reason == "" {
+			pos.Reason = waitReason(p, online)
+		}
 		out[p.ID] = pos
 	}
 	return out

@@ -77,9 +77,9 @@ func TestPositionsIndexes(t *testing.T) {
 	now := time.Unix(1000, 0)
 	s := &Snapshot{Now: now, Pending: []PendingJob{{ID: "c1"}, {ID: "g1", GPUs: 1}, {ID: "c2"}, {ID: "g2", GPUs: 2}, {ID: "c3"}}}
 	want := map[string]Position{
-		"c1": {"cpu", 1, "no worker online"}, "g1": {"gpu", 1, "no worker online"},
-		"c2": {"cpu", 2, "no worker online"}, "g2": {"gpu", 2, "no worker online"},
-		"c3": {"cpu", 3, "no worker online"},
+		"c1": {"cpu", 1, "normal", 0, "no worker online"}, "g1": {"gpu", 1, "normal", 0, "no worker online"},
+		"c2": {"cpu", 2, "normal", 0, "no worker online"}, "g2": {"gpu", 2, "normal", 0, "no worker online"},
+		"c3": {"cpu", 3, "normal", 0, "no worker online"},
 	}
 	got := Positions(s, time.Second)
 	for id, w := range want {
@@ -98,5 +98,71 @@ func TestClassAndCaps(t *testing.T) {
 		if _, err := normCaps([]string{bad}); err == nil {
 			t.Errorf("capability %q accepted", bad)
 		}
+	}
+}
+
+func TestPositionsPriorityAndQuota(t *testing.T) {
+	now := time.Unix(1000, 0)
+	w := WorkerState{ID: "w", Slots: 4, LastSeen: now, Running: []Running{{"r1", 1}, {"r2", 1}, {"r3", 1}, {"r4", 1}}}
+	s := &Snapshot{Now: now, Workers: []WorkerState{w},
+		Pending: []PendingJob{{ID: "h1", Priority: "high", User: "bob"}, {ID: "n1", Priority: "normal", User: "bob"},
+			{ID: "n2", Priority: "normal", User: "alice"}, {ID: "l1", Priority: "low", User: "bob"}},
+		UserRunning: map[string]int{"alice": 4}, Limits: Limits{Default: 4}}
+	got := Positions(s, time.Second)
+	for id, want := range map[string]string{
+		"h1": "#1 in CPU queue (high): all 4 processors busy",
+		"n1": "#2 in CPU queue (normal): 1 high-priority experiment ahead; all 4 processors busy",
+		"n2": "#3 in CPU queue (normal): 1 high-priority experiment ahead; alice runs 4 of 4 allowed",
+		"l1": "#4 in CPU queue (low): 3 higher-priority experiments ahead; all 4 processors busy",
+	} {
+		if got[id].String() != want {
+			t.Errorf("%s: %q, want %q", id, got[id].String(), want)
+		}
+	}
+	s.Workers[0].Draining = true
+	if r := Positions(s, time.Second)["h1"].Reason; r != "no worker online" {
+		t.Errorf("draining worker counted as online: %q", r)
+	}
+}
+
+func TestPickRule(t *testing.T) {
+	c := []Candidate{
+		{ID: "a1", Priority: 1, Seq: 1, User: "a"}, {ID: "a2", Priority: 1, Seq: 2, User: "a"},
+		{ID: "b1", Priority: 1, Seq: 3, User: "b"}, {ID: "low", Priority: 2, Seq: 0, User: "c"},
+		{ID: "hi", Priority: 0, Seq: 9, User: "a"},
+	}
+	id := func(i int) string {
+		if i < 0 {
+			return ""
+		}
+		return c[i].ID
+	}
+	run := map[string]int{"a": 1}
+	cases := []struct {
+		name   string
+		lim    Limits
+		policy string
+		want   string
+	}{
+		{"fifo takes the highest class first", Limits{}, PolicyFIFO, "hi"},
+		{"quota skips a's high", Limits{Default: 1}, PolicyFIFO, "b1"},
+		{"override lifts a's quota", Limits{Default: 1, Users: map[string]int{"a": 0}}, PolicyFIFO, "hi"},
+		{"fair within the class", Limits{Users: map[string]int{"a": 1}}, PolicyFair, "b1"},
+		{"an override of 0 is unlimited", Limits{Default: 1, Users: map[string]int{"b": 0, "c": 5}}, PolicyFIFO, "b1"},
+	}
+	for _, k := range cases {
+		if got := id(Pick(c, run, k.lim, k.policy)); got != k.want {
+			t.Errorf("%s: %s, want %s", k.name, got, k.want)
+		}
+	}
+	if got := id(Pick(c[:2], map[string]int{"a": 2}, Limits{Default: 2}, PolicyFair)); got != "" {
+		t.Errorf("everything over quota: picked %s", got)
+	}
+	// fair: fewest running first even when older experiments exist
+	if got := id(Pick(c[:3], map[string]int{"a": 3, "b": 1}, Limits{}, PolicyFair)); got != "b1" {
+		t.Errorf("fair: %s, want b1", got)
+	}
+	if got := id(Pick(c[:3], map[string]int{"a": 3, "b": 1}, Limits{}, PolicyFIFO)); got != "a1" {
+		t.Errorf("fifo: %s, want a1", got)
 	}
 }

@@ -21,3 +21,5 @@ func (k keys) ctl(worker string) string     { return k.k("ctl:" + worker) }
 func (k keys) results() string              { return k.k("results") }
 func (k keys) events() string               { return k.k("events") }
 func (k keys) stats() string                { return k.k("stats") }
+func (k keys) urun() string                 { return k.k("urun") }
+func (k keys) sched() string                { return k.k("sched") }

@@ -55,6 +55,9 @@ var (
 	// ErrNoWork: nothing this worker can run is queued; it is now in the
 	// waiting set and WaitForWork will return when something is enqueued.
 	ErrNoWork = errors.New("no work")
+	// ErrDraining: the worker is draining: it takes nothing new until
+	// resumed (Resume wakes its WaitForWork).
+	ErrDraining = errors.New("worker draining")
 )
 
 // Options configures Open. Only Addr is required.

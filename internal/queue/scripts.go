@@ -48,11 +48,27 @@ local function emit(kind, id, attempt, worker, fkind, reason, data, now)
     'fkind', fkind or '', 'reason', reason or '', 'data', data or '', 't', s(now))
 end
 `},
-	{"pend_add", nil, `
-local function pend_add(id, seq, class)
-  redis.call('ZADD', k('pending'), seq, id)
-  redis.call('ZADD', k('pending:' .. class), seq, id)
-  redis.call('SADD', k('classes'), class)
+	{"lane_parse", nil, `
+-- lane_parse splits a lane "g<gpus>|<caps>|<priority rank>|<user>" into
+-- gpus (number), caps, rank (number) and user; nil when malformed. A lane
+-- of an older drover, "g<gpus>|<caps>", is rank 1 (normal) of user ''.
+local function lane_parse(l)
+  local g, caps, rest = string.match(l, '^g(%d+)|([^|]*)(.*)$')
+  if g == nil then return nil end
+  if rest == '' then return tonumber(g), caps, 1, '' end
+  local p, u = string.match(rest, '^|([012])|(.*)$')
+  if p == nil then return nil end
+  return tonumber(g), caps, tonumber(p), u
+end
+`},
+	{"pend_add", []string{"lane_parse"}, `
+-- pend_add queues id in its lane (score = seq, its age) and in P:pending,
+-- where the score puts the priority class first: rank * 1e15 + seq.
+local function pend_add(id, seq, lane)
+  local _, _, p = lane_parse(lane)
+  redis.call('ZADD', k('pending'), s((p or 1) * 1e15 + tonumber(seq)), id)
+  redis.call('ZADD', k('pending:' .. lane), seq, id)
+  redis.call('SADD', k('classes'), lane)
 end
 `},
 	{"pend_rem", nil, `
@@ -91,11 +107,20 @@ local function valid(id, attempt, worker, now)
   return h, v[4]
 end
 `},
-	{"drop_lease", nil, `
--- drop_lease removes the lease and the worker's running entry. The caller
--- may pass the holder w and the GPU count g when it has read them already.
+	{"drop_lease", []string{"wake_all"}, `
+-- drop_lease removes the lease, the worker's running entry and one from the
+-- owner's running count. The caller may pass the holder w and the GPU count
+-- g when it has read them already. When the owner was at its running quota,
+-- the waiting workers are woken: something of that owner may run now.
 local function drop_lease(id, h, w, g)
-  redis.call('ZREM', k('leases'), id)
+  if redis.call('ZREM', k('leases'), id) == 1 then
+    local u = redis.call('HGET', h, 'user') or ''
+    local n = redis.call('HINCRBY', k('urun'), u, -1)
+    if n <= 0 then redis.call('HDEL', k('urun'), u) end
+    local sc = redis.call('HMGET', k('sched'), 'max_running', 'max_running:' .. u)
+    local lim = tonumber(sc[2] or '') or tonumber(sc[1] or '0') or 0
+    if lim > 0 and n + 1 >= lim then wake_all() end
+  end
   if w == nil then
     local v = redis.call('HMGET', h, 'worker', 'gpus')
     w, g = v[1], v[2]
@@ -207,8 +232,8 @@ func luaScript(helpers []string, parts ...string) string {
 	return b.String()
 }
 
-// enqueue: ARGV[4] id, [5] gpus, [6] class, [7] caps, [8] payload, [9] attempts already made.
-// Returns 1 when added, 0 when the id is already queued or leased.
+// enqueue: ARGV[4] id, [5] gpus, [6] lane, [7] caps, [8] payload, [9] attempts already made,
+// [10] priority rank, [11] user. Returns 1 when added, 0 when the id is already queued or leased.
 const luaEnqueue = `
 local id = ARGV[4]
 local h = k('exp:' .. id)
@@ -216,7 +241,8 @@ if redis.call('EXISTS', h) == 1 then return 0 end
 local now = now_ms()
 local seq = redis.call('INCR', k('seq'))
 redis.call('HSET', h, 'payload', ARGV[8], 'gpus', ARGV[5], 'caps', ARGV[7], 'class', ARGV[6],
-  'seq', s(seq), 'attempt', ARGV[9], 'retries', '0', 'state', 'queued', 'worker', '', 'enq', s(now))
+  'seq', s(seq), 'attempt', ARGV[9], 'retries', '0', 'state', 'queued', 'worker', '', 'enq', s(now),
+  'prio', ARGV[10], 'user', ARGV[11])
 pend_add(id, s(seq), ARGV[6])
 wake_all()
 stat('enqueued')
@@ -231,8 +257,9 @@ return 1
 const luaClaimFn = `
 local function claim(wid, argfree, argfreeg, lease, now)
 local wk = k('worker:' .. wid)
-local wi = redis.call('HMGET', wk, 'slots', 'caps', 'quarantined_until', 'gpus', 'busy_gpus')
+local wi = redis.call('HMGET', wk, 'slots', 'caps', 'quarantined_until', 'gpus', 'busy_gpus', 'draining')
 if not wi[1] then return {'unknown'} end -- Register always sets slots
+if wi[6] == '1' then return {'draining'} end
 local qu = tonumber(wi[3] or '0') or 0
 if qu > now then return {'quarantined', s(qu)} end
 local free = math.min(tonumber(argfree), (tonumber(wi[1]) or 0) - redis.call('HLEN', wk .. ':running'))
@@ -240,26 +267,45 @@ if free <= 0 then return {'noslot'} end
 local freeg = math.min(tonumber(argfreeg), (tonumber(wi[4]) or 0) - (tonumber(wi[5]) or 0))
 local have = {}
 for c in string.gmatch(wi[2] or '', '[^,]+') do have[c] = true end
+local sc = redis.call('HMGET', k('sched'), 'policy', 'max_running')
+local fair = sc[1] == 'fair'
+local defmax = tonumber(sc[2] or '0') or 0
+local urun, ulim = {}, {}
 for try = 1, 100 do
-  local best, bestscore, bestclass, bestlast = nil, 0, nil, false
-  for _, class in ipairs(redis.call('SMEMBERS', k('classes'))) do
-    local g, caps = string.match(class, '^g(%d+)|(.*)$')
+  -- best: id, rank, owner's running, seq, lane, whether it is the lane's last
+  local best, bp, br, bs, blane, blast = nil, 0, 0, 0, nil, false
+  for _, lane in ipairs(redis.call('SMEMBERS', k('classes'))) do
+    local g, caps, p, u = lane_parse(lane)
     if g == nil then
-      redis.call('SREM', k('classes'), class)
+      redis.call('SREM', k('classes'), lane)
       stat('malformed')
-    elseif tonumber(g) <= freeg then
+    elseif g <= freeg then
       local ok = true
       for c in string.gmatch(caps, '[^,]+') do
         if not have[c] then ok = false; break end
       end
       if ok then
-        -- the head and the one after it: no second one means that taking
-        -- the head empties the class
-        local head = redis.call('ZRANGE', k('pending:' .. class), 0, 1, 'WITHSCORES')
-        if #head == 0 then
-          redis.call('SREM', k('classes'), class)
-        elseif best == nil or tonumber(head[2]) < bestscore then
-          best, bestscore, bestclass, bestlast = head[1], tonumber(head[2]), class, #head == 2
+        if urun[u] == nil then
+          urun[u] = tonumber(redis.call('HGET', k('urun'), u) or '0') or 0
+          ulim[u] = tonumber(redis.call('HGET', k('sched'), 'max_running:' .. u) or '') or defmax
+        end
+        local r, lim = urun[u], ulim[u]
+        if lim <= 0 or r < lim then
+          -- the head and the one after it: no second one means that taking
+          -- the head empties the lane
+          local head = redis.call('ZRANGE', k('pending:' .. lane), 0, 1, 'WITHSCORES')
+          if #head == 0 then
+            redis.call('SREM', k('classes'), lane)
+          else
+            local sq = tonumber(head[2])
+            local better = best == nil
+            if not better then
+              if p ~= bp then better = p < bp
+              elseif fair and r ~= br then better = r < br
+              else better = sq < bs end
+            end
+            if better then best, bp, br, bs, blane, blast = head[1], p, r, sq, lane, #head == 2 end
+          end
         end
       end
     end
@@ -270,14 +316,15 @@ for try = 1, 100 do
   end
   local h = k('exp:' .. best)
   redis.call('ZREM', k('pending'), best)
-  redis.call('ZREM', k('pending:' .. bestclass), best)
-  if bestlast then redis.call('SREM', k('classes'), bestclass) end
-  local v = redis.call('HMGET', h, 'state', 'payload', 'enq', 'gpus', 'caps', 'attempt')
+  redis.call('ZREM', k('pending:' .. blane), best)
+  if blast then redis.call('SREM', k('classes'), blane) end
+  local v = redis.call('HMGET', h, 'state', 'payload', 'enq', 'gpus', 'caps', 'attempt', 'user')
   if v[1] == 'queued' then
     local attempt = (tonumber(v[6]) or 0) + 1
     local deadline = now + tonumber(lease)
     redis.call('HSET', h, 'state', 'leased', 'worker', wid, 'started', s(now), 'attempt', s(attempt))
     redis.call('ZADD', k('leases'), s(deadline), best)
+    redis.call('HINCRBY', k('urun'), v[7] or '', 1)
     redis.call('HSET', wk .. ':running', best, s(attempt))
     if (tonumber(v[4]) or 0) ~= 0 then redis.call('HINCRBY', wk, 'busy_gpus', s(tonumber(v[4]))) end
     redis.call('SREM', k('waiting'), wid)
@@ -409,6 +456,67 @@ redis.call('XADD', k('events'), 'MAXLEN', '~', EVENTS_CAP, '*',
 return 1
 `
 
+// reprioritize: ARGV[4] id, [5] priority rank. Moves a queued experiment to
+// the lane of that rank, keeping its age. Returns 1, or 0 when not queued.
+const luaReprioritize = `
+local id, p = ARGV[4], ARGV[5]
+local h = k('exp:' .. id)
+local v = redis.call('HMGET', h, 'state', 'class', 'seq')
+if v[1] ~= 'queued' then return 0 end
+local g, caps, _, u = lane_parse(v[2] or '')
+if g == nil then return 0 end
+pend_rem(id, v[2])
+local lane = 'g' .. s(g) .. '|' .. caps .. '|' .. p .. '|' .. u
+redis.call('HSET', h, 'class', lane, 'prio', p)
+pend_add(id, v[3], lane)
+wake_all()
+return 1
+`
+
+// sched: ARGV[4..] pairs field, value of P:sched (an empty value deletes
+// the field). Wakes the waiting workers: a larger quota may let them run
+// something. Returns 1.
+const luaSched = `
+for i = 4, #ARGV, 2 do
+  if ARGV[i + 1] == '' then
+    redis.call('HDEL', k('sched'), ARGV[i])
+  else
+    redis.call('HSET', k('sched'), ARGV[i], ARGV[i + 1])
+  end
+end
+wake_all()
+return 1
+`
+
+// drain: ARGV[4] worker, [5] '1' to drain, ” to resume. A draining worker
+// claims nothing (claim answers 'draining'); resume wakes it. Returns 1, or
+// 0 for an unknown worker.
+const luaDrain = `
+local wid = ARGV[4]
+local wk = k('worker:' .. wid)
+if redis.call('EXISTS', wk) == 0 then return 0 end
+if ARGV[5] == '1' then
+  redis.call('HSET', wk, 'draining', '1')
+  redis.call('SREM', k('waiting'), wid)
+else
+  redis.call('HDEL', wk, 'draining')
+  local l = k('wake:' .. wid)
+  redis.call('LPUSH', l, '1')
+  redis.call('LTRIM', l, 0, 0)
+end
+return 1
+`
+
+// remove: ARGV[4] worker. Forgets a worker identity (a dead one, normally):
+// its leases go back to the queue at the next reaper pass. Returns 1, or 0
+// for an unknown worker.
+const luaRemove = `
+local wid = ARGV[4]
+if redis.call('EXISTS', k('worker:' .. wid)) == 0 and not redis.call('ZSCORE', k('workers'), wid) then return 0 end
+retire(wid)
+return 1
+`
+
 // cancel: ARGV[4] id. Returns {'unknown'}, {'queued', attempt} or {'leased', attempt, worker}.
 const luaCancel = `
 local id = ARGV[4]
@@ -527,18 +635,21 @@ if not wi[2] then return false end
 local gpus = tonumber(wi[2]) or 0
 local have = {}
 for c in string.gmatch(wi[1] or '', '[^,]+') do have[c] = true end
-local best, bestscore = nil, 0
-for _, class in ipairs(redis.call('SMEMBERS', k('classes'))) do
-  local g, caps = string.match(class, '^g(%d+)|(.*)$')
-  if g ~= nil and tonumber(g) <= gpus then
+local best, bp, bs = nil, 0, 0
+for _, lane in ipairs(redis.call('SMEMBERS', k('classes'))) do
+  local g, caps, p = lane_parse(lane)
+  if g ~= nil and g <= gpus then
     local ok = true
     for c in string.gmatch(caps, '[^,]+') do
       if not have[c] then ok = false; break end
     end
     if ok then
-      local head = redis.call('ZRANGE', k('pending:' .. class), 0, 0, 'WITHSCORES')
-      if #head > 0 and (best == nil or tonumber(head[2]) < bestscore) then
-        best, bestscore = head[1], tonumber(head[2])
+      local head = redis.call('ZRANGE', k('pending:' .. lane), 0, 0, 'WITHSCORES')
+      if #head > 0 then
+        local sq = tonumber(head[2])
+        if best == nil or p < bp or (p == bp and sq < bs) then
+          best, bp, bs = head[1], p, sq
+        end
       end
     end
   end
@@ -549,6 +660,7 @@ return redis.call('HGET', k('exp:' .. best), 'payload')
 
 type scriptSet struct {
 	enqueue, claim, heartbeat, complete, completeClaim, fail, failClaim, release, event, cancel, finish, peek, register, deregister, reap *redis.Script
+	reprioritize, sched, drain, remove                                                                                                    *redis.Script
 }
 
 // scriptSources is every script's full text by name.
@@ -556,17 +668,21 @@ func scriptSources() map[string]string {
 	h := func(names ...string) []string { return names }
 	return map[string]string{
 		"enqueue":       luaScript(h("pend_add", "wake_all"), luaEnqueue),
-		"claim":         luaScript(h("emit"), luaClaimFn, luaClaim),
+		"claim":         luaScript(h("emit", "lane_parse"), luaClaimFn, luaClaim),
 		"heartbeat":     luaScript(h("valid"), luaHeartbeat),
 		"complete":      luaScript(h("valid", "finish", "emit"), luaCompleteFn, luaComplete),
-		"completeClaim": luaScript(h("valid", "finish", "emit"), luaCompleteFn, luaClaimFn, luaCompleteClaim),
+		"completeClaim": luaScript(h("valid", "finish", "emit", "lane_parse"), luaCompleteFn, luaClaimFn, luaCompleteClaim),
 		"fail":          luaScript(h("valid", "note_failure", "retry_or_fail"), luaFailFn, luaFail),
-		"failClaim":     luaScript(h("valid", "note_failure", "retry_or_fail"), luaFailFn, luaClaimFn, luaFailClaim),
+		"failClaim":     luaScript(h("valid", "note_failure", "retry_or_fail", "lane_parse"), luaFailFn, luaClaimFn, luaFailClaim),
 		"release":       luaScript(h("valid", "requeue", "emit"), luaRelease),
 		"event":         luaScript(h("valid"), luaEvent),
 		"cancel":        luaScript(h("finish", "emit", "pend_rem"), luaCancel),
 		"finish":        luaScript(nil, luaFinish),
-		"peek":          luaScript(nil, luaPeek),
+		"peek":          luaScript(h("lane_parse"), luaPeek),
+		"reprioritize":  luaScript(h("lane_parse", "pend_rem", "pend_add", "wake_all"), luaReprioritize),
+		"sched":         luaScript(h("wake_all"), luaSched),
+		"drain":         luaScript(nil, luaDrain),
+		"remove":        luaScript(h("retire"), luaRemove),
 		"register":      luaScript(h("retire"), luaRegister),
 		"deregister":    luaScript(h("requeue", "emit", "retire"), luaDeregister),
 		"reap":          luaScript(h("retire", "retry_or_fail"), luaReap),
@@ -592,5 +708,9 @@ func newScripts() *scriptSet {
 		register:      n("register"),
 		deregister:    n("deregister"),
 		reap:          n("reap"),
+		reprioritize:  n("reprioritize"),
+		sched:         n("sched"),
+		drain:         n("drain"),
+		remove:        n("remove"),
 	}
 }

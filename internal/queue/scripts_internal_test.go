@@ -31,7 +31,7 @@ func TestScriptsDefineWhatTheyCall(t *testing.T) {
 			}
 		}
 	}
-	if n := len(scriptSources()); n != 15 {
+	if n := len(scriptSources()); n != 19 {
 		t.Errorf("%d scripts", n)
 	}
 }

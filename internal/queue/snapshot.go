@@ -17,7 +17,11 @@ import (
 type Snapshot struct {
 	Now     time.Time // Redis time
 	Workers []WorkerState
-	Pending []PendingJob // oldest first
+	Pending []PendingJob // claim order: priority class, then age
+	// UserRunning counts the leased experiments of each owner.
+	UserRunning map[string]int
+	Limits      Limits // running quotas
+	Policy      string // fifo or fair
 }
 
 // Running is an attempt a worker holds.
@@ -42,6 +46,7 @@ type WorkerState struct {
 	Started          time.Time
 	QuarantinedUntil time.Time // zero or past: not quarantined
 	Waiting          bool      // blocked waiting for work it can run
+	Draining         bool      // takes nothing new (Drain) until Resume
 }
 
 // FreeSlots is Slots minus the attempts it runs (never negative).
@@ -67,6 +72,8 @@ type PendingJob struct {
 	Caps       []string
 	Attempt    int // attempts made so far
 	EnqueuedAt time.Time
+	Priority   string // high, normal or low
+	User       string // owner ("" for none)
 }
 
 // Snapshot reads the workers and the pending list.
@@ -76,10 +83,27 @@ func (q *Queue) Snapshot(ctx context.Context) (*Snapshot, error) {
 	wCmd := pipe.ZRangeWithScores(ctx, q.keys.workers(), 0, -1) // score = last seen (ms)
 	pCmd := pipe.ZRange(ctx, q.keys.pending(), 0, -1)
 	waitCmd := pipe.SMembers(ctx, q.keys.waiting())
+	urunCmd := pipe.HGetAll(ctx, q.keys.urun())
+	schedCmd := pipe.HGetAll(ctx, q.keys.sched())
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("queue: snapshot: %w", err)
 	}
-	snap := &Snapshot{Now: timeCmd.Val()}
+	snap := &Snapshot{Now: timeCmd.Val(), UserRunning: map[string]int{}, Limits: Limits{Users: map[string]int{}}, Policy: PolicyFIFO}
+	for u, n := range urunCmd.Val() {
+		if c := int(atoi64(n)); c > 0 {
+			snap.UserRunning[u] = c
+		}
+	}
+	for f, v := range schedCmd.Val() {
+		switch {
+		case f == "policy":
+			snap.Policy = v
+		case f == "max_running":
+			snap.Limits.Default = int(atoi64(v))
+		case strings.HasPrefix(f, "max_running:"):
+			snap.Limits.Users[strings.TrimPrefix(f, "max_running:")] = int(atoi64(v))
+		}
+	}
 	pids, waiting := pCmd.Val(), waitCmd.Val()
 	wids := make([]string, 0, len(wCmd.Val()))
 	seen := make(map[string]time.Time, len(wCmd.Val()))
@@ -98,7 +122,7 @@ func (q *Queue) Snapshot(ctx context.Context) (*Snapshot, error) {
 	}
 	ph := make([]*redis.SliceCmd, len(pids))
 	for i, id := range pids {
-		ph[i] = pipe.HMGet(ctx, q.keys.exp(id), "gpus", "caps", "attempt", "enq")
+		ph[i] = pipe.HMGet(ctx, q.keys.exp(id), "gpus", "caps", "attempt", "enq", "prio", "user")
 	}
 	if len(wids)+len(pids) > 0 {
 		if _, err := pipe.Exec(ctx); err != nil {
@@ -118,6 +142,7 @@ func (q *Queue) Snapshot(ctx context.Context) (*Snapshot, error) {
 			Started:          ms(atoi64(h["started"])),
 			QuarantinedUntil: ms(atoi64(h["quarantined_until"])),
 			Waiting:          slices.Contains(waiting, id),
+			Draining:         h["draining"] == "1",
 		}
 		w.FreeGPUs = max(0, w.GPUs-int(atoi64(h["busy_gpus"])))
 		for exp, att := range wr[i].Val() {
@@ -131,7 +156,7 @@ func (q *Queue) Snapshot(ctx context.Context) (*Snapshot, error) {
 	})
 	for i, id := range pids {
 		v := ph[i].Val()
-		if len(v) != 4 || v[0] == nil {
+		if len(v) != 6 || v[0] == nil {
 			q.log.Warn("pending experiment without a hash skipped", slog.String("experiment", id))
 			continue
 		}
@@ -139,7 +164,16 @@ func (q *Queue) Snapshot(ctx context.Context) (*Snapshot, error) {
 		snap.Pending = append(snap.Pending, PendingJob{
 			ID: id, GPUs: int(atoi64(s(0))), Caps: splitCaps(s(1)),
 			Attempt: int(atoi64(s(2))), EnqueuedAt: ms(atoi64(s(3))),
+			Priority: priorityOf(s(4)), User: s(5),
 		})
 	}
 	return snap, nil
+}
+
+// priorityOf names a stored rank ("" from an older drover is normal).
+func priorityOf(rank string) string {
+	if rank == "" {
+		return PriorityNormal
+	}
+	return PriorityName(int(atoi64(rank)))
 }

@@ -167,3 +167,51 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	}
 }
+
+// WorkerID resolves a worker's name or identity to its identity ("" when
+// neither is registered).
+func (q *Queue) WorkerID(ctx context.Context, nameOrID string) (string, error) {
+	pipe := q.rdb.Pipeline()
+	byName := pipe.HGet(ctx, q.keys.names(), nameOrID)
+	byID := pipe.Exists(ctx, q.keys.worker(nameOrID))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return "", fmt.Errorf("queue: find worker %s: %w", nameOrID, err)
+	}
+	if byID.Val() == 1 {
+		return nameOrID, nil
+	}
+	return byName.Val(), nil
+}
+
+// Drain stops a worker from taking new experiments; what it runs goes on.
+// It reports false for an unknown worker.
+func (q *Queue) Drain(ctx context.Context, worker string) (bool, error) {
+	return q.drain(ctx, worker, "1")
+}
+
+// Resume undoes Drain and wakes the worker.
+func (q *Queue) Resume(ctx context.Context, worker string) (bool, error) {
+	return q.drain(ctx, worker, "")
+}
+
+func (q *Queue) drain(ctx context.Context, worker, on string) (bool, error) {
+	res, err := q.run(ctx, q.scripts.drain, worker, on)
+	if err != nil {
+		return false, fmt.Errorf("queue: drain/resume %s: %w", worker, err)
+	}
+	n, _ := res.(int64)
+	return n == 1, nil
+}
+
+// Remove forgets a worker identity, normally a dead one: its name is free,
+// its leases go back to the queue at the next reaper pass (as infra
+// retries). A live worker that is removed gets ErrUnknownWorker on its next
+// heartbeat and registers again. It reports false for an unknown worker.
+func (q *Queue) Remove(ctx context.Context, worker string) (bool, error) {
+	res, err := q.run(ctx, q.scripts.remove, worker)
+	if err != nil {
+		return false, fmt.Errorf("queue: remove %s: %w", worker, err)
+	}
+	n, _ := res.(int64)
+	return n == 1, nil
+}
