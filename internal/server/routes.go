@@ -26,6 +26,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/experiments/{id}/finish", s.handleFinishExperiment)
 	mux.HandleFunc("GET /api/v1/experiments/{id}/events", s.handleEvents)
 	mux.HandleFunc("GET /api/v1/experiments/{id}/artifacts", s.handleListArtifacts)
+	mux.HandleFunc("GET /api/v1/experiments/{id}/artifacts.zip", s.handleArtifactsZip)
 	mux.HandleFunc("GET /api/v1/experiments/{id}/artifacts/{name...}", s.handleGetArtifact)
 	mux.HandleFunc("POST /api/v1/experiments/{id}/predict", s.handlePredict)
 

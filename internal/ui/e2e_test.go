@@ -121,6 +121,20 @@ func TestWorkflow(t *testing.T) {
 	}
 	b.shot("04-experiment-succeeded")
 
+	// Score a file: the predictions come back as a download.
+	b.do("score a file", 60*time.Second,
+		chromedp.SetUploadFiles(chromedp.ID("score-file"), []string{examples("pima_diabetes.csv")}),
+		chromedp.Click(chromedp.ID("score-go")),
+		chromedp.WaitVisible(chromedp.ID("score-download")))
+	if got := b.text("#score-result"); !strings.Contains(got, "768 rows scored") || !strings.Contains(got, "Columns: ") {
+		t.Errorf("score result reads %q, want 768 rows and the columns", got)
+	}
+	// Download all: one zip archive.
+	zipHead := eval[string](b, `fetch(document.getElementById('download-all').href).then(r => r.arrayBuffer()).then(b => String.fromCharCode(...new Uint8Array(b).slice(0, 2)))`, chromedp.EvalAwaitPromise)
+	if zipHead != "PK" {
+		t.Errorf("Download all gave %q, not a zip archive", zipHead)
+	}
+
 	// An artifact link downloads the real file.
 	href := eval[string](b, `document.querySelector('#artifact-list a[href$="summary.json"]').getAttribute('href')`)
 	body := eval[string](b, fmt.Sprintf(`fetch(%q).then(r => r.text())`, href), chromedp.EvalAwaitPromise)

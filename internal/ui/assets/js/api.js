@@ -45,9 +45,14 @@ export function toLogin() {
   location.assign('/login?next=' + encodeURIComponent(next));
 }
 
+// baseHeaders are the headers of every request the app makes.
+function baseHeaders(accept = 'application/json') {
+  return {Accept: accept};
+}
+
 // api calls /api/v1 + path and returns the decoded JSON.
 export async function api(path, {method = 'GET', body, signal} = {}) {
-  const opts = {method, signal, headers: {Accept: 'application/json'}, credentials: 'same-origin'};
+  const opts = {method, signal, headers: baseHeaders(), credentials: 'same-origin'};
   if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
@@ -95,4 +100,21 @@ export function upload(file, onProgress) {
     xhr.send(form);
   });
   return {promise, abort: () => xhr.abort()};
+}
+
+// postFile sends a file as the raw request body (e.g. a CSV to score) and
+// returns the answer as a Blob; errors are APIError like api's.
+export async function postFile(path, file, {contentType = 'text/csv', accept = 'text/csv', signal} = {}) {
+  const headers = baseHeaders(accept);
+  headers['Content-Type'] = contentType;
+  let res;
+  try {
+    res = await fetch('/api/v1' + path, {method: 'POST', body: file, headers, signal, credentials: 'same-origin'});
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new APIError(0, 'network', e.message);
+  }
+  if (res.status === 401) toLogin();
+  if (!res.ok) throw fromResponse(res.status, res.statusText, await res.text());
+  return res.blob();
 }

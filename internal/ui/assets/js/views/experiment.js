@@ -1,7 +1,7 @@
 // One experiment, live: status, progress and logs stream in through
 // server-sent events (no reload); once it has succeeded, the leaderboard,
 // plots and artifacts appear.
-import {api, artifactURL, toLogin} from '../api.js';
+import {api, artifactURL, toLogin, postFile} from '../api.js';
 import {meta} from '../meta.js';
 import {h, clear, setText, setBadge, badge, expName, expDuration, queueText, fmtTime, fmtNum, fmtBytes, errorBox, showError, toast} from '../dom.js';
 import {lineChart, scatterChart, barChart, confusionMatrix} from '../chart.js';
@@ -258,6 +258,7 @@ class Page {
     const plots = h('section', {class: 'card', 'aria-labelledby': 'plots-h', id: 'plots'}, h('h2', {id: 'plots-h'}, 'Plots'), h('p', {class: 'loading'}, 'Loading plots\u2026'));
     const arts = h('section', {class: 'card', 'aria-labelledby': 'arts-h', id: 'artifacts'}, h('h2', {id: 'arts-h'}, 'Artifacts'), h('p', {class: 'loading'}, 'Loading\u2026'));
     box.append(plots, arts);
+    if (!e.spec.command) box.append(scoreCard(this.id, this.ctx));
     const [p, a] = await Promise.allSettled([
       api(`/experiments/${encodeURIComponent(this.id)}/artifacts`, this.ctx),
       fetchJSON(artifactURL(this.id, 'plots.json'), this.ctx.signal),
@@ -346,7 +347,50 @@ function drawArtifacts(box, res, id) {
   if (res.status === 'rejected') { box.append(errorBox(res.reason, 'Could not list the artifacts')); return; }
   const list = res.value || [];
   if (!list.length) { box.append(h('p', {class: 'empty'}, 'No artifacts.')); return; }
-  box.append(h('p', {class: 'small muted'}, 'Download one file, or all of them with ', h('code', `drover experiment download ${id} --out DIR`), '.'),
+  box.append(h('p', {class: 'actions'}, h('a', {class: 'btn btn-secondary', id: 'download-all', href: `/api/v1/experiments/${encodeURIComponent(id)}/artifacts.zip`, download: `${id}-artifacts.zip`}, 'Download all (zip)')),
+    h('p', {class: 'small muted'}, 'Download one file, or all of them with ', h('code', `drover experiment download ${id} --out DIR`), '.'),
     h('ul', {id: 'artifact-list'}, list.map((a) => h('li', h('a', {href: artifactURL(id, a.name), download: a.name.split('/').pop()}, a.name),
       h('span', {class: 'muted small'}, ` ${fmtBytes(a.size)}`)))));
+}
+
+// scoreCard scores a CSV the user picks with this experiment's model and
+// offers the predictions (with per-feature contributions when asked) as a
+// download. The file goes to the server as it is; nothing is kept there.
+function scoreCard(id, ctx) {
+  const file = h('input', {type: 'file', id: 'score-file', accept: '.csv,text/csv'});
+  const explain = h('input', {type: 'checkbox', id: 'score-explain'});
+  const go = h('button', {type: 'submit', class: 'btn', id: 'score-go'}, 'Score the file');
+  const out = h('div', {id: 'score-result', 'aria-live': 'polite'});
+  const err = h('div', {class: 'alert alert-error', role: 'alert', hidden: true});
+  let url = null;
+  ctx.onCleanup(() => { if (url) URL.revokeObjectURL(url); });
+  const form = h('form', {class: 'stack', id: 'score-form'},
+    h('div', {class: 'field'}, h('label', {for: 'score-file'}, 'CSV file with the same columns (the target may be missing)'), file),
+    h('label', {class: 'check', for: 'score-explain'}, explain, ' Add each feature\u2019s contribution to every prediction (contrib.* columns)'),
+    h('div', {class: 'actions'}, go), err, out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError(err, null);
+    clear(out);
+    const f = file.files[0];
+    if (!f) { showError(err, {message: 'Pick a CSV file first.'}); file.focus(); return; }
+    go.disabled = true;
+    setText(go, 'Scoring\u2026');
+    try {
+      const blob = await postFile(`/experiments/${encodeURIComponent(id)}/predict${explain.checked ? '?explain=true' : ''}`, f, {signal: ctx.signal});
+      if (url) URL.revokeObjectURL(url);
+      url = URL.createObjectURL(blob);
+      const name = f.name.replace(/\.csv$/i, '') + '-predictions.csv';
+      const lines = (await blob.text()).split('\n').filter(Boolean);
+      const cols = (lines[0] || '').split(',');
+      out.append(h('p', `${Math.max(0, lines.length - 1).toLocaleString('en')} rows scored. `, h('a', {href: url, download: name, id: 'score-download'}, `Download ${name}`)),
+        h('p', {class: 'small muted', id: 'score-columns'}, `Columns: ${cols.slice(0, 8).join(', ')}${cols.length > 8 ? `, \u2026 (${cols.length} in all)` : ''}`));
+    } catch (e) {
+      if (e.name !== 'AbortError') showError(err, e, 'Could not score the file');
+    } finally {
+      go.disabled = false;
+      setText(go, 'Score the file');
+    }
+  });
+  return h('section', {class: 'card', 'aria-labelledby': 'score-h', id: 'score'}, h('h2', {id: 'score-h'}, 'Score a file'), form);
 }
