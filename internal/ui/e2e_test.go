@@ -121,6 +121,28 @@ func TestWorkflow(t *testing.T) {
 	}
 	b.shot("04-experiment-succeeded")
 
+	// New experiment like this: the form starts from this experiment's spec
+	// and launches a copy.
+	b.do("clone", 20*time.Second, chromedp.Click(chromedp.ID("clone")), chromedp.WaitVisible(chromedp.ID("create-form")))
+	b.waitJS("copied name", `document.getElementById('name').value === 'pima from the UI (copy)'`, 10*time.Second)
+	if got := eval[string](b, `['accuracy','time','interpretability'].map(id => document.getElementById(id + '-auto').checked ? 'auto' : document.getElementById(id).value).join(',') + ' ' + document.getElementById('target').value`); got != "1,1,1 class" {
+		t.Errorf("copied form has dials and target %q, want 1,1,1 class", got)
+	}
+	b.do("launch the copy", 20*time.Second, chromedp.Click(chromedp.ID("launch")), chromedp.WaitVisible(chromedp.ID("exp-status")))
+	b.waitJS("the copy's page", `location.pathname !== '/experiments/`+id+`' && location.pathname.startsWith('/experiments/ex_')`, 10*time.Second)
+	copyID := strings.TrimPrefix(eval[string](b, `location.pathname`), "/experiments/")
+	cp, err := client(srv, "").GetExperiment(context.Background(), copyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp.Spec.Name != "pima from the UI (copy)" || cp.Spec.DatasetID != e.Spec.DatasetID || cp.Spec.Target != e.Spec.Target || cp.Spec.Accuracy != 1 || cp.Spec.Time != 1 || cp.Spec.Interpretability != 1 {
+		t.Errorf("the copy was created with %+v, from %+v", cp.Spec, e.Spec)
+	}
+	b.waitJS("the copy to succeed", `document.getElementById('exp-status').dataset.status === 'succeeded'`, 3*time.Minute)
+	b.do("back to the original", 20*time.Second, chromedp.Navigate(base+"/experiments/"+id), chromedp.WaitVisible(chromedp.ID("score-file")))
+	// That was a page load; the in-app navigations after it are checked again.
+	eval[bool](b, `(() => { window.__droverDoc = 'same-document'; return true; })()`)
+
 	// Score a file: the predictions come back as a download.
 	b.do("score a file", 60*time.Second,
 		chromedp.SetUploadFiles(chromedp.ID("score-file"), []string{examples("pima_diabetes.csv")}),

@@ -53,7 +53,8 @@ class Page {
     main.append(h('div', {class: 'page-head'},
       h('div', h('nav', {class: 'breadcrumb', 'aria-label': 'Breadcrumb'}, h('ol', h('li', h('a', {href: '/experiments'}, 'Experiments')), h('li', e.id))),
         this.title, h('p', {class: 'sub'}, 'Status ', this.status)),
-      h('div', {class: 'actions'}, this.finishBtn, this.cancelBtn)), this.actionErr);
+      h('div', {class: 'actions'}, this.finishBtn, this.cancelBtn,
+        h('a', {class: 'btn btn-secondary', id: 'clone', href: `/experiments/new?like=${encodeURIComponent(e.id)}`}, 'New experiment like this'))), this.actionErr);
 
     this.bar = h('div', {class: 'bar', role: 'progressbar', 'aria-label': 'Progress', 'aria-valuemin': 0, 'aria-valuemax': 100}, h('span'));
     this.message = h('p', {class: 'small', id: 'exp-message'});

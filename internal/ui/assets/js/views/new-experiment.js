@@ -40,7 +40,20 @@ export async function render(main, ctx) {
     return;
   }
   dss.sort((a, b) => b.created_at.localeCompare(a.created_at));
-  main.append(form(dss, ctx));
+  // "New experiment like this": ?like=ID starts from that experiment's spec.
+  let like = null;
+  if (ctx.query.get('like')) {
+    try {
+      like = await api(`/experiments/${encodeURIComponent(ctx.query.get('like'))}`, ctx);
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      main.append(errorBox(e, 'Could not load the experiment to copy'));
+    }
+  }
+  if (like) {
+    main.querySelector('.page-head .sub').textContent = `A copy of ${like.spec?.name || like.id}: change what you like and launch.`;
+  }
+  main.append(form(dss, ctx, like?.spec));
 }
 
 function field(id, label, control, hint) {
@@ -102,8 +115,8 @@ export function allowedTasks(c) {
   return ['auto', 'multiclass', 'regression'];
 }
 
-function form(dss, ctx) {
-  const want = ctx.query.get('dataset');
+function form(dss, ctx, like) {
+  const want = like?.dataset_id || ctx.query.get('dataset');
   const dsSel = h('select', {id: 'dataset', name: 'dataset', required: true},
     dss.map((d) => h('option', {value: d.id, selected: d.id === want}, `${d.name} (${d.rows} rows, ${d.id})`)));
   const targetSel = h('select', {id: 'target', name: 'target', required: true, 'aria-describedby': 'target-hint'});
@@ -281,5 +294,24 @@ function form(dss, ctx) {
     }
   });
   err.tabIndex = -1;
+  if (like) prefill(like);
   return f;
+
+  // prefill sets every control from a spec (the experiment being copied).
+  function prefill(sp) {
+    if (sp.target && [...targetSel.options].some((o) => o.value === sp.target)) { targetSel.value = sp.target; describeTarget(); limitTasks(); }
+    if (sp.task) { taskSel.value = sp.task; fillScorers(); }
+    if (sp.scorer) scorerSel.value = sp.scorer;
+    name.value = sp.name ? `${sp.name} (copy)` : '';
+    acc.set(sp.accuracy || 0);
+    time.set(sp.time || 0);
+    interp.set(sp.interpretability || 0);
+    if (sp.gpus) gpus.value = String(sp.gpus);
+    if (sp.seed) seed.value = String(sp.seed);
+    for (const box of models.querySelectorAll('input')) box.checked = (sp.models || []).includes(box.value);
+    params.value = Object.entries(sp.params || {}).map(([k, v]) => `${k}=${v}`).join(', ');
+    if (sp.folds !== undefined && sp.folds !== null) folds.value = String(sp.folds);
+    if (sp.command) command.value = sp.command;
+    if (sp.gpus || sp.seed || sp.models?.length || sp.params || sp.folds !== undefined || sp.command) f.querySelector('details.advanced').open = true;
+  }
 }
