@@ -128,6 +128,10 @@ func TestWorkflow(t *testing.T) {
 	if got := eval[string](b, `['accuracy','time','interpretability'].map(id => document.getElementById(id + '-auto').checked ? 'auto' : document.getElementById(id).value).join(',') + ' ' + document.getElementById('target').value`); got != "1,1,1 class" {
 		t.Errorf("copied form has dials and target %q, want 1,1,1 class", got)
 	}
+	// The copy changes one setting: GLMs only.
+	if got := eval[string](b, setRange("interpretability", "8")); got != "8" {
+		t.Fatalf("copy's interpretability dial = %q", got)
+	}
 	b.do("launch the copy", 20*time.Second, chromedp.Click(chromedp.ID("launch")), chromedp.WaitVisible(chromedp.ID("exp-status")))
 	b.waitJS("the copy's page", `location.pathname !== '/experiments/`+id+`' && location.pathname.startsWith('/experiments/ex_')`, 10*time.Second)
 	copyID := strings.TrimPrefix(eval[string](b, `location.pathname`), "/experiments/")
@@ -135,10 +139,23 @@ func TestWorkflow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cp.Spec.Name != "pima from the UI (copy)" || cp.Spec.DatasetID != e.Spec.DatasetID || cp.Spec.Target != e.Spec.Target || cp.Spec.Accuracy != 1 || cp.Spec.Time != 1 || cp.Spec.Interpretability != 1 {
+	if cp.Spec.Name != "pima from the UI (copy)" || cp.Spec.DatasetID != e.Spec.DatasetID || cp.Spec.Target != e.Spec.Target || cp.Spec.Accuracy != 1 || cp.Spec.Time != 1 || cp.Spec.Interpretability != 8 {
 		t.Errorf("the copy was created with %+v, from %+v", cp.Spec, e.Spec)
 	}
 	b.waitJS("the copy to succeed", `document.getElementById('exp-status').dataset.status === 'succeeded'`, 3*time.Minute)
+	// Compare the two: the changed dial is marked, both ROC curves overlaid.
+	b.do("compare", 20*time.Second, chromedp.Navigate(base+"/experiments/compare?ids="+id+","+copyID), chromedp.WaitVisible(chromedp.ID("compare-spec")))
+	b.waitJS("curves", `document.querySelectorAll('#compare-curves figure').length === 2`, 20*time.Second)
+	if got := eval[string](b, `[...document.querySelectorAll('#compare-spec tr.differs')].map(r => r.dataset.field).join(',')`); got != "interpretability" {
+		t.Errorf("rows marked as differing: %q, want interpretability", got)
+	}
+	if n := eval[int](b, `document.querySelector('#compare-curves figure svg').querySelectorAll('path').length`); n != 2 {
+		t.Errorf("ROC chart overlays %d curves, want 2", n)
+	}
+	if n := eval[int](b, `document.querySelectorAll('.compare-lb').length`); n != 2 {
+		t.Errorf("%d leaderboards, want 2", n)
+	}
+	b.shot("05b-compare")
 	b.do("back to the original", 20*time.Second, chromedp.Navigate(base+"/experiments/"+id), chromedp.WaitVisible(chromedp.ID("score-file")))
 	// That was a page load; the in-app navigations after it are checked again.
 	eval[bool](b, `(() => { window.__droverDoc = 'same-document'; return true; })()`)

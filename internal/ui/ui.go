@@ -35,6 +35,7 @@ var Pages = []string{
 	"/datasets/{id}",
 	"/experiments",
 	"/experiments/new",
+	"/experiments/compare",
 	"/experiments/{id}",
 	"/system",
 	"/login",

@@ -10,6 +10,7 @@ import * as dataset from './views/dataset.js';
 import * as experiments from './views/experiments.js';
 import * as newExperiment from './views/new-experiment.js';
 import * as experiment from './views/experiment.js';
+import * as compare from './views/compare.js';
 import * as system from './views/system.js';
 import * as login from './views/login.js';
 
@@ -19,6 +20,7 @@ const routes = [
   {re: /^\/datasets\/([^/]+)$/, view: dataset, nav: 'datasets'},
   {re: /^\/experiments$/, view: experiments, nav: 'experiments'},
   {re: /^\/experiments\/new$/, view: newExperiment, nav: 'experiments'},
+  {re: /^\/experiments\/compare$/, view: compare, nav: 'experiments'},
   {re: /^\/experiments\/([^/]+)$/, view: experiment, nav: 'experiments'},
   {re: /^\/system$/, view: system, nav: 'system'},
   {re: /^\/login$/, view: login, nav: ''},

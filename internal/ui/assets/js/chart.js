@@ -206,3 +206,21 @@ export function histogram(hist, name) {
   });
   return h('div', {class: 'hist'}, svg);
 }
+
+// SERIES are the colours of overlaid curves (CSS variables, light and dark).
+const SERIES = ['--s1', '--s2', '--s3', '--s4', '--s5'];
+
+// multiLineChart overlays several curves on [0,1]x[0,1] (ROC or PR of the
+// experiments being compared), with a legend naming each.
+export function multiLineChart({caption, series, xLabel, yLabel, diagonal = false, desc}) {
+  const svg = frame(desc || caption);
+  const sc = axes(svg, [0, 1], [0, 1], xLabel, yLabel);
+  if (diagonal) svg.append(s('line', {class: 'refline', x1: sc.x(0), y1: sc.y(0), x2: sc.x(1), y2: sc.y(1), 'stroke-dasharray': '4 4'}));
+  series.forEach((sr, i) => {
+    svg.append(s('path', {d: pathOf(sr.x, sr.y, sc.x, sc.y), fill: 'none', 'stroke-width': 2, 'stroke-linejoin': 'round',
+      style: {stroke: `var(${SERIES[i % SERIES.length]})`}, 'stroke-dasharray': i >= SERIES.length ? '6 3' : null}, s('title', {}, sr.label)));
+  });
+  const legend = h('ul', {class: 'legend'}, series.map((sr, i) => h('li',
+    h('span', {class: 'swatch', style: {background: `var(${SERIES[i % SERIES.length]})`}, 'aria-hidden': 'true'}), sr.label)));
+  return h('figure', {class: 'chart'}, h('figcaption', caption), svg, legend);
+}
