@@ -3,6 +3,8 @@ package ui_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -236,14 +238,34 @@ func TestPlotsByTask(t *testing.T) {
 	srv := startServer(t, newConfig(t))
 	cl := client(srv, "")
 	ctx := context.Background()
+	// iris with five rows whose species is blank: the engine drops them
+	// with a warning, which the page pulls out of the log into a banner.
+	irisRaw, err := os.ReadFile(examples("iris.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(irisRaw), "\n"), "\n")
+	for i := len(lines) - 5; i < len(lines); i++ {
+		lines[i] = lines[i][:strings.LastIndex(lines[i], ",")+1]
+	}
+	gappy := filepath.Join(t.TempDir(), "iris_gaps.csv")
+	if err := os.WriteFile(gappy, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		file, target, task string
 		captions           []string
+		warning            string
 	}{
-		{"iris.csv", "species", "multiclass", []string{"Confusion matrix", "Feature importance"}},
-		{"slid_wages.csv", "wages", "regression", []string{"Actual vs predicted", "Feature importance"}},
+		{"iris.csv", "species", "multiclass", []string{"Confusion matrix", "Feature importance"}, ""},
+		{"slid_wages.csv", "wages", "regression", []string{"Actual vs predicted", "Feature importance"}, ""},
+		{gappy, "species", "multiclass", []string{"Confusion matrix"}, "5 rows without a target value dropped"},
 	} {
-		ds, err := cl.UploadDataset(ctx, examples(c.file), nil)
+		path := c.file
+		if !filepath.IsAbs(path) {
+			path = examples(c.file)
+		}
+		ds, err := cl.UploadDataset(ctx, path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,7 +286,22 @@ func TestPlotsByTask(t *testing.T) {
 		if !strings.Contains(task, c.task) {
 			t.Errorf("%s: task shown as %q", c.file, task)
 		}
-		b.shot("11-plots-" + c.task)
+		if c.warning != "" {
+			if got := b.text("#exp-warnings"); !strings.Contains(got, c.warning) {
+				t.Errorf("%s: warnings banner %q lacks %q", c.file, got, c.warning)
+			}
+		} else if !eval[bool](b, `document.getElementById('exp-warnings').hidden`) {
+			t.Errorf("%s: warnings banner shown: %q", c.file, b.text("#exp-warnings"))
+		}
+		if c.task == "regression" {
+			// The scatter's axes are round numbers from 0.
+			ticks := eval[string](b, `[...document.querySelectorAll('#plots figure svg')].find(s => s.closest('figure').querySelector('figcaption').textContent.startsWith('Actual')).querySelectorAll('.axis text').length + ':' + [...document.querySelectorAll('#plots figure svg')].find(s => s.closest('figure').querySelector('figcaption').textContent.startsWith('Actual')).querySelector('.axis text').textContent`)
+			// Labels: the y ticks, the x ticks and the two axis names.
+			if n, first, _ := strings.Cut(ticks, ":"); first != "0" || atoi(n) < 3+3+2 {
+				t.Errorf("scatter axes: %s labels, the first %q; want 0 first and at least 3 ticks a side", n, first)
+			}
+		}
+		b.shot("11-plots-" + c.task + map[bool]string{true: "-warnings", false: ""}[c.warning != ""])
 	}
 }
 
@@ -294,4 +331,9 @@ func TestFinishButton(t *testing.T) {
 		t.Fatalf("the log does not show the finish request:\n%s", log)
 	}
 	b.shot("16-finished")
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

@@ -60,12 +60,18 @@ class Page {
     this.message = h('p', {class: 'small', id: 'exp-message'});
     this.waiting = h('p', {class: 'small', id: 'exp-queue'});
     this.errBox = h('div', {class: 'alert alert-error', role: 'alert', hidden: true, id: 'exp-error'});
+    // Warnings from the log (a column dropped, a candidate cut by the
+    // budget...) are pulled out into a banner: they matter more than the
+    // rest of the log and are easy to miss in it.
+    this.warnings = new Set();
+    this.warnList = h('ul', {class: 'warn-list'});
+    this.warnBox = h('div', {class: 'alert alert-warn', role: 'status', hidden: true, id: 'exp-warnings'}, h('strong', 'Warnings'), this.warnList);
     this.stream = h('p', {class: 'small muted', id: 'stream-state'});
     this.facts = h('dl', {class: 'facts'});
     this.log = h('pre', {class: 'log', id: 'exp-log', tabindex: 0, 'aria-labelledby': 'log-h'});
     this.logNote = h('p', {class: 'small muted'});
     main.append(h('div', {class: 'grid grid-2'},
-      h('section', {class: 'card', 'aria-labelledby': 'progress-h'}, h('h2', {id: 'progress-h'}, 'Progress'), this.bar, this.message, this.waiting, this.errBox, this.stream,
+      h('section', {class: 'card', 'aria-labelledby': 'progress-h'}, h('h2', {id: 'progress-h'}, 'Progress'), this.bar, this.message, this.waiting, this.errBox, this.warnBox, this.stream,
         h('h3', {id: 'log-h'}, 'Log'), this.logNote, this.log),
       h('section', {class: 'card', 'aria-labelledby': 'details-h'}, h('h2', {id: 'details-h'}, 'Details'), this.facts)));
 
@@ -213,6 +219,11 @@ class Page {
     this.log.append(h('span', {class: `lv-${lv === 'warning' ? 'warn' : lv}`},
       h('span', {class: 't'}, t + ' '), ev.attempt ? `[${ev.attempt}] ` : '', lv !== 'info' && lv !== 'status' ? lv + ': ' : '', ev.message || '', '\n'));
     this.logCount++;
+    if ((lv === 'warn' || lv === 'warning') && ev.message && !this.warnings.has(ev.message) && this.warnings.size < 20) {
+      this.warnings.add(ev.message);
+      this.warnList.append(h('li', ev.message));
+      this.warnBox.hidden = false;
+    }
     if (this.log.childNodes.length > MAX_LOG_LINES) {
       this.log.firstChild.remove();
       setText(this.logNote, `Showing the last ${MAX_LOG_LINES} lines.`);
