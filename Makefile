@@ -30,7 +30,9 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 
 bench: ## queue benchmark against asynq, and the engine benchmarks (see docs/performance.md)
-	$(GO) run ./cmd/drover bench queue
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/drover
+	CGO_ENABLED=0 $(GO) build -o bin/drover-bench ./cmd/drover-bench
+	bin/drover-bench queue --exe $(BIN)
 	$(GO) test -run '^$$' -bench . ./internal/engine/...
 
 fmt: ## format the code

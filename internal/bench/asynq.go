@@ -78,7 +78,7 @@ func (e *env) waitAsynqIdle(ctx context.Context, db int, timeout time.Duration) 
 }
 
 // AsynqWorker is the body of the asynq worker process of the recovery
-// scenario (`drover bench asynq-worker`): an asynq server on defaults whose
+// scenario (`drover-bench asynq-worker`): an asynq server on defaults whose
 // handler prints "started TASKID" on out and then blocks. It runs until ctx
 // ends.
 func AsynqWorker(ctx context.Context, addr string, db int, out io.Writer) error {
@@ -121,7 +121,7 @@ func (e *env) startAsynqProc(db int) (*asynqProc, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(e.o.Exe, "bench", "asynq-worker", "--redis", e.addr, "--db", strconv.Itoa(db))
+	cmd := exec.Command(e.o.BenchExe, "asynq-worker", "--redis", e.addr, "--db", strconv.Itoa(db))
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := cmd.StdoutPipe()
@@ -131,7 +131,7 @@ func (e *env) startAsynqProc(db int) (*asynqProc, error) {
 	p := &asynqProc{cmd: cmd, done: make(chan struct{}), started: make(chan string, 4), log: &syncBuffer{}}
 	cmd.Stderr = p.log
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s bench asynq-worker: %w", e.o.Exe, err)
+		return nil, fmt.Errorf("start %s asynq-worker: %w", e.o.BenchExe, err)
 	}
 	go func() {
 		sc := bufio.NewScanner(stdout)

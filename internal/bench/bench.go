@@ -1,8 +1,9 @@
 // Package bench measures drover's Redis queue side by side with
 // github.com/hibiken/asynq (a benchmark peer only: nothing else in drover
 // uses it), on one redis-server, in one run, each system in its own
-// database. `drover bench queue` is its command; docs/performance.md
-// ("Queue") has the figures and what each scenario means.
+// database. `drover-bench queue` (cmd/drover-bench) is its command; the
+// drover binary itself does not link this package or asynq.
+// docs/performance.md ("Queue") has the figures and what each scenario means.
 //
 // Scenarios (each measures drover, then asynq):
 //   - pickup: one processor free and blocked waiting; enqueue one experiment,
@@ -47,7 +48,7 @@ const (
 // Scenarios lists every scenario in run order.
 var Scenarios = []string{ScenarioMemory, ScenarioThroughput, ScenarioPickup, ScenarioIdle, ScenarioRecovery}
 
-// Options configures Run. Zero values take the defaults of `drover bench queue`.
+// Options configures Run. Zero values take the defaults of `drover-bench queue`.
 type Options struct {
 	// RedisAddr is an existing Redis to use (its databases DB..DB+9 must be
 	// empty; they are flushed afterwards). "" starts a private redis-server.
@@ -57,6 +58,10 @@ type Options struct {
 	// Exe is the drover binary: worker processes and experiment children
 	// ("" = this executable).
 	Exe string
+	// BenchExe is the drover-bench binary, which runs the asynq worker
+	// process of the recovery scenario (`drover-bench asynq-worker`;
+	// "" = this executable).
+	BenchExe string
 	// Dir holds temporary files ("" = os.TempDir()).
 	Dir string
 
@@ -287,12 +292,17 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, fmt.Errorf("bench: unknown scenario %q (have %s)", s, strings.Join(Scenarios, ", "))
 		}
 	}
-	if o.Exe == "" {
+	if o.Exe == "" || o.BenchExe == "" {
 		exe, err := os.Executable()
 		if err != nil {
-			return nil, fmt.Errorf("bench: find the drover binary: %w", err)
+			return nil, fmt.Errorf("bench: find this executable: %w", err)
 		}
-		o.Exe = exe
+		if o.Exe == "" {
+			o.Exe = exe
+		}
+		if o.BenchExe == "" {
+			o.BenchExe = exe
+		}
 	}
 	began := time.Now()
 	tmp, err := os.MkdirTemp(o.Dir, "drover-bench-")

@@ -14,14 +14,17 @@ import (
 	"github.com/drover-ml/drover/internal/cli"
 )
 
-// TestMain lets the test binary stand in for the drover binary: the bench
-// starts `drover worker` processes and the workers start `drover
-// run-experiment` children of the same executable.
+// TestMain lets the test binary stand in for the drover and drover-bench
+// binaries: the bench starts `drover worker` and `drover-bench
+// asynq-worker` processes, and the workers start `drover run-experiment`
+// children of the same executable.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
-		case "worker", "run-experiment", "bench":
+		case "worker", "run-experiment":
 			os.Exit(cli.Execute(os.Args[1:]))
+		case "asynq-worker":
+			os.Exit(bench.Main(os.Args[1:], os.Stdout, os.Stderr))
 		}
 	}
 	os.Exit(m.Run())
@@ -103,5 +106,23 @@ func TestUnknownScenario(t *testing.T) {
 	_, err := bench.Run(context.Background(), bench.Options{Only: []string{"nope"}})
 	if err == nil || !strings.Contains(err.Error(), "unknown scenario") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestMainUsage checks drover-bench's command line: bad usage exits 2 with
+// a message naming what is wrong.
+func TestMainUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"asynq-worker"}, "--redis is required"},
+		{[]string{"queue", "--no-such-flag"}, "no-such-flag"},
+		{[]string{"nope"}, "unknown command"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := bench.Main(tc.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("drover-bench %v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
+		}
 	}
 }

@@ -128,7 +128,7 @@ func waitFile(ctx context.Context, path string, timeout time.Duration) (time.Tim
 	}
 }
 
-// asynqRecovery: an asynq worker process on defaults (`drover bench
+// asynqRecovery: an asynq worker process on defaults (`drover-bench
 // asynq-worker`) runs a long task and is killed with SIGKILL; a second
 // asynq server on defaults in this process waits; time until its handler
 // runs the task.

@@ -53,7 +53,7 @@ func checks(r *Report) []Check {
 
 // WriteTable prints the report as text tables.
 func (r *Report) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "drover bench queue: %s, %s (%d CPUs), redis %s, %s\n\n", r.Date, r.CPU, r.CPUs, r.RedisVersion, r.GoVersion)
+	fmt.Fprintf(w, "drover-bench queue: %s, %s (%d CPUs), redis %s, %s\n\n", r.Date, r.CPU, r.CPUs, r.RedisVersion, r.GoVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tMEASURE\tDROVER\tASYNQ")
 	if p := r.Pickup; p != nil {

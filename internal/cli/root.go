@@ -131,7 +131,6 @@ Start a server on this machine with 'drover server', or train once with 'drover 
 		newServerCmd(g), newWorkerCmd(g), newTrainCmd(g), newPredictCmd(g),
 		newDatasetCmd(g), newExperimentCmd(g), newSystemCmd(g), newConfigCmd(g),
 		newVersionCmd(g), newRunExperimentCmd(g),
-		newBenchCmd(g),
 	)
 	return root
 }
