@@ -220,6 +220,30 @@ func (c *Client) FinishExperiment(ctx context.Context, id string) (*Experiment, 
 	return &out, c.postJSON(ctx, "/api/v1/experiments/"+url.PathEscape(id)+"/finish", nil, &out)
 }
 
+// SetPriority moves a queued experiment to another priority class (admins).
+func (c *Client) SetPriority(ctx context.Context, id, priority string) (*Experiment, error) {
+	var out Experiment
+	return &out, c.postJSON(ctx, "/api/v1/experiments/"+url.PathEscape(id)+"/priority", map[string]string{"priority": priority}, &out)
+}
+
+// DrainWorker stops a worker (by name or identity) from taking new
+// experiments; what it runs goes on.
+func (c *Client) DrainWorker(ctx context.Context, nameOrID string) (*Worker, error) {
+	var out Worker
+	return &out, c.postJSON(ctx, "/api/v1/workers/"+url.PathEscape(nameOrID)+"/drain", nil, &out)
+}
+
+// ResumeWorker undoes DrainWorker.
+func (c *Client) ResumeWorker(ctx context.Context, nameOrID string) (*Worker, error) {
+	var out Worker
+	return &out, c.postJSON(ctx, "/api/v1/workers/"+url.PathEscape(nameOrID)+"/resume", nil, &out)
+}
+
+// RemoveWorker forgets a (dead) worker; its experiments go back to the queue.
+func (c *Client) RemoveWorker(ctx context.Context, nameOrID string) error {
+	return c.postJSON(ctx, "/api/v1/workers/"+url.PathEscape(nameOrID)+"/remove", nil, nil)
+}
+
 // Events returns the stored events of an experiment after sequence number after.
 func (c *Client) Events(ctx context.Context, id string, after int64) ([]Event, error) {
 	var out []Event

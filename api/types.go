@@ -87,6 +87,11 @@ type Spec struct {
 	Models           []string          `json:"models,omitempty"`
 	Params           map[string]string `json:"params,omitempty"`
 	Folds            *int              `json:"folds,omitempty"`
+	// Priority is the experiment's class: high, normal (default) or low. A
+	// free processor takes the oldest runnable experiment of the highest
+	// class. Only admins (or users whose max_priority allows it) may ask
+	// for high.
+	Priority string `json:"priority,omitempty"`
 }
 
 // LeaderboardEntry is one model tried by the engine.
@@ -111,23 +116,32 @@ type Summary struct {
 
 // Experiment is the server's view of one experiment.
 type Experiment struct {
-	ID            string     `json:"id"`
-	Spec          Spec       `json:"spec"`
-	Status        string     `json:"status"`
-	FailureKind   string     `json:"failure_kind,omitempty"`
-	Error         *Error     `json:"error,omitempty"`
-	Attempt       int        `json:"attempt"`
-	Worker        string     `json:"worker,omitempty"`      // identity of the worker running (or that ran) the attempt
-	WorkerName    string     `json:"worker_name,omitempty"` // its stable name (worker_name, or host-derived)
-	Queue         string     `json:"queue,omitempty"`       // "cpu" or "gpu"
-	QueuePosition int        `json:"queue_position,omitempty"`
-	WaitReason    string     `json:"wait_reason,omitempty"`
-	Progress      float64    `json:"progress"`
-	Message       string     `json:"message,omitempty"`
-	Summary       *Summary   `json:"summary,omitempty"`
-	CreatedAt     time.Time  `json:"created_at"`
-	StartedAt     *time.Time `json:"started_at,omitempty"`
-	FinishedAt    *time.Time `json:"finished_at,omitempty"`
+	ID            string `json:"id"`
+	Spec          Spec   `json:"spec"`
+	Status        string `json:"status"`
+	FailureKind   string `json:"failure_kind,omitempty"`
+	Error         *Error `json:"error,omitempty"`
+	Attempt       int    `json:"attempt"`
+	Worker        string `json:"worker,omitempty"`      // identity of the worker running (or that ran) the attempt
+	WorkerName    string `json:"worker_name,omitempty"` // its stable name (worker_name, or host-derived)
+	Queue         string `json:"queue,omitempty"`       // "cpu" or "gpu"
+	QueuePosition int    `json:"queue_position,omitempty"`
+	WaitReason    string `json:"wait_reason,omitempty"`
+	// QueuePlace says both for people: "#3 in CPU queue (normal): 1
+	// high-priority experiment ahead; all 4 processors busy".
+	QueuePlace string `json:"queue_place,omitempty"`
+	// HigherPriorityAhead counts queued experiments of a higher class
+	// ahead of it in its queue.
+	HigherPriorityAhead int `json:"higher_priority_ahead,omitempty"`
+	// Owner is the user who created it; the bootstrap admin ("admin") for
+	// experiments of a drover without users.
+	Owner      string     `json:"owner,omitempty"`
+	Progress   float64    `json:"progress"`
+	Message    string     `json:"message,omitempty"`
+	Summary    *Summary   `json:"summary,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
 // Event types on the runner's stdout, in the store and on the SSE stream.
@@ -176,17 +190,21 @@ type Artifact struct {
 
 // Worker is one processor pool as shown by system info.
 type Worker struct {
-	ID           string     `json:"id"`
-	Name         string     `json:"name"`
-	Host         string     `json:"host"`
-	Processors   int        `json:"processors"`
-	Running      []string   `json:"running"`
-	GPUs         int        `json:"gpus"`
-	FreeGPUs     int        `json:"free_gpus"`
-	Capabilities []string   `json:"capabilities,omitempty"`
-	Health       string     `json:"health"` // healthy | suspect | unhealthy | quarantined
-	LastSeen     *time.Time `json:"last_seen,omitempty"`
-	StartedAt    *time.Time `json:"started_at,omitempty"`
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	Host         string   `json:"host"`
+	Processors   int      `json:"processors"`
+	Running      []string `json:"running"`
+	GPUs         int      `json:"gpus"`
+	FreeGPUs     int      `json:"free_gpus"`
+	Capabilities []string `json:"capabilities,omitempty"`
+	Health       string   `json:"health"` // healthy | suspect | unhealthy | quarantined
+	// State is "active", or "draining (2 running)" / "drained" after drover
+	// worker drain: a draining worker takes nothing new.
+	State     string     `json:"state,omitempty"`
+	Draining  bool       `json:"draining,omitempty"`
+	LastSeen  *time.Time `json:"last_seen,omitempty"`
+	StartedAt *time.Time `json:"started_at,omitempty"`
 }
 
 // QueueDepth counts queued experiments by queue.

@@ -15,7 +15,7 @@ import (
 
 func newExperimentCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "experiment", Aliases: []string{"exp"}, Short: "Create, follow and manage experiments"}
-	cmd.AddCommand(newExpCreateCmd(g), newExpListCmd(g), newExpShowCmd(g), newExpCancelCmd(g), newExpFinishCmd(g), newExpLogsCmd(g), newExpDownloadCmd(g))
+	cmd.AddCommand(newExpCreateCmd(g), newExpListCmd(g), newExpShowCmd(g), newExpCancelCmd(g), newExpFinishCmd(g), newExpPriorityCmd(g), newExpLogsCmd(g), newExpDownloadCmd(g))
 	return cmd
 }
 
@@ -24,6 +24,7 @@ func newExpCreateCmd(g *globals) *cobra.Command {
 	var dataset, name, command string
 	var gpus int
 	var wait bool
+	var priority string
 	cmd := &cobra.Command{
 		Use:   "create --dataset ID --target COL",
 		Short: "Queue an experiment",
@@ -35,6 +36,7 @@ func newExpCreateCmd(g *globals) *cobra.Command {
 	fl.StringVar(&name, "name", "", "a label for the experiment")
 	fl.StringVar(&command, "command", "", "run this shell command instead of the AutoML engine (workers with allow_command_experiments only)")
 	fl.IntVar(&gpus, "gpus", 0, "GPUs the experiment needs")
+	fl.StringVar(&priority, "priority", "normal", "priority class: high (admins), normal or low; a free processor takes the oldest of the highest class")
 	fl.BoolVar(&wait, "wait", false, "follow progress until the experiment ends; exit 0 only if it succeeded")
 	cmd.RunE = func(c *cobra.Command, _ []string) error {
 		if dataset == "" {
@@ -47,7 +49,7 @@ func newExpCreateCmd(g *globals) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		spec.DatasetID, spec.Name, spec.Command, spec.GPUs = dataset, name, command, gpus
+		spec.DatasetID, spec.Name, spec.Command, spec.GPUs, spec.Priority = dataset, name, command, gpus, priority
 		if command != "" && !c.Flags().Changed("task") {
 			spec.Task = ""
 		}
@@ -113,7 +115,7 @@ func printExperiment(g *globals, e *api.Experiment) {
 	fmt.Fprintln(g.stdout)
 	fmt.Fprintf(g.stdout, "dataset %s   target %s   attempt %d   worker %s\n", e.Spec.DatasetID, orDash(e.Spec.Target), e.Attempt, orDash(workerLabel(e)))
 	if e.Status == api.StatusQueued && e.QueuePosition > 0 {
-		fmt.Fprintf(g.stdout, "#%d in %s queue: %s\n", e.QueuePosition, strings.ToUpper(e.Queue), e.WaitReason)
+		fmt.Fprintln(g.stdout, queuePlace(e))
 	}
 	if e.Status == api.StatusRunning {
 		fmt.Fprintf(g.stdout, "progress %.0f%%  %s\n", e.Progress*100, e.Message)
@@ -167,7 +169,7 @@ func newExpListCmd(g *globals) *cobra.Command {
 					where = orDash(e.Worker)
 				}
 				if e.Status == api.StatusQueued && e.QueuePosition > 0 {
-					where = fmt.Sprintf("#%d in %s queue: %s", e.QueuePosition, e.Queue, e.WaitReason)
+					where = queuePlace(&e)
 				}
 				score := "-"
 				if e.Summary != nil && e.Summary.Scorer != "" {
@@ -337,6 +339,37 @@ func newExpFinishCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func newExpPriorityCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "priority ID high|normal|low",
+		Short: "Move a queued experiment to another priority class (admins)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.client().SetPriority(c.Context(), args[0], args[1])
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(g.stdout, e)
+			}
+			fmt.Fprintf(g.stdout, "%s: priority %s\n", e.ID, e.Spec.Priority)
+			if e.QueuePosition > 0 {
+				fmt.Fprintln(g.stdout, queuePlace(e))
+			}
+			return nil
+		},
+	}
+}
+
+// queuePlace is "#3 in CPU queue (normal): 1 high-priority experiment
+// ahead; all 4 processors busy", from the server or built from the fields.
+func queuePlace(e *api.Experiment) string {
+	if e.QueuePlace != "" {
+		return e.QueuePlace
+	}
+	return fmt.Sprintf("#%d in %s queue: %s", e.QueuePosition, strings.ToUpper(e.Queue), e.WaitReason)
 }
 
 // workerLabel is "name (identity)", or whichever of the two is known.

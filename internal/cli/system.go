@@ -39,9 +39,9 @@ func newSystemCmd(g *globals) *cobra.Command {
 				if running == "" {
 					running = "-"
 				}
-				rows = append(rows, []string{w.ID, w.Host, fmt.Sprint(w.Processors), running, gpus, w.Health, seen})
+				rows = append(rows, []string{w.ID, orDash(w.Name), w.Host, fmt.Sprint(w.Processors), running, gpus, w.Health, orDash(w.State), seen})
 			}
-			table(g.stdout, []string{"WORKER", "HOST", "PROCESSORS", "RUNNING", "GPUS", "HEALTH", "LAST SEEN"}, rows)
+			table(g.stdout, []string{"WORKER", "NAME", "HOST", "PROCESSORS", "RUNNING", "GPUS", "HEALTH", "STATE", "LAST SEEN"}, rows)
 			return nil
 		},
 	}

@@ -53,6 +53,9 @@ const (
 	DefaultAllowCommandExperiments = false
 	DefaultExperimentTimeLimit     = 0 // seconds; 0 = no limit
 	DefaultLogLevel                = "info"
+	DefaultSchedulingPolicy        = "fifo"
+	DefaultMaxRunningPerUser       = 0 // 0 = no limit
+	DefaultMaxQueuedPerUser        = 0 // 0 = no limit
 
 	DefaultWorkerName                  = "" // "" = host name
 	DefaultWorkerLocalProcessors       = 32
@@ -103,6 +106,9 @@ type Config struct {
 	AllowCommandExperiments bool   `toml:"allow_command_experiments"`
 	ExperimentTimeLimit     int    `toml:"experiment_time_limit"`
 	LogLevel                string `toml:"log_level"`
+	SchedulingPolicy        string `toml:"scheduling_policy"`
+	MaxRunningPerUser       int    `toml:"max_running_per_user"`
+	MaxQueuedPerUser        int    `toml:"max_queued_per_user"`
 
 	// Worker
 	WorkerName                  string `toml:"worker_name"`
@@ -150,6 +156,9 @@ func Default() Config {
 		AllowCommandExperiments: DefaultAllowCommandExperiments,
 		ExperimentTimeLimit:     DefaultExperimentTimeLimit,
 		LogLevel:                DefaultLogLevel,
+		SchedulingPolicy:        DefaultSchedulingPolicy,
+		MaxRunningPerUser:       DefaultMaxRunningPerUser,
+		MaxQueuedPerUser:        DefaultMaxQueuedPerUser,
 
 		WorkerName:                  DefaultWorkerName,
 		WorkerLocalProcessors:       DefaultWorkerLocalProcessors,

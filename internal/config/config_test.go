@@ -33,7 +33,7 @@ func TestLoad(t *testing.T) {
 		MainServerMinioBucket: "drover-data", MainServerMinioRegion: "eu-west-1",
 		MainServerMinioTLS: true, MainServerMinioBucketPingTimeout: 60,
 		ListenAddress: "0.0.0.0:8080", DataDirectory: "/var/lib/drover", APIToken: "tok-123",
-		MaxRetries: 5, AllowCommandExperiments: true, ExperimentTimeLimit: 3600, LogLevel: "debug",
+		MaxRetries: 5, AllowCommandExperiments: true, ExperimentTimeLimit: 3600, LogLevel: "debug", SchedulingPolicy: "fifo",
 		WorkerName: "gpu-box-1", WorkerLocalProcessors: 4, WorkerRemoteProcessors: 3,
 		WorkerGPUs: 2, WorkerThreads: 8, WorkerHeartbeatInterval: 2, WorkerLeasePeriod: 20,
 		WorkerSuspectPeriod: 6, WorkerHealthyResponsePeriod: 120, WorkerGracePeriod: 30,

@@ -109,6 +109,16 @@ var meta = map[string]keyMeta{
 		`Seconds an attempt may run before it is stopped and fails with kind timeout; 0 for no limit.`},
 	"log_level": {SectionServer, oneOf("debug", "info", "warn", "error"),
 		`Least severe log level written, by the server and by workers.`},
+	"scheduling_policy": {SectionServer, oneOf("fifo", "fair"),
+		`Which queued experiment a free processor takes, within the highest priority class (high, ` +
+			`normal, low) it can run: "fifo", the oldest; "fair", the oldest of the user who runs the ` +
+			`fewest experiments now.`},
+	"max_running_per_user": {SectionServer, intRange(0, 1_000_000),
+		`Experiments one user may run at once; 0 for no limit. Over it an experiment waits ("alice ` +
+			`runs 4 of 4 allowed") and processors take other users' work. drover user set overrides it per user.`},
+	"max_queued_per_user": {SectionServer, intRange(0, 1_000_000),
+		`Experiments one user may have queued at once; 0 for no limit. Over it a new experiment is ` +
+			`refused with 429 quota_exceeded. drover user set overrides it per user.`},
 
 	"worker_name": {SectionWorker, optionalNameRule,
 		`Stable name of this worker, shown in System Info; empty for the host name. The worker's ` +

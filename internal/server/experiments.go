@@ -125,7 +125,12 @@ func (s *Server) handleCreateExperiment(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	e := &api.Experiment{ID: newID("ex"), Spec: sp, Status: api.StatusQueued, CreatedAt: time.Now().UTC(), Queue: queueOf(sp)}
+	who := s.who(r)
+	if err := s.admitExperiment(r.Context(), who, &sp); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	e := &api.Experiment{ID: newID("ex"), Spec: sp, Status: api.StatusQueued, CreatedAt: time.Now().UTC(), Queue: queueOf(sp), Owner: who.Name}
 	if err := s.store.CreateExperiment(r.Context(), e); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -188,6 +193,7 @@ func (s *Server) annotate(ctx context.Context, list []*api.Experiment) {
 	for _, e := range queued {
 		if p, ok := pos[e.ID]; ok {
 			e.Queue, e.QueuePosition, e.WaitReason = p.Queue, p.Index, p.Reason
+			e.HigherPriorityAhead, e.QueuePlace = p.Higher, p.place()
 		}
 	}
 }

@@ -51,6 +51,7 @@ var errStale = fmt.Errorf("stale attempt")
 // markRunning records that attempt of id started on worker.
 func (s *Server) markRunning(ctx context.Context, id string, attempt int, worker, workerName string, at time.Time) error {
 	var waited time.Duration
+	prio := "normal"
 	_, err := s.store.UpdateExperiment(ctx, id, func(e *api.Experiment) error {
 		if api.Terminal(e.Status) {
 			return errStale
@@ -63,13 +64,16 @@ func (s *Server) markRunning(ctx context.Context, id string, attempt int, worker
 			e.StartedAt = &t
 			waited = at.Sub(e.CreatedAt)
 		}
+		if e.Spec.Priority != "" {
+			prio = e.Spec.Priority
+		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	if waited > 0 {
-		s.metrics.wait.Observe(waited.Seconds())
+		s.metrics.wait.WithLabelValues(prio).Observe(waited.Seconds())
 	}
 	if err := s.store.StartAttempt(ctx, id, attempt, worker, at); err != nil {
 		s.log.Warn("record attempt", slog.Any("err", err))

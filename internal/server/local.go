@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/queue"
 	"github.com/drover-ml/drover/internal/runner"
 )
 
@@ -30,6 +32,7 @@ type localDispatcher struct {
 }
 
 type localRun struct {
+	owner   string
 	attempt int
 	proc    *runner.Process
 	started time.Time
@@ -100,10 +103,13 @@ func (d *localDispatcher) loop(ctx context.Context) {
 	}
 }
 
-// fill starts the oldest queued experiments while processors are free.
+// fill starts queued experiments while processors are free, chosen by the
+// queue's rule (queue.Pick: priority class, running quotas, fifo or fair),
+// the same the Redis claim script applies.
 func (d *localDispatcher) fill(ctx context.Context) {
 	d.mu.Lock()
 	free := d.slots - len(d.running)
+	running := d.runningByUser()
 	d.mu.Unlock()
 	if free <= 0 || ctx.Err() != nil {
 		return
@@ -113,16 +119,32 @@ func (d *localDispatcher) fill(ctx context.Context) {
 		d.log.Error("list queued experiments", slog.Any("err", err))
 		return
 	}
-	for _, e := range queued {
-		if free == 0 {
+	cands := candidates(queued)
+	lim := d.s.limits()
+	for free > 0 {
+		i := queue.Pick(cands, running, lim, d.s.cfg.SchedulingPolicy)
+		if i < 0 {
 			return
 		}
+		e := queued[i]
+		queued = append(queued[:i:i], queued[i+1:]...)
+		cands = append(cands[:i:i], cands[i+1:]...)
 		if err := d.start(ctx, e); err != nil {
 			d.log.Error("start experiment", slog.String("experiment", e.ID), slog.Any("err", err))
 			continue
 		}
+		running[ownerOf(e)]++
 		free--
 	}
+}
+
+// runningByUser counts running experiments per owner; d.mu held.
+func (d *localDispatcher) runningByUser() map[string]int {
+	out := map[string]int{}
+	for _, r := range d.running {
+		out[r.owner]++
+	}
+	return out
 }
 
 func (d *localDispatcher) start(ctx context.Context, e *api.Experiment) error {
@@ -164,7 +186,7 @@ func (d *localDispatcher) start(ctx context.Context, e *api.Experiment) error {
 		return err
 	}
 	s.metrics.pickup.Observe(time.Since(pickup).Seconds())
-	r := &localRun{attempt: attempt, proc: proc, started: time.Now(), recorded: make(chan struct{})}
+	r := &localRun{owner: ownerOf(e), attempt: attempt, proc: proc, started: time.Now(), recorded: make(chan struct{})}
 	d.running[e.ID] = r
 	d.mu.Unlock()
 	d.wg.Add(1)
@@ -218,7 +240,7 @@ func (d *localDispatcher) Workers(ctx context.Context) ([]api.Worker, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	host, _ := os.Hostname()
-	w := api.Worker{ID: "local", Name: "local", Host: host, Processors: d.slots, Health: "healthy", Running: []string{}}
+	w := api.Worker{ID: "local", Name: "local", Host: host, Processors: d.slots, Health: "healthy", State: "active", Running: []string{}}
 	for id := range d.running {
 		w.Running = append(w.Running, id)
 	}
@@ -230,13 +252,32 @@ func (d *localDispatcher) Workers(ctx context.Context) ([]api.Worker, error) {
 func (d *localDispatcher) Positions(ctx context.Context, queued []*api.Experiment) (map[string]Position, error) {
 	d.mu.Lock()
 	busy := len(d.running)
+	running := d.runningByUser()
 	d.mu.Unlock()
+	// class first, then age: the order of the Redis queue's positions
+	order := slices.Clone(queued)
+	slices.SortStableFunc(order, func(a, b *api.Experiment) int {
+		ra, _ := queue.PriorityRank(a.Spec.Priority)
+		rb, _ := queue.PriorityRank(b.Spec.Priority)
+		return ra - rb
+	})
+	lim := d.s.limits()
 	out := make(map[string]Position, len(queued))
-	cpu := 0
-	for _, e := range queued {
-		cpu++
-		p := Position{Queue: "cpu", Index: cpu, Reason: "starting"}
-		if busy >= d.slots {
+	perClass := map[string]int{}
+	for i, e := range order {
+		prio := e.Spec.Priority
+		if prio == "" {
+			prio = queue.PriorityNormal
+		}
+		rank, _ := queue.PriorityRank(prio)
+		p := Position{Queue: "cpu", Index: i + 1, Reason: "starting", Priority: prio}
+		for r := 0; r < rank; r++ {
+			p.Higher += perClass[queue.PriorityName(r)]
+		}
+		perClass[prio]++
+		if why := queue.QuotaReason(ownerOf(e), running, lim); why != "" {
+			p.Reason = why
+		} else if busy >= d.slots {
 			p.Reason = fmt.Sprintf("all %d processors busy", d.slots)
 		}
 		out[e.ID] = p

@@ -2,7 +2,13 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/queue"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -15,11 +21,12 @@ type metrics struct {
 	created       prometheus.Counter
 	finished      *prometheus.CounterVec
 	staleRejected prometheus.Counter
-	wait          prometheus.Histogram
+	wait          *prometheus.HistogramVec
 	pickup        prometheus.Histogram
 	run           prometheus.Histogram
 	recovery      prometheus.Histogram
 	queueDepth    *prometheus.GaugeVec
+	runningByUser *prometheus.GaugeVec
 	processors    prometheus.Gauge
 	busy          prometheus.Gauge
 	workers       *prometheus.GaugeVec
@@ -38,9 +45,9 @@ func newMetrics() *metrics {
 			Name: "drover_experiments_finished_total", Help: "Attempts ended, by resulting experiment status (queued = retried)."}, []string{"status"}),
 		staleRejected: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "drover_stale_results_rejected_total", Help: "Results, heartbeats or artifacts of an attempt that was no longer current, rejected."}),
-		wait: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "drover_queue_wait_seconds", Help: "Time from creation to the first attempt's start.",
-			Buckets: prometheus.ExponentialBuckets(0.01, 3, 12)}),
+		wait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "drover_queue_wait_seconds", Help: "Time from creation to the first attempt's start, by priority class.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 3, 12)}, []string{"priority"}),
 		pickup: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "drover_pickup_latency_seconds", Help: "Time from a free processor claiming an experiment to its child process running.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}),
@@ -51,7 +58,9 @@ func newMetrics() *metrics {
 			Name: "drover_recovery_seconds", Help: "Time from a worker's last heartbeat to its lost experiment being queued again.",
 			Buckets: prometheus.ExponentialBuckets(0.5, 2, 10)}),
 		queueDepth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "drover_queue_depth", Help: "Queued experiments by queue."}, []string{"queue"}),
+			Name: "drover_queue_depth", Help: "Queued experiments by queue (cpu, gpu) and priority class (high, normal, low)."}, []string{"queue", "priority"}),
+		runningByUser: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "drover_running_experiments", Help: "Running experiments by owner: the " + fmt.Sprint(topUsers) + " users running most by name, the rest as \"other\"."}, []string{"user"}),
 		processors: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "drover_processors", Help: "Processors (experiment slots) of every healthy worker."}),
 		busy: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -69,7 +78,7 @@ func newMetrics() *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)}),
 	}
 	m.reg.MustRegister(m.cacheLookups, m.bytesFetched, m.fetchSeconds, m.created, m.finished, m.staleRejected, m.wait, m.pickup, m.run, m.recovery,
-		m.queueDepth, m.processors, m.busy, m.workers, m.queue,
+		m.queueDepth, m.runningByUser, m.processors, m.busy, m.workers, m.queue,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -77,9 +86,8 @@ func newMetrics() *metrics {
 // handleMetrics refreshes the gauges from the current state, then serves
 // every series in the Prometheus text format.
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	s.userMetrics(r.Context())
 	if info, err := s.systemInfo(r.Context()); err == nil {
-		s.metrics.queueDepth.WithLabelValues("cpu").Set(float64(info.Queue.CPU))
-		s.metrics.queueDepth.WithLabelValues("gpu").Set(float64(info.Queue.GPU))
 		s.metrics.processors.Set(float64(info.TotalProcessors))
 		s.metrics.busy.Set(float64(info.BusyProcessors))
 		s.metrics.workers.Reset()
@@ -91,6 +99,61 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 		c.collect(r.Context())
 	}
 	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}
+
+// topUsers bounds the user label of drover_running_experiments.
+const topUsers = 10
+
+// userMetrics sets the queue depth by queue and class, and the running
+// experiments by owner (bounded: topUsers names, then "other").
+func (s *Server) userMetrics(ctx context.Context) {
+	list, err := s.store.ListExperiments(ctx, api.StatusQueued, api.StatusRunning)
+	if err != nil {
+		return
+	}
+	depth := map[[2]string]int{}
+	for _, q := range []string{"cpu", "gpu"} {
+		for _, p := range queue.Priorities {
+			depth[[2]string{q, p}] = 0
+		}
+	}
+	running := map[string]int{}
+	for _, e := range list {
+		if e.Status == api.StatusRunning {
+			running[ownerOf(e)]++
+			continue
+		}
+		p := e.Spec.Priority
+		if p == "" {
+			p = queue.PriorityNormal
+		}
+		depth[[2]string{queueOf(e.Spec), p}]++
+	}
+	for k, n := range depth {
+		s.metrics.queueDepth.WithLabelValues(k[0], k[1]).Set(float64(n))
+	}
+	users := make([]string, 0, len(running))
+	for u := range running {
+		users = append(users, u)
+	}
+	slices.SortFunc(users, func(a, b string) int {
+		if running[a] != running[b] {
+			return running[b] - running[a]
+		}
+		return strings.Compare(a, b)
+	})
+	s.metrics.runningByUser.Reset()
+	other := 0
+	for i, u := range users {
+		if i < topUsers {
+			s.metrics.runningByUser.WithLabelValues(u).Set(float64(running[u]))
+		} else {
+			other += running[u]
+		}
+	}
+	if len(users) > topUsers {
+		s.metrics.runningByUser.WithLabelValues("other").Set(float64(other))
+	}
 }
 
 // queueStats publishes the queue's Redis-side counters.

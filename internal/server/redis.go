@@ -79,6 +79,9 @@ func newRedisDispatcher(ctx context.Context, s *Server) (Dispatcher, error) {
 }
 
 func (d *redisDispatcher) Start(ctx context.Context) error {
+	if err := d.syncScheduling(ctx); err != nil {
+		return fmt.Errorf("server: scheduling settings to redis: %w", err)
+	}
 	if err := d.reconcile(ctx); err != nil {
 		return fmt.Errorf("server: reconcile with redis: %w", err)
 	}
@@ -135,7 +138,8 @@ func (d *redisDispatcher) Submit(ctx context.Context, e *api.Experiment) error {
 	if err != nil {
 		return err
 	}
-	job := queue.Job{ID: e.ID, GPUs: e.Spec.GPUs, Payload: payload, Attempts: e.Attempt}
+	job := queue.Job{ID: e.ID, GPUs: e.Spec.GPUs, Payload: payload, Attempts: e.Attempt,
+		Priority: e.Spec.Priority, User: ownerOf(e)}
 	if e.Spec.Command != "" {
 		job.Caps = append(job.Caps, queue.CapCommand)
 	}
@@ -392,7 +396,8 @@ func (d *redisDispatcher) Workers(ctx context.Context) ([]api.Worker, error) {
 	for _, w := range snap.Workers {
 		aw := api.Worker{ID: w.ID, Name: w.Name, Host: w.Host, Processors: w.Slots, GPUs: w.GPUs, FreeGPUs: w.FreeGPUs,
 			Capabilities: w.Capabilities, Running: []string{},
-			Health: queue.WorkerHealth(w, snap.Now, d.s.cfg.SuspectPeriod(), d.s.cfg.HealthyResponsePeriod())}
+			Health:   queue.WorkerHealth(w, snap.Now, d.s.cfg.SuspectPeriod(), d.s.cfg.HealthyResponsePeriod()),
+			Draining: w.Draining, State: workerState(w.Draining, len(w.Running))}
 		for _, r := range w.Running {
 			aw.Running = append(aw.Running, r.Experiment)
 		}
@@ -416,7 +421,7 @@ func (d *redisDispatcher) Positions(ctx context.Context, queued []*api.Experimen
 	}
 	out := map[string]Position{}
 	for id, p := range queue.Positions(snap, d.s.cfg.SuspectPeriod()) {
-		out[id] = Position{Queue: p.Queue, Index: p.Index, Reason: p.Reason}
+		out[id] = Position{Queue: p.Queue, Index: p.Index, Reason: p.Reason, Priority: p.Priority, Higher: p.Higher}
 	}
 	return out, nil
 }

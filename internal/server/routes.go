@@ -24,6 +24,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/experiments/{id}", s.handleGetExperiment)
 	mux.HandleFunc("POST /api/v1/experiments/{id}/cancel", s.handleCancelExperiment)
 	mux.HandleFunc("POST /api/v1/experiments/{id}/finish", s.handleFinishExperiment)
+	mux.HandleFunc("POST /api/v1/experiments/{id}/priority", s.handleSetPriority)
 	mux.HandleFunc("GET /api/v1/experiments/{id}/events", s.handleEvents)
 	mux.HandleFunc("GET /api/v1/experiments/{id}/artifacts", s.handleListArtifacts)
 	mux.HandleFunc("GET /api/v1/experiments/{id}/artifacts.zip", s.handleArtifactsZip)
@@ -31,6 +32,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/experiments/{id}/predict", s.handlePredict)
 
 	mux.HandleFunc("GET /api/v1/system/info", s.handleSystemInfo)
+	mux.HandleFunc("POST /api/v1/workers/{id}/drain", s.handleWorkerAction("drain"))
+	mux.HandleFunc("POST /api/v1/workers/{id}/resume", s.handleWorkerAction("resume"))
+	mux.HandleFunc("POST /api/v1/workers/{id}/remove", s.handleWorkerAction("remove"))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apiErr(http.StatusNotFound, CodeNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path))
 	})

@@ -21,6 +21,7 @@ import (
 	"github.com/drover-ml/drover/internal/blob/local"
 	"github.com/drover-ml/drover/internal/blob/minioserver"
 	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/queue"
 	"github.com/drover-ml/drover/internal/store"
 )
 
@@ -48,9 +49,16 @@ type Dispatcher interface {
 
 // Position is where a queued experiment waits and why.
 type Position struct {
-	Queue  string
-	Index  int // 1-based
-	Reason string
+	Queue    string
+	Index    int // 1-based
+	Reason   string
+	Priority string // its class
+	Higher   int    // experiments of a higher class ahead of it
+}
+
+// place is the position as users read it.
+func (p Position) place() string {
+	return queue.Position{Queue: p.Queue, Index: p.Index, Priority: p.Priority, Higher: p.Higher, Reason: p.Reason}.String()
 }
 
 // Server is one running main server.

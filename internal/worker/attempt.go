@@ -109,6 +109,7 @@ func (w *Worker) launch(ctx context.Context, at *attempt, claimed time.Time) {
 func (w *Worker) leave(at *attempt) {
 	if w.running[at.ref.Experiment] == at {
 		delete(w.running, at.ref.Experiment)
+		w.lastActive = time.Now()
 	}
 	w.gpus.give(at.gpus)
 }
@@ -270,7 +271,7 @@ func (w *Worker) reportAndClaim(ctx context.Context, at *attempt, res api.Event,
 		requeued, next, err = w.q.FailAndClaim(ctx, ref, res.FailureKind, b, maxRetries, free, freeGPUs)
 	}
 	switch {
-	case err == nil, errors.Is(err, queue.ErrNoWork), errors.Is(err, queue.ErrNoSlot),
+	case err == nil, errors.Is(err, queue.ErrNoWork), errors.Is(err, queue.ErrNoSlot), errors.Is(err, queue.ErrDraining),
 		errors.Is(err, queue.ErrQuarantined), errors.Is(err, queue.ErrUnknownWorker):
 		// The result was accepted; a claim error is the claim loop's business.
 		if requeued {

@@ -47,6 +47,10 @@ type Options struct {
 	Exe string
 	// Data overrides the data path (nil = chosen from worker_mode).
 	Data Data
+	// ExitWhenIdle > 0: Run returns (stopping as on ctx's end) once the
+	// worker has run nothing for this long (drover worker --exit-when-idle),
+	// for autoscaled nodes.
+	ExitWhenIdle time.Duration
 }
 
 // Worker is one `drover worker` process.
@@ -68,7 +72,10 @@ type Worker struct {
 	id       string
 	running  map[string]*attempt // by experiment id
 	slotFree chan struct{}
-	wg       sync.WaitGroup
+	// lastActive is when an attempt last left the running set (or Run
+	// began); with nothing running, the worker is idle since then.
+	lastActive time.Time
+	wg         sync.WaitGroup
 }
 
 // attempt is one running child.
@@ -184,6 +191,16 @@ func (w *Worker) Run(ctx context.Context) error {
 	go func() { defer bgWG.Done(); w.heartbeatLoop(bg) }()
 	go func() { defer bgWG.Done(); w.controlLoop(bg) }()
 
+	if w.opts.ExitWhenIdle > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithCancel(ctx)
+		defer stop()
+		w.mu.Lock()
+		w.lastActive = time.Now()
+		w.mu.Unlock()
+		go w.idleWatch(ctx, stop)
+	}
+
 	w.claimLoop(ctx)
 	w.drain()
 	stopBG()
@@ -249,6 +266,11 @@ func (w *Worker) claimLoop(ctx context.Context) {
 		case err == nil:
 			backoff = 100 * time.Millisecond
 			w.start(ctx, lease)
+		case errors.Is(err, queue.ErrDraining):
+			// Resume pushes a wake token; running attempts go on meanwhile.
+			if _, err := w.q.WaitForWork(ctx, w.ID(), 5*time.Second); err != nil && ctx.Err() == nil {
+				sleep(ctx, backoff)
+			}
 		case errors.Is(err, queue.ErrNoWork):
 			if _, err := w.q.WaitForWork(ctx, w.ID(), 5*time.Second); err != nil && ctx.Err() == nil {
 				w.log.Warn("waiting for work", slog.Any("err", err))
@@ -273,6 +295,30 @@ func (w *Worker) claimLoop(ctx context.Context) {
 			w.log.Warn("claim failed; retrying", slog.Any("err", err), slog.Duration("backoff", backoff))
 			sleep(ctx, backoff)
 			backoff = min(backoff*2, 10*time.Second)
+		}
+	}
+}
+
+// idleWatch calls stop once the worker has run nothing for ExitWhenIdle.
+func (w *Worker) idleWatch(ctx context.Context, stop context.CancelFunc) {
+	limit := w.opts.ExitWhenIdle
+	tick := min(time.Second, max(limit/20, 10*time.Millisecond))
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		w.mu.Lock()
+		idle := len(w.running) == 0
+		since := w.lastActive
+		w.mu.Unlock()
+		if idle && time.Since(since) >= limit {
+			w.log.Info("idle; exiting (--exit-when-idle)", slog.Duration("idle", time.Since(since).Round(time.Millisecond)))
+			stop()
+			return
 		}
 	}
 }

@@ -1,0 +1,301 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/queue"
+	"github.com/drover-ml/drover/internal/store"
+)
+
+// Error codes of scheduling.
+const (
+	CodeQuotaExceeded = "quota_exceeded"
+	CodeForbidden     = "forbidden"
+)
+
+// BootstrapAdmin is the user api_token authenticates as, and the owner of
+// every experiment and dataset recorded before drover had users.
+const BootstrapAdmin = "admin"
+
+// principal is who asks.
+type principal struct {
+	Name  string
+	Admin bool
+}
+
+// who is the user a request authenticated as. Until users exist beside
+// api_token, every request is the bootstrap admin.
+func (s *Server) who(r *http.Request) principal {
+	return principal{Name: BootstrapAdmin, Admin: true}
+}
+
+// ownerOf is the experiment's owner, the bootstrap admin when unrecorded.
+func ownerOf(e *api.Experiment) string {
+	if e.Owner == "" {
+		return BootstrapAdmin
+	}
+	return e.Owner
+}
+
+// limits are the running quotas the dispatchers apply.
+func (s *Server) limits() queue.Limits {
+	return queue.Limits{Default: s.cfg.MaxRunningPerUser, Users: map[string]int{}}
+}
+
+// queuedLimit is how many experiments user may have queued (0 = no limit).
+func (s *Server) queuedLimit(user string) int {
+	return s.cfg.MaxQueuedPerUser
+}
+
+// admitExperiment checks the priority the user asks for and the queued
+// quota, and normalises the priority.
+func (s *Server) admitExperiment(ctx context.Context, who principal, sp *api.Spec) error {
+	if sp.Priority == "" {
+		sp.Priority = queue.PriorityNormal
+	}
+	if _, err := queue.PriorityRank(sp.Priority); err != nil {
+		return badSpec("unknown_priority", "priority %q: use high, normal or low", sp.Priority)
+	}
+	if sp.Priority == queue.PriorityHigh && !who.Admin {
+		return apiErr(http.StatusForbidden, CodeForbidden, "only admins may queue high-priority experiments")
+	}
+	if limit := s.queuedLimit(who.Name); limit > 0 {
+		queued, err := s.store.ListExperiments(ctx, api.StatusQueued)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, e := range queued {
+			if ownerOf(e) == who.Name {
+				n++
+			}
+		}
+		if n >= limit {
+			return apiErr(http.StatusTooManyRequests, CodeQuotaExceeded,
+				fmt.Sprintf("%s has %d of %d allowed experiments queued (max_queued_per_user); wait for some to start or cancel some", who.Name, n, limit))
+		}
+	}
+	return nil
+}
+
+// reprioritizer is a dispatcher that can move a queued experiment to
+// another class.
+type reprioritizer interface {
+	Reprioritize(ctx context.Context, e *api.Experiment, priority string) error
+}
+
+// handleSetPriority changes a queued experiment's priority (admins only).
+func (s *Server) handleSetPriority(w http.ResponseWriter, r *http.Request) {
+	if !s.who(r).Admin {
+		s.writeError(w, r, apiErr(http.StatusForbidden, CodeForbidden, "only admins may change an experiment's priority"))
+		return
+	}
+	var body struct {
+		Priority string `json:"priority"`
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		s.writeError(w, r, badSpec(CodeBadRequest, "bad priority request: %v (send {\"priority\": \"high\"})", err))
+		return
+	}
+	if _, err := queue.PriorityRank(body.Priority); err != nil || body.Priority == "" {
+		s.writeError(w, r, badSpec("unknown_priority", "priority %q: use high, normal or low", body.Priority))
+		return
+	}
+	e, err := s.getExperiment(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if e.Status != api.StatusQueued {
+		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is %s; only a queued experiment's priority can change", e.ID, e.Status)))
+		return
+	}
+	rp, ok := s.disp.(reprioritizer)
+	if !ok {
+		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, "this dispatcher cannot change priorities"))
+		return
+	}
+	if err := rp.Reprioritize(r.Context(), e, body.Priority); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.event(r.Context(), e.ID, api.Event{Type: api.EventLog, Level: "info",
+		Message: fmt.Sprintf("priority set to %s by %s", body.Priority, s.who(r).Name)})
+	e, err = s.getExperiment(r.Context(), e.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.annotate(r.Context(), []*api.Experiment{e})
+	writeJSON(w, http.StatusOK, e)
+}
+
+// setStoredPriority records the new class in the store while the
+// experiment is still queued.
+func (s *Server) setStoredPriority(ctx context.Context, id, priority string) error {
+	_, err := s.store.UpdateExperiment(ctx, id, func(e *api.Experiment) error {
+		if e.Status != api.StatusQueued {
+			return apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is %s now", id, e.Status))
+		}
+		if e.Spec.Priority == priority {
+			return store.ErrUnchanged
+		}
+		e.Spec.Priority = priority
+		return nil
+	})
+	return err
+}
+
+func (d *localDispatcher) Reprioritize(ctx context.Context, e *api.Experiment, priority string) error {
+	if err := d.s.setStoredPriority(ctx, e.ID, priority); err != nil {
+		return err
+	}
+	d.poke()
+	return nil
+}
+
+func (d *redisDispatcher) Reprioritize(ctx context.Context, e *api.Experiment, priority string) error {
+	ok, err := d.q.Reprioritize(ctx, e.ID, priority)
+	if err != nil {
+		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "cannot reach the queue: "+err.Error())
+	}
+	if !ok {
+		return apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is no longer queued", e.ID))
+	}
+	return d.s.setStoredPriority(ctx, e.ID, priority)
+}
+
+// syncScheduling writes scheduling_policy and the running quotas to Redis,
+// where every claim reads them.
+func (d *redisDispatcher) syncScheduling(ctx context.Context) error {
+	lim := d.s.limits()
+	if err := d.q.SetScheduling(ctx, d.s.cfg.SchedulingPolicy, lim.Default); err != nil {
+		return err
+	}
+	for u, n := range lim.Users {
+		if err := d.q.SetUserLimit(ctx, u, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// candidates turns queued experiments (in store order, oldest first) into
+// what queue.Pick chooses from.
+func candidates(queued []*api.Experiment) []queue.Candidate {
+	out := make([]queue.Candidate, len(queued))
+	for i, e := range queued {
+		rank, _ := queue.PriorityRank(e.Spec.Priority)
+		out[i] = queue.Candidate{ID: e.ID, Priority: rank, Seq: int64(i), User: ownerOf(e)}
+	}
+	return out
+}
+
+// workerControl is a dispatcher whose workers can be drained and removed.
+type workerControl interface {
+	DrainWorker(ctx context.Context, nameOrID string, on bool) (*api.Worker, error)
+	RemoveWorker(ctx context.Context, nameOrID string) error
+}
+
+var errNoWorkers = apiErr(http.StatusConflict, CodeConflict,
+	"worker_mode multiprocessing runs experiments in this server; there are no workers to drain or remove")
+
+func (s *Server) handleWorkerAction(action string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.who(r).Admin {
+			s.writeError(w, r, apiErr(http.StatusForbidden, CodeForbidden, "only admins may "+action+" workers"))
+			return
+		}
+		wc, ok := s.disp.(workerControl)
+		if !ok {
+			s.writeError(w, r, errNoWorkers)
+			return
+		}
+		id := r.PathValue("id")
+		switch action {
+		case "remove":
+			if err := wc.RemoveWorker(r.Context(), id); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]string{"removed": id})
+		default:
+			wk, err := wc.DrainWorker(r.Context(), id, action == "drain")
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, wk)
+		}
+	}
+}
+
+func (d *redisDispatcher) resolveWorker(ctx context.Context, nameOrID string) (string, error) {
+	id, err := d.q.WorkerID(ctx, nameOrID)
+	if err != nil {
+		return "", apiErr(http.StatusServiceUnavailable, CodeUnavailable, "cannot reach the queue: "+err.Error())
+	}
+	if id == "" {
+		return "", apiErr(http.StatusNotFound, CodeNotFound, fmt.Sprintf("no worker named or with id %q", nameOrID))
+	}
+	return id, nil
+}
+
+func (d *redisDispatcher) DrainWorker(ctx context.Context, nameOrID string, on bool) (*api.Worker, error) {
+	id, err := d.resolveWorker(ctx, nameOrID)
+	if err != nil {
+		return nil, err
+	}
+	var ok bool
+	if on {
+		ok, err = d.q.Drain(ctx, id)
+	} else {
+		ok, err = d.q.Resume(ctx, id)
+	}
+	if err != nil {
+		return nil, apiErr(http.StatusServiceUnavailable, CodeUnavailable, "cannot reach the queue: "+err.Error())
+	}
+	if !ok {
+		return nil, apiErr(http.StatusNotFound, CodeNotFound, fmt.Sprintf("worker %q is gone", nameOrID))
+	}
+	ws, err := d.Workers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ws {
+		if ws[i].ID == id {
+			return &ws[i], nil
+		}
+	}
+	return nil, apiErr(http.StatusNotFound, CodeNotFound, fmt.Sprintf("worker %q is gone", nameOrID))
+}
+
+func (d *redisDispatcher) RemoveWorker(ctx context.Context, nameOrID string) error {
+	id, err := d.resolveWorker(ctx, nameOrID)
+	if err != nil {
+		return err
+	}
+	if _, err := d.q.Remove(ctx, id); err != nil {
+		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "cannot reach the queue: "+err.Error())
+	}
+	return nil
+}
+
+// workerState is what System Info says of a worker's drain.
+func workerState(draining bool, running int) string {
+	switch {
+	case !draining:
+		return "active"
+	case running > 0:
+		return fmt.Sprintf("draining (%d running)", running)
+	default:
+		return "drained"
+	}
+}
