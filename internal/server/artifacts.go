@@ -149,6 +149,8 @@ func download(ctx context.Context, st blob.Store, key, dst string) error {
 // handlePredict scores the CSV in the request body with the experiment's
 // model and answers with a CSV of predictions.
 func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request) {
+	s.predicting.Add(1)
+	defer s.predicting.Add(-1)
 	ctx := r.Context()
 	e, err := s.succeeded(ctx, r.PathValue("id"))
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/drover-ml/drover/api"
@@ -76,6 +77,8 @@ type Server struct {
 
 	httpSrv  *http.Server
 	listener net.Listener
+
+	predicting atomic.Int64 // predictions being scored (health: running_non_experiment)
 
 	stopOnce sync.Once
 	cancel   context.CancelFunc

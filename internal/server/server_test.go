@@ -502,13 +502,13 @@ func TestHealthAPIShape(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"version", "application_id", "timestamp", "last_system_interaction", "is_idle", "resources", "tasks", "utilization", "workers"} {
+	for _, k := range []string{"api_version", "server_version", "version", "application_id", "timestamp", "last_system_interaction", "is_idle", "active_users", "resources", "tasks", "utilization", "workers"} {
 		if _, ok := body[k]; !ok {
 			t.Errorf("health API lacks %q", k)
 		}
 	}
 	tasks := body["tasks"].(map[string]any)
-	for _, k := range []string{"running", "running_gpu", "running_cpu", "scheduled", "scheduled_on_gpu", "scheduled_on_cpu"} {
+	for _, k := range []string{"running", "running_gpu", "running_cpu", "scheduled", "scheduled_on_gpu", "scheduled_on_cpu", "running_non_experiment", "demand_cpu", "demand_gpu"} {
 		if _, ok := tasks[k]; !ok {
 			t.Errorf("tasks lacks %q", k)
 		}
@@ -523,7 +523,10 @@ func TestHealthAPIShape(t *testing.T) {
 		}
 	}
 	w := body["workers"].([]any)[0].(map[string]any)
-	if w["name"] != "local" || w["running_tasks"].(float64) != 1 {
+	if body["active_users"].(float64) != 1 || body["api_version"] != "v1" {
+		t.Errorf("active_users %v api_version %v", body["active_users"], body["api_version"])
+	}
+	if w["name"] != "local" || w["running_tasks"].(float64) != 1 || w["state"] != "active" {
 		t.Fatalf("worker %v", w)
 	}
 	h.cl.CancelExperiment(context.Background(), e.ID)

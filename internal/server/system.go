@@ -52,11 +52,14 @@ func (s *Server) handleSystemInfo(w http.ResponseWriter, r *http.Request) {
 
 // healthAPI is the product's health-API shape, read by autoscalers.
 type healthAPI struct {
+	APIVersion            string            `json:"api_version"`
+	ServerVersion         string            `json:"server_version"`
 	Version               string            `json:"version"`
 	ApplicationID         string            `json:"application_id"`
 	Timestamp             string            `json:"timestamp"`
 	LastSystemInteraction string            `json:"last_system_interaction"`
 	IsIdle                bool              `json:"is_idle"`
+	ActiveUsers           int               `json:"active_users"` // users with an experiment queued or running
 	Resources             healthResources   `json:"resources"`
 	Tasks                 healthTasks       `json:"tasks"`
 	Utilization           healthUtilization `json:"utilization"`
@@ -76,6 +79,14 @@ type healthTasks struct {
 	Scheduled      int `json:"scheduled"`
 	ScheduledOnGPU int `json:"scheduled_on_gpu"`
 	ScheduledOnCPU int `json:"scheduled_on_cpu"`
+	// RunningNonExperiment counts other work of the server: predictions
+	// being scored now.
+	RunningNonExperiment int `json:"running_non_experiment"`
+	// DemandCPU and DemandGPU (drover's own) are the processors wanted
+	// now: running plus queued experiments of that kind. An autoscaler
+	// divides by worker_remote_processors (packaging/keda).
+	DemandCPU int `json:"demand_cpu"`
+	DemandGPU int `json:"demand_gpu"`
 }
 
 type healthUtilization struct {
@@ -85,6 +96,7 @@ type healthUtilization struct {
 }
 
 type healthWorker struct {
+	ID              string `json:"id"`
 	Name            string `json:"name"`
 	Host            string `json:"host"`
 	Health          string `json:"health"`
@@ -93,6 +105,8 @@ type healthWorker struct {
 	RunningTasks    int    `json:"running_tasks"`
 	RunningTasksGPU int    `json:"running_tasks_gpu"`
 	RunningTasksCPU int    `json:"running_tasks_cpu"`
+	FreeProcessors  int    `json:"free_processors"`
+	State           string `json:"state"` // active, "draining (N running)", drained
 	LastSeen        string `json:"last_seen,omitempty"`
 }
 
@@ -109,9 +123,20 @@ func (s *Server) handleHealthAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	gpuRun := map[string]bool{}
-	h := healthAPI{Version: Version, Timestamp: time.Now().UTC().Format(time.RFC3339)}
+	h := healthAPI{APIVersion: "v1", ServerVersion: Version, Version: Version, Timestamp: time.Now().UTC().Format(time.RFC3339)}
+	users := map[string]bool{}
+	h.Workers = []healthWorker{}
 	h.ApplicationID, _ = os.Hostname()
+	queued, err := s.store.ListExperiments(ctx, api.StatusQueued)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, e := range queued {
+		users[ownerOf(e)] = true
+	}
 	for _, e := range running {
+		users[ownerOf(e)] = true
 		h.Tasks.Running++
 		if e.Spec.GPUs > 0 {
 			h.Tasks.RunningGPU++
@@ -122,13 +147,18 @@ func (s *Server) handleHealthAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Tasks.ScheduledOnCPU, h.Tasks.ScheduledOnGPU = info.Queue.CPU, info.Queue.GPU
 	h.Tasks.Scheduled = info.Queue.CPU + info.Queue.GPU
+	h.Tasks.RunningNonExperiment = int(s.predicting.Load())
+	h.Tasks.DemandCPU = h.Tasks.RunningCPU + h.Tasks.ScheduledOnCPU
+	h.Tasks.DemandGPU = h.Tasks.RunningGPU + h.Tasks.ScheduledOnGPU
+	h.ActiveUsers = len(users)
 	h.IsIdle = h.Tasks.Running == 0 && h.Tasks.Scheduled == 0
 	h.LastSystemInteraction = s.lastInteraction(ctx).UTC().Format(time.RFC3339)
 	h.Resources.CPUCores = info.CPUCores
 	for _, wk := range info.Workers {
 		h.Resources.Nodes++
 		h.Resources.GPUs += wk.GPUs
-		hw := healthWorker{Name: wk.Name, Host: wk.Host, Health: wk.Health, Processors: wk.Processors, GPUs: wk.GPUs, RunningTasks: len(wk.Running)}
+		hw := healthWorker{ID: wk.ID, Name: wk.Name, Host: wk.Host, Health: wk.Health, Processors: wk.Processors, GPUs: wk.GPUs,
+			RunningTasks: len(wk.Running), FreeProcessors: max(0, wk.Processors-len(wk.Running)), State: wk.State}
 		for _, id := range wk.Running {
 			if gpuRun[id] {
 				hw.RunningTasksGPU++
