@@ -1,6 +1,7 @@
-// Package glm fits regularised generalised linear models by coordinate
-// descent (elastic net): logistic regression for binary targets, softmax
-// for multiclass ones and least squares for regression.
+// Package glm fits regularised generalised linear models (elastic net):
+// logistic regression for binary targets, softmax for multiclass ones and
+// least squares for regression. Softmax and weighted fits use OWL-QN
+// (qn.go), the others coordinate descent inside IRLS (fit.go).
 //
 // The objective is mean loss + Lambda*((1-Alpha)/2*||b||² + Alpha*||b||₁)
 // over the encoded, standardised features (see Encoding); intercepts are not
@@ -32,6 +33,14 @@ type Params struct {
 	Tol           float64 // convergence tolerance
 	MaxLevels     int     // one-hot columns per categorical at most
 	MinLevelCount int     // rarer levels fold into "other"
+	// ClassWeight "balanced" weights each row by n/(classes × its class's
+	// rows) (classification); "" or "none" weights every row 1.
+	ClassWeight string
+	// Solver: "" chooses (OWL-QN for softmax and weighted fits, IRLS with
+	// coordinate descent otherwise); "cd" or "qn" force one (weighted fits
+	// always use qn).
+	Solver  string
+	Threads int // goroutines for quasi-Newton gradients; 0 = GOMAXPROCS
 }
 
 // DefaultParams returns a light elastic net.
@@ -40,7 +49,7 @@ func DefaultParams() Params {
 }
 
 // ParseParams applies string parameters: lambda, alpha, max_iter,
-// max_levels, min_level_count.
+// max_levels, min_level_count, class_weight, solver.
 func ParseParams(p Params, kv map[string]string) (Params, error) {
 	for k, v := range kv {
 		var err error
@@ -67,8 +76,18 @@ func ParseParams(p Params, kv map[string]string) (Params, error) {
 			}
 		case "min_level_count":
 			p.MinLevelCount, err = strconv.Atoi(v)
+		case "class_weight":
+			p.ClassWeight = v
+			if v != "balanced" && v != "none" && v != "" {
+				err = errors.New(`must be "balanced" or "none"`)
+			}
+		case "solver":
+			p.Solver = v
+			if v != "cd" && v != "qn" && v != "" {
+				err = errors.New(`must be "cd" or "qn"`)
+			}
 		default:
-			return p, fmt.Errorf("unknown glm parameter %q (known: lambda, alpha, max_iter, max_levels, min_level_count)", k)
+			return p, fmt.Errorf("unknown glm parameter %q (known: lambda, alpha, max_iter, max_levels, min_level_count, class_weight, solver)", k)
 		}
 		if err != nil {
 			return p, fmt.Errorf("glm parameter %s=%q: %v", k, v, err)
@@ -102,6 +121,13 @@ func (m *Model) outputs() int {
 // ctx ends during the fit, Fit returns ctx's error together with the model
 // as fitted so far (not converged), which a caller short of time may use.
 func Fit(ctx context.Context, cols [][]float32, categorical []bool, y []float64, task string, numClass int, p Params) (*Model, error) {
+	return FitFrom(ctx, cols, categorical, y, task, numClass, p, nil)
+}
+
+// FitFrom is Fit warm-started from init, a model fitted on the same rows
+// (same encodings) with other penalties, as along a regularisation path.
+// init may be nil; a model of another shape is ignored.
+func FitFrom(ctx context.Context, cols [][]float32, categorical []bool, y []float64, task string, numClass int, p Params, init *Model) (*Model, error) {
 	if len(cols) != len(categorical) {
 		return nil, errors.New("glm: cols and categorical differ in length")
 	}
@@ -122,13 +148,28 @@ func Fit(ctx context.Context, cols [][]float32, categorical []bool, y []float64,
 	x := m.design(cols, n, width)
 	f := &fitter{x: x, n: n, p: p, ctx: ctx}
 	var err error
+	var sw []float64
+	if p.ClassWeight == "balanced" && task != Regression {
+		sw = balancedWeights(y, m.NumClass)
+	}
+	if init != nil && !sameEncodings(init.Encodings, m.Encodings) {
+		init = nil
+	}
 	switch task {
 	case Regression:
 		err = f.linear(m, y)
 	case Binary:
-		err = f.logistic(m, y)
+		if sw != nil || p.Solver == "qn" {
+			err = f.qnFit(m, y, Binary, 1, sw, init)
+		} else {
+			err = f.logistic(m, y)
+		}
 	case Multiclass:
-		err = f.softmax(m, y)
+		if p.Solver == "cd" {
+			err = f.softmax(m, y)
+		} else {
+			err = f.qnFit(m, y, Multiclass, numClass, sw, init)
+		}
 	default:
 		return nil, fmt.Errorf("glm: unknown task %q", task)
 	}
@@ -139,6 +180,37 @@ func Fit(ctx context.Context, cols [][]float32, categorical []bool, y []float64,
 		return nil, err
 	}
 	return m, nil
+}
+
+// balancedWeights weights each row by n / (classes × rows of its class).
+func balancedWeights(y []float64, k int) []float64 {
+	counts := make([]float64, k)
+	for _, v := range y {
+		counts[int(v)]++
+	}
+	used := 0
+	for _, c := range counts {
+		if c > 0 {
+			used++
+		}
+	}
+	sw := make([]float64, len(y))
+	for i, v := range y {
+		sw[i] = float64(len(y)) / (float64(used) * counts[int(v)])
+	}
+	return sw
+}
+
+func sameEncodings(a, b []Encoding) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].width() != b[i].width() {
+			return false
+		}
+	}
+	return true
 }
 
 // design builds the column-major design matrix.

@@ -38,7 +38,7 @@ func checkAvailable(models []string) error {
 }
 
 // glmKeys are the parameters that go to GLMs; every other key goes to GBMs.
-var glmKeys = []string{"lambda", "alpha", "max_iter", "max_levels", "min_level_count"}
+var glmKeys = []string{"lambda", "alpha", "max_iter", "max_levels", "min_level_count", "class_weight", "solver"}
 
 // Early stopping: rounds without improvement, and the share of each
 // training fold held out to watch.

@@ -84,6 +84,18 @@ type searcher struct {
 	data  *Data
 	k     int // prediction width
 	start time.Time
+	// warm holds the last GLM fitted on each set of rows (keyed by
+	// rowsKey), the warm start of the next GLM on the same rows: the
+	// candidates' penalties form a regularisation path.
+	warm map[string]*glm.Model
+}
+
+// rowsKey names a set of rows (the fold's training rows or all rows).
+func rowsKey(rows []int) string {
+	if len(rows) == 0 {
+		return ""
+	}
+	return fmt.Sprint(len(rows), rows[0], rows[len(rows)/2], rows[len(rows)-1])
 }
 
 // Run searches. It returns ctx's error when ctx ends (abort) and keeps the
@@ -329,7 +341,9 @@ func (s *searcher) rescueFit(ctx context.Context, c candidate, rows []int) (mode
 		gctx, cancel := context.WithDeadline(ctx, time.Now().Add(grace))
 		defer cancel()
 		d := s.data
-		g, err := glm.Fit(gctx, subset(d.Cols, rows), d.Categorical, pick(d.Y, rows), d.Task, d.NumClass, c.glm)
+		p := c.glm
+		p.Threads = s.cfg.Threads
+		g, err := glm.Fit(gctx, subset(d.Cols, rows), d.Categorical, pick(d.Y, rows), d.Task, d.NumClass, p)
 		if g != nil && ctx.Err() == nil {
 			if err != nil {
 				s.cfg.Log("warn", fmt.Sprintf("%s: stopped before converging (time budget)", c))
@@ -416,10 +430,17 @@ func (s *searcher) fit(ctx context.Context, c candidate, rows []int, fixedRounds
 	m := model.Member{Kind: c.kind, Weight: 1, Params: c.display}
 	switch c.kind {
 	case model.KindGLM:
-		g, err := glm.Fit(ctx, subset(d.Cols, rows), d.Categorical, pick(d.Y, rows), d.Task, d.NumClass, c.glm)
+		p := c.glm
+		p.Threads = s.cfg.Threads
+		key := rowsKey(rows)
+		g, err := glm.FitFrom(ctx, subset(d.Cols, rows), d.Categorical, pick(d.Y, rows), d.Task, d.NumClass, p, s.warm[key])
 		if err != nil {
 			return m, 0, err
 		}
+		if s.warm == nil {
+			s.warm = map[string]*glm.Model{}
+		}
+		s.warm[key] = g
 		m.GLM = g
 		return m, 0, nil
 	case model.KindGBM, model.KindXGB:
