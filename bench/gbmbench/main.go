@@ -20,6 +20,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,13 +36,14 @@ func main() {
 	threads := flag.Int("threads", 2, "threads")
 	modelPath := flag.String("model", "", "read the model from this JSON file, or train and write it there")
 	reps := flag.Int("reps", 0, "time this many one-thread scoring passes (GOMAXPROCS=1) instead of one")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the fit to this file")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: gbmbench [flags] FILE.csv")
 		os.Exit(2)
 	}
 	t0 := time.Now()
-	x, y, err := load(flag.Arg(0))
+	x, y, classes, err := load(flag.Arg(0))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -49,7 +51,21 @@ func main() {
 	t1 := time.Now()
 	p := gbm.DefaultParams()
 	p.NumRounds, p.MaxDepth, p.LearningRate, p.Threads = *rounds, *depth, 0.1, *threads
+	if classes > 2 {
+		p.Objective, p.NumClass = gbm.ObjectiveMulticlass, classes
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+	}
 	m, trained, err := model(*modelPath, x, y, p)
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -62,17 +78,30 @@ func main() {
 		scoring(m, x, y, *reps)
 		return
 	}
-	out := make([]float64, x.Rows)
+	out := make([]float64, x.Rows*m.Outputs())
 	m.PredictThreads(x, out, 1)
 	t3 := time.Now()
 	b := m.Bin(x)
 	t4 := time.Now()
 	m.PredictBinned(b, out, 1)
 	t5 := time.Now()
-	fmt.Printf("drover gbm: load %.2fs fit %.3fs predict(1 thread) raw %.3fs (%.0f rows/s) binned %.3fs (%.0f rows/s, binning %.3fs) train AUC %.5f\n",
+	score := fmt.Sprintf("train AUC %.5f", auc(y, out))
+	if classes > 2 {
+		score = fmt.Sprintf("train logloss %.5f (%d classes)", logloss(y, out, classes), classes)
+	}
+	fmt.Printf("drover gbm: load %.2fs fit %.3fs predict(1 thread) raw %.3fs (%.0f rows/s) binned %.3fs (%.0f rows/s, binning %.3fs) %s\n",
 		t1.Sub(t0).Seconds(), t2.Sub(t1).Seconds(),
 		t3.Sub(t2).Seconds(), float64(x.Rows)/t3.Sub(t2).Seconds(),
-		t5.Sub(t4).Seconds(), float64(x.Rows)/t5.Sub(t4).Seconds(), t4.Sub(t3).Seconds(), auc(y, out))
+		t5.Sub(t4).Seconds(), float64(x.Rows)/t5.Sub(t4).Seconds(), t4.Sub(t3).Seconds(), score)
+}
+
+// logloss is the mean multiclass log loss of row-major probabilities.
+func logloss(y []float32, prob []float64, k int) float64 {
+	var s float64
+	for i, c := range y {
+		s -= math.Log(max(prob[i*k+int(c)], 1e-15))
+	}
+	return s / float64(len(y))
 }
 
 // model reads the model at path, or trains one (and writes it to path when
@@ -107,7 +136,7 @@ func model(path string, x *gbm.Matrix, y []float32, p gbm.Params) (m *gbm.Model,
 // scoring times reps one-thread passes of Predict and PredictBinned over x.
 func scoring(m *gbm.Model, x *gbm.Matrix, y []float32, reps int) {
 	runtime.GOMAXPROCS(1)
-	out := make([]float64, x.Rows)
+	out := make([]float64, x.Rows*m.Outputs())
 	b := m.Bin(x)
 	report := func(name string, pass func()) {
 		pass() // warm up
@@ -126,6 +155,10 @@ func scoring(m *gbm.Model, x *gbm.Matrix, y []float32, reps int) {
 	}
 	fmt.Printf("drover gbm: %d trees, GOMAXPROCS=%d, 1 predict thread\n", len(m.Trees), runtime.GOMAXPROCS(0))
 	report("raw", func() { m.PredictThreads(x, out, 1) })
+	if m.Outputs() > 1 {
+		report("binned", func() { m.PredictBinned(b, out, 1) })
+		return
+	}
 	auc1 := auc(y, out)
 	report("binned", func() { m.PredictBinned(b, out, 1) })
 	fmt.Printf("train AUC raw %.5f binned %.5f\n", auc1, auc(y, out))
@@ -140,42 +173,73 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
-func load(path string) (*gbm.Matrix, []float32, error) {
+// load reads a numeric CSV whose last column is the label: 0/1, class
+// indexes, or class names (mapped to indexes in sorted order). classes is
+// the number of distinct labels.
+func load(path string) (*gbm.Matrix, []float32, int, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	if !sc.Scan() {
-		return nil, nil, fmt.Errorf("%s: empty", path)
+		return nil, nil, 0, fmt.Errorf("%s: empty", path)
 	}
 	nf := strings.Count(sc.Text(), ",")
 	m := &gbm.Matrix{Cols: make([][]float32, nf)}
-	var y []float32
+	var labels []string
 	for sc.Scan() {
 		line := sc.Text()
-		for j := 0; j <= nf; j++ {
-			field := line
-			if k := strings.IndexByte(line, ','); k >= 0 {
-				field, line = line[:k], line[k+1:]
-			} else if j < nf {
-				return nil, nil, fmt.Errorf("%s: line %d: too few fields", path, m.Rows+2)
+		for j := 0; j < nf; j++ {
+			k := strings.IndexByte(line, ',')
+			if k < 0 {
+				return nil, nil, 0, fmt.Errorf("%s: line %d: too few fields", path, m.Rows+2)
 			}
-			v, err := strconv.ParseFloat(field, 32)
+			v, err := strconv.ParseFloat(line[:k], 32)
 			if err != nil {
 				v = math.NaN()
 			}
-			if j == nf {
-				y = append(y, float32(v))
-			} else {
-				m.Cols[j] = append(m.Cols[j], float32(v))
-			}
+			m.Cols[j] = append(m.Cols[j], float32(v))
+			line = line[k+1:]
 		}
+		labels = append(labels, line)
 		m.Rows++
 	}
-	return m, y, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, nil, 0, err
+	}
+	index := map[string]int{}
+	for _, l := range labels {
+		index[l] = 0
+	}
+	levels := make([]string, 0, len(index))
+	for l := range index {
+		levels = append(levels, l)
+	}
+	numeric := true
+	for _, l := range levels {
+		if _, err := strconv.ParseFloat(l, 64); err != nil {
+			numeric = false
+		}
+	}
+	sort.Slice(levels, func(a, b int) bool {
+		if numeric {
+			x, _ := strconv.ParseFloat(levels[a], 64)
+			y, _ := strconv.ParseFloat(levels[b], 64)
+			return x < y
+		}
+		return levels[a] < levels[b]
+	})
+	for i, l := range levels {
+		index[l] = i
+	}
+	y := make([]float32, len(labels))
+	for i, l := range labels {
+		y[i] = float32(index[l])
+	}
+	return m, y, len(levels), nil
 }
 
 func auc(y []float32, score []float64) float64 {

@@ -14,7 +14,7 @@ var letterNames = []string{"xbox", "ybox", "width", "high", "onpix", "xbar", "yb
 // Letters generates a table shaped like UCI letter recognition: rows rows
 // (20,000 for the benchmark), 16 integer features in 0..15 and a 26-class
 // target "letter" (A..Z, about equally frequent). Each class is a mixture
-// of three styles; a style moves 6 of the 16 features away from the common
+// of three styles; a style moves 8 of the 16 features away from the common
 // mean and has its own spread, and a shared size factor scales the first
 // five features, so classes are separable but not linearly. One label in
 // fifty is replaced by a random class. The same rows and seed give the
@@ -31,9 +31,9 @@ func Letters(rows int, seed uint64) *Table {
 	for s := range st {
 		for j := range nf {
 			st[s].mu[j] = 7.5
-			st[s].sd[j] = 1.5 + 2*r.Float64()
+			st[s].sd[j] = 0.8 + 1.2*r.Float64()
 		}
-		for _, j := range r.Perm(nf)[:6] {
+		for _, j := range r.Perm(nf)[:8] {
 			st[s].mu[j] = 2 + 11*r.Float64()
 		}
 	}

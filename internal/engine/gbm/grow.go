@@ -2,19 +2,25 @@ package gbm
 
 // sampleFeatures draws the features of the next tree.
 func (t *trainer) sampleFeatures() {
-	t.fsel = t.fsel[:0]
+	fsel := t.fsel[:0]
 	if t.p.ColSample >= 1 {
 		for f := 0; f < t.nf; f++ {
-			t.fsel = append(t.fsel, int32(f))
+			fsel = append(fsel, int32(f))
 		}
 	} else {
 		k := max(1, int(float64(t.nf)*t.p.ColSample+0.5))
 		perm := t.rng.Perm(t.nf)[:k]
 		for _, f := range perm {
-			t.fsel = append(t.fsel, int32(f))
+			fsel = append(fsel, int32(f))
 		}
-		sortInt32(t.fsel)
+		sortInt32(fsel)
 	}
+	t.setFeatures(fsel)
+}
+
+// setFeatures makes the sorted features fsel those of the next tree.
+func (t *trainer) setFeatures(fsel []int32) {
+	t.fsel = append(t.fsel[:0], fsel...)
 	n := len(t.fsel)
 	t.fselContiguous = t.fsel[n-1]-t.fsel[0] == int32(n-1)
 }
@@ -27,10 +33,9 @@ func sortInt32(s []int32) {
 	}
 }
 
-// buildTree grows one tree for output k on the rows t.rows[:nrows], using
-// the gradients in t.gh.
+// buildTree grows one tree for output k on the rows t.rows[:nrows] and the
+// features t.fsel, using the gradients in t.gh.
 func (t *trainer) buildTree(k, nrows int) (Tree, error) {
-	t.sampleFeatures()
 	t.tree = Tree{Nodes: make([]Node, 1, 2<<min(t.p.MaxDepth, 8))}
 	t.outK = k
 	rows := t.rows[:nrows]
@@ -79,7 +84,7 @@ func (t *trainer) leaf(i, lo, hi int) {
 // margins. Leaves are independent, so they are done in parallel; each is
 // summed in row order by one goroutine.
 func (t *trainer) finishLeaves() {
-	k, K := t.outK, t.nout
+	margin := t.margin[t.outK*t.n : (t.outK+1)*t.n]
 	parallelFor(len(t.leaves), t.threads, func(li int) {
 		l := t.leaves[li]
 		rows := t.rows[l.lo:l.hi]
@@ -98,7 +103,7 @@ func (t *trainer) finishLeaves() {
 			return
 		}
 		for _, r := range rows {
-			t.margin[int(r)*K+k] += v
+			margin[r] += v
 		}
 	})
 	t.leaves = t.leaves[:0]

@@ -10,8 +10,8 @@ import (
 type gpair struct{ g, h float32 }
 
 // objective is a loss: its gradients, its value and the link from margin to
-// prediction. Margins of K outputs are row-major (row i, output k at i*K+k);
-// gradients are output-major (output k, row i at k*n+i).
+// prediction. Margins and gradients of K outputs over n rows are
+// output-major (output k, row i at k*n+i).
 type objective interface {
 	outputs() int
 	checkLabels(y []float32) error
@@ -22,7 +22,8 @@ type objective interface {
 	lossSum(margin []float64, y []float32, lo, hi int) float64
 	// finishLoss turns a summed loss over n rows into the reported metric.
 	finishLoss(sum float64, n int) float64
-	// transform turns the margins of one row into predictions in place.
+	// transform turns the margins of one row (one per output) into
+	// predictions in place.
 	transform(row []float64)
 }
 
@@ -141,8 +142,11 @@ func (o multiclass) baseScore(y []float32) []float64 {
 func (o multiclass) gradients(margin []float64, y []float32, gh []gpair, lo, hi int) {
 	n := len(y)
 	p := make([]float64, o.k)
+	row := make([]float64, o.k)
 	for i := lo; i < hi; i++ {
-		row := margin[i*o.k : (i+1)*o.k]
+		for k := range row {
+			row[k] = margin[k*n+i]
+		}
 		mx := slices.Max(row)
 		var z float64
 		for k, m := range row {
@@ -164,9 +168,13 @@ func (o multiclass) gradients(margin []float64, y []float32, gh []gpair, lo, hi 
 }
 
 func (o multiclass) lossSum(margin []float64, y []float32, lo, hi int) float64 {
+	n := len(y)
+	row := make([]float64, o.k)
 	var s float64
 	for i := lo; i < hi; i++ {
-		row := margin[i*o.k : (i+1)*o.k]
+		for k := range row {
+			row[k] = margin[k*n+i]
+		}
 		mx := slices.Max(row)
 		var z float64
 		for _, m := range row {

@@ -21,7 +21,7 @@ type trainer struct {
 	cbins   []uint8 // column-major nf × n, for partitions
 
 	nout   int
-	margin []float64 // n × nout, row-major
+	margin []float64 // nout × n, output-major (output k, row i at k*n+i)
 	ghAll  []gpair   // nout × n, output-major
 	gh     []gpair   // gradients of the tree being built
 	ghq    []int64   // gh quantised and packed (see quantise)
@@ -43,6 +43,10 @@ type trainer struct {
 	tree         Tree
 	outK         int
 	updateByLeaf bool // margins updated at the leaves (no row subsampling)
+
+	// workers build the trees of one round side by side (multiclass with
+	// more than one thread); see buildRound.
+	workers []*trainer
 }
 
 // lossBlock is the row block of deterministic loss sums.
@@ -149,9 +153,7 @@ func (t *trainer) run(obj objective, y []float32, valid *Matrix, yValid []float3
 		m.HuberDelta = h.metricDelta
 	}
 	t.margin = make([]float64, t.n*K)
-	for i := 0; i < t.n; i++ {
-		copy(t.margin[i*K:(i+1)*K], m.BaseScore)
-	}
+	fillBase(t.margin, m.BaseScore)
 	t.ghAll = make([]gpair, t.n*K)
 	t.updateByLeaf = p.Subsample >= 1
 
@@ -164,9 +166,7 @@ func (t *trainer) run(obj objective, y []float32, valid *Matrix, yValid []float3
 	if valid != nil {
 		vbins = newBinner(t.feats).binMatrix(valid, t.threads)
 		vmargin = make([]float64, valid.Rows*K)
-		for i := 0; i < valid.Rows; i++ {
-			copy(vmargin[i*K:(i+1)*K], m.BaseScore)
-		}
+		fillBase(vmargin, m.BaseScore)
 	}
 
 	bestLoss, bestRound := math.Inf(1), 0
@@ -181,20 +181,11 @@ func (t *trainer) run(obj objective, y []float32, valid *Matrix, yValid []float3
 			obj.gradients(t.margin, y, t.ghAll, lo, hi)
 		})
 		nrows := t.sampleRows()
-		for k := 0; k < K; k++ {
-			t.gh = t.ghAll[k*t.n : (k+1)*t.n]
-			tree, err := t.buildTree(k, nrows)
-			if err != nil {
-				return nil, err
-			}
-			if !t.updateByLeaf {
-				addTree(&tree, t.bins, t.nf, miss, t.margin, K, k, t.threads)
-			}
-			if valid != nil {
-				addTree(&tree, vbins, t.nf, miss, vmargin, K, k, t.threads)
-			}
-			m.Trees = append(m.Trees, tree)
+		trees, err := t.buildRound(nrows, miss, vbins, vmargin)
+		if err != nil {
+			return nil, err
 		}
+		m.Trees = append(m.Trees, trees...)
 		validLoss := math.NaN()
 		if valid != nil {
 			validLoss = t.loss(obj, vmargin, yValid)
@@ -238,14 +229,132 @@ func (t *trainer) sampleRows() int {
 	return n
 }
 
-// addTree adds the tree's output to margin (output k of K) for every binned
-// row.
-func addTree(tree *Tree, bins []uint8, nf int, miss []uint8, margin []float64, K, k, threads int) {
+// fillBase sets output-major margins to the base scores.
+func fillBase(margin []float64, base []float64) {
+	n := len(margin) / len(base)
+	for k, b := range base {
+		for i := range margin[k*n : (k+1)*n] {
+			margin[k*n+i] = b
+		}
+	}
+}
+
+// buildRound grows the nout trees of one round on the rows
+// t.rows[:nrows], updates the training margins (and the validation
+// margins vmargin of the binned rows vbins, when not nil) and returns the
+// trees in output order.
+//
+// With several outputs and threads, the trees are grown side by side, one
+// per worker, each worker on its share of the threads: the trees of a
+// round are independent given the gradients, and small nodes parallelise
+// poorly inside one tree. Every random draw (the features of each tree,
+// the rounding seeds) is made in the same order as one tree at a time, and
+// each tree is grown by one worker, so the model does not depend on the
+// number of threads or on scheduling.
+func (t *trainer) buildRound(nrows int, miss, vbins []uint8, vmargin []float64) ([]Tree, error) {
+	K := t.nout
+	trees := make([]Tree, K)
+	nv := len(vbins) / max(t.nf, 1)
+	finish := func(w *trainer, k int, tree *Tree) {
+		if !w.updateByLeaf {
+			addTree(tree, w.bins, w.nf, miss, w.margin[k*w.n:(k+1)*w.n], w.threads)
+		}
+		if vbins != nil {
+			addTree(tree, vbins, w.nf, miss, vmargin[k*nv:(k+1)*nv], w.threads)
+		}
+	}
+	workers := min(t.threads, K)
+	if workers <= 1 {
+		for k := 0; k < K; k++ {
+			t.sampleFeatures()
+			t.gh = t.ghAll[k*t.n : (k+1)*t.n]
+			tree, err := t.buildTree(k, nrows)
+			if err != nil {
+				return nil, err
+			}
+			finish(t, k, &tree)
+			trees[k] = tree
+		}
+		return trees, nil
+	}
+	if t.workers == nil {
+		for w := 0; w < workers; w++ {
+			t.workers = append(t.workers, t.newWorker(t.threads/workers, w == 0))
+		}
+	}
+	fsels := make([][]int32, K)
+	for k := range fsels {
+		t.sampleFeatures()
+		fsels[k] = append([]int32(nil), t.fsel...)
+	}
+	first := t.treeCount
+	t.treeCount += uint64(K)
+	pool := make(chan *trainer, workers)
+	for _, w := range t.workers {
+		pool <- w
+	}
+	errs := make([]error, K)
+	parallelFor(K, workers, func(k int) {
+		w := <-pool
+		defer func() { pool <- w }()
+		w.setFeatures(fsels[k])
+		copy(w.rows[:nrows], t.rows[:nrows])
+		w.treeCount = first + uint64(k)
+		w.gh = t.ghAll[k*t.n : (k+1)*t.n]
+		tree, err := w.buildTree(k, nrows)
+		if err != nil {
+			w.err = nil
+			errs[k] = err
+			return
+		}
+		finish(w, k, &tree)
+		trees[k] = tree
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return trees, nil
+}
+
+// newWorker returns a trainer that shares t's data, margins and gradients
+// and has its own buffers for growing a tree on threads threads. The first
+// worker takes over t's buffers, which t itself does not use while workers
+// grow the trees (t keeps its rows: they hold the round's sample).
+func (t *trainer) newWorker(threads int, first bool) *trainer {
+	w := &trainer{
+		ctx: t.ctx, p: t.p, threads: threads, n: t.n, nf: t.nf,
+		feats: t.feats, maxBins: t.maxBins, bins: t.bins, cbins: t.cbins,
+		nout: t.nout, margin: t.margin, ghAll: t.ghAll, seedBase: t.seedBase,
+		updateByLeaf: t.updateByLeaf,
+		rows:         make([]uint32, t.n),
+		splitScratch: make([]split, t.nf),
+	}
+	if first {
+		w.ghq, w.scratch, w.scratch2 = t.ghq, t.scratch, t.scratch2
+		t.ghq, t.scratch, t.scratch2 = nil, nil, nil
+	} else {
+		w.ghq, w.scratch = make([]int64, t.n), make([]uint32, t.n)
+	}
+	if threads > 1 && t.n >= 2*partitionParallelMin {
+		if w.scratch2 == nil {
+			w.scratch2 = make([]uint32, t.n)
+		}
+	} else {
+		w.scratch2 = nil
+	}
+	return w
+}
+
+// addTree adds the tree's output to margin (one output's margins, one per
+// binned row).
+func addTree(tree *Tree, bins []uint8, nf int, miss []uint8, margin []float64, threads int) {
 	n := len(bins) / nf
 	parallelRange(n, threads, 4096, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			leaf := tree.leafBinned(bins[i*nf:(i+1)*nf], miss)
-			margin[i*K+k] += tree.Nodes[leaf].Value
+			margin[i] += tree.Nodes[leaf].Value
 		}
 	})
 }

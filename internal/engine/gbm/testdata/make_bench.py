@@ -5,7 +5,8 @@
     /usr/bin/python3 make_bench.py xgb [PATH]   # load the CSV, time XGBoost hist fit and predict
 
 Peak memory: run the xgb mode under /usr/bin/time -v and read "Maximum resident set size".
-The CSV has a header f0..f49,y; y is 0/1.
+The CSV has a header f0..f49,y; y is 0/1. xgb also takes a multiclass CSV whose label is
+class names (go run ./bench/tables -table letters -out /tmp/letters.csv).
 """
 import os
 import sys
@@ -29,26 +30,40 @@ def gen(path):
 
 
 def load(path):
-    # float32 like drover's Matrix; no pandas on Debian's python here.
-    data = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32)
-    return data[:, :-1], data[:, -1]
+    # float32 like drover's Matrix; no pandas on Debian's python here. The
+    # label (last column) may be 0/1, class indexes or class names; names
+    # map to indexes in sorted order, as gbmbench does.
+    with open(path) as f:
+        nf = f.readline().count(",")
+    X = np.loadtxt(path, delimiter=",", skiprows=1, usecols=range(nf), dtype=np.float32)
+    labels = np.loadtxt(path, delimiter=",", skiprows=1, usecols=[nf], dtype=str)
+    try:
+        values = labels.astype(np.float64)
+        levels, y = np.unique(values, return_inverse=True)
+    except ValueError:
+        levels, y = np.unique(labels, return_inverse=True)
+    return X, y.astype(np.float32), len(levels)
 
 
 def xgb(path):
     import xgboost
 
     t0 = time.perf_counter()
-    X, y = load(path)
+    X, y, classes = load(path)
     t1 = time.perf_counter()
     clf = xgboost.XGBClassifier(tree_method="hist", max_depth=6, n_estimators=200,
                                 learning_rate=0.1, n_jobs=2)
     clf.fit(X, y)
     t2 = time.perf_counter()
-    p = clf.predict_proba(X)[:, 1]
+    p = clf.predict_proba(X)
     t3 = time.perf_counter()
-    from sklearn.metrics import roc_auc_score
+    from sklearn.metrics import log_loss, roc_auc_score
+    if classes > 2:
+        score = f"train logloss {log_loss(y, p):.5f} ({classes} classes)"
+    else:
+        score = f"train AUC {roc_auc_score(y, p[:, 1]):.5f}"
     print(f"xgboost {xgboost.__version__}: load {t1 - t0:.2f}s fit {t2 - t1:.3f}s "
-          f"predict {t3 - t2:.3f}s ({len(y) / (t3 - t2):.0f} rows/s) train AUC {roc_auc_score(y, p):.5f}")
+          f"predict {t3 - t2:.3f}s ({len(y) / (t3 - t2):.0f} rows/s) {score}")
 
 
 if __name__ == "__main__":
