@@ -56,6 +56,7 @@ const (
 	DefaultSchedulingPolicy        = "fifo"
 	DefaultMaxRunningPerUser       = 0 // 0 = no limit
 	DefaultMaxQueuedPerUser        = 0 // 0 = no limit
+	DefaultPublicURL               = ""
 
 	DefaultWorkerName                  = "" // "" = host name
 	DefaultWorkerLocalProcessors       = 32
@@ -109,6 +110,7 @@ type Config struct {
 	SchedulingPolicy        string `toml:"scheduling_policy"`
 	MaxRunningPerUser       int    `toml:"max_running_per_user"`
 	MaxQueuedPerUser        int    `toml:"max_queued_per_user"`
+	PublicURL               string `toml:"public_url"`
 
 	// Worker
 	WorkerName                  string `toml:"worker_name"`
@@ -159,6 +161,7 @@ func Default() Config {
 		SchedulingPolicy:        DefaultSchedulingPolicy,
 		MaxRunningPerUser:       DefaultMaxRunningPerUser,
 		MaxQueuedPerUser:        DefaultMaxQueuedPerUser,
+		PublicURL:               DefaultPublicURL,
 
 		WorkerName:                  DefaultWorkerName,
 		WorkerLocalProcessors:       DefaultWorkerLocalProcessors,

@@ -119,6 +119,10 @@ var meta = map[string]keyMeta{
 	"max_queued_per_user": {SectionServer, intRange(0, 1_000_000),
 		`Experiments one user may have queued at once; 0 for no limit. Over it a new experiment is ` +
 			`refused with 429 quota_exceeded. drover user set overrides it per user.`},
+	"public_url": {SectionServer, publicURLRule,
+		`URL users reach the server at when it is not its listen_address (a DNS name, a reverse ` +
+			`proxy), e.g. "https://drover.example.com"; empty for none. Requests naming any other ` +
+			`host are refused (see docs/security.md).`},
 
 	"worker_name": {SectionWorker, optionalNameRule,
 		`Stable name of this worker, shown in System Info; empty for the host name. The worker's ` +

@@ -36,15 +36,7 @@ func cleanName(name string) string {
 	if name == "/" || name == "." {
 		return ""
 	}
-	if len(name) > 200 {
-		name = name[:200]
-	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, name)
+	return cleanLabel(name, 200)
 }
 
 // handleUploadDataset streams an upload to disk while hashing it, checks it

@@ -2,10 +2,8 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -115,10 +113,8 @@ func columnList(cols []api.Column) string {
 
 func (s *Server) handleCreateExperiment(w http.ResponseWriter, r *http.Request) {
 	var sp api.Spec
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&sp); err != nil {
-		s.writeError(w, r, badSpec(CodeBadRequest, "bad experiment request: %v", err))
+	if err := decodeJSON(w, r, &sp, maxJSONBody, "experiment request"); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	if err := s.validateSpec(r.Context(), &sp); err != nil {

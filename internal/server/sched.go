@@ -2,9 +2,7 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/drover-ml/drover/api"
@@ -98,10 +96,8 @@ func (s *Server) handleSetPriority(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Priority string `json:"priority"`
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		s.writeError(w, r, badSpec(CodeBadRequest, "bad priority request: %v (send {\"priority\": \"high\"})", err))
+	if err := decodeJSON(w, r, &body, 4096, `priority request (send {"priority": "high"})`); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	if _, err := queue.PriorityRank(body.Priority); err != nil || body.Priority == "" {
