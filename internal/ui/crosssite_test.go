@@ -148,4 +148,3 @@ func waitDone(t *testing.T, cl *api.Client, id string) {
 		t.Fatalf("experiment %s %s: %+v", id, e.Status, e.Error)
 	}
 }
-
