@@ -13,6 +13,15 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 [ -e /usr/lib/x86_64-linux-gnu/libxgboost.so.0 ] || ls /usr/lib/*/libxgboost.so.0 >/dev/null 2>&1 || need_apt+=(libxgboost0)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import xgboost, sklearn' >/dev/null 2>&1 || need_apt+=(python3-xgboost python3-sklearn)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+# The Python client's tests (scripts/test-python.sh): Debian's pytest, pandas,
+# setuptools (the build backend), pip and venv (PEP 668: the client goes into
+# a throw-away venv, never into the system's python).
+for pkg in pytest:python3-pytest pandas:python3-pandas setuptools:python3-setuptools pip:python3-pip venv:python3-venv ensurepip:python3-venv; do
+  mod="${pkg%%:*}"; deb="${pkg#*:}"
+  if ! { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import $mod" >/dev/null 2>&1; }; then
+    case " ${need_apt[*]-} " in *" $deb "*) ;; *) need_apt+=("$deb") ;; esac
+  fi
+done
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${need_apt[*]}"
