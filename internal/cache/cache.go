@@ -102,6 +102,7 @@ type flight struct {
 	done      chan struct{}
 	waiters   int
 	completed bool
+	abandoned bool // every caller gave up; the download is being stopped
 	err       error
 	cancel    context.CancelFunc
 }
@@ -246,7 +247,8 @@ func (c *Cache) rebuild() error {
 // the file from eviction and must call Release(sha) when done with it.
 //
 // A Get that gives up (ctx done) does not stop a download other callers
-// still wait for; the download stops when all its callers gave up.
+// still wait for; the download stops when all its callers gave up, and the
+// last of them returns once it has stopped and its partial file is gone.
 func (c *Cache) Get(ctx context.Context, sha string, fetch FetchFunc) (path string, hit bool, err error) {
 	if !blob.ValidSHA256(sha) {
 		return "", false, fmt.Errorf("cache: invalid sha256 %q", sha)
@@ -255,9 +257,24 @@ func (c *Cache) Get(ctx context.Context, sha string, fetch FetchFunc) (path stri
 		fetch = c.opts.Fetch
 	}
 	c.mu.Lock()
-	if c.closed {
+	for {
+		if c.closed {
+			c.mu.Unlock()
+			return "", false, ErrClosed
+		}
+		fl := c.flights[sha]
+		if fl == nil || !fl.abandoned {
+			break
+		}
+		// A download everyone gave up on is stopping: wait for it to end,
+		// then look again (a new one starts).
 		c.mu.Unlock()
-		return "", false, ErrClosed
+		select {
+		case <-fl.done:
+		case <-ctx.Done():
+			return "", false, fmt.Errorf("cache: get %s: %w", sha, ctx.Err())
+		}
+		c.mu.Lock()
 	}
 	if p, ok := c.acquireLocked(sha, true); ok {
 		c.stats.Hits++
@@ -290,10 +307,18 @@ func (c *Cache) Get(ctx context.Context, sha string, fetch FetchFunc) (path stri
 		c.mu.Lock()
 		if !fl.completed {
 			fl.waiters--
-			if fl.waiters == 0 {
+			last := fl.waiters == 0
+			if last {
+				fl.abandoned = true
 				fl.cancel()
 			}
 			c.mu.Unlock()
+			if last {
+				// The fetch stops on its context; wait until it has and
+				// its partial file is removed (if it completed after all,
+				// the file is admitted with no reference).
+				<-fl.done
+			}
 			return "", false, fmt.Errorf("cache: get %s: %w", sha, ctx.Err())
 		}
 		c.mu.Unlock()

@@ -408,3 +408,53 @@ func TestZeroSizeKeepsOnlyFilesInUse(t *testing.T) {
 		t.Fatal("file kept after release with MaxBytes 0")
 	}
 }
+
+// The last caller to give up returns only once the download has stopped and
+// its partial file is gone; a Get right after starts a new download rather
+// than joining the one being stopped.
+func TestLastWaiterGivesUpCleanly(t *testing.T) {
+	d := dataset(1000, 'p')
+	var stall atomic.Bool
+	stall.Store(true)
+	partial := make(chan struct{}, 1)
+	fetch := func(ctx context.Context, sha, dest string) (string, error) {
+		if !stall.Load() {
+			return "", os.WriteFile(dest, d, 0o644)
+		}
+		if err := os.WriteFile(dest, d[:100], 0o644); err != nil { // a partial file on disk
+			return "", err
+		}
+		partial <- struct{}{}
+		<-ctx.Done() // stalls until every caller gave up
+		return "", ctx.Err()
+	}
+	dir := t.TempDir()
+	c, err := cache.New(dir, cache.Options{MaxBytes: 1 << 20, Fetch: fetch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	ctx, cancel := context.WithCancel(t.Context())
+	errs := make(chan error, 1)
+	go func() { _, _, err := c.Get(ctx, sum(d), nil); errs <- err }()
+	<-partial
+	if f := files(t, dir); len(f) != 1 {
+		t.Fatalf("during the download: files %q, want the partial one", f)
+	}
+	cancel()
+	if err := <-errs; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled Get = %v", err)
+	}
+	if f := files(t, dir); len(f) != 0 {
+		t.Fatalf("after the last caller gave up: files %q, want none", f)
+	}
+	stall.Store(false)
+	p, hit := get(t, c, sum(d))
+	if hit {
+		t.Fatal("hit after a cancelled download")
+	}
+	if b, err := os.ReadFile(p); err != nil || !bytes.Equal(b, d) {
+		t.Fatalf("file after the new download: %v (%d bytes)", err, len(b))
+	}
+	c.Release(sum(d))
+}

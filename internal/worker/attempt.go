@@ -41,11 +41,17 @@ func (w *Worker) admit(ctx context.Context, lease *queue.Lease, prev *attempt) (
 	var at *attempt
 	w.mu.Lock()
 	if prev != nil {
+		prev.cancel(nil)
 		w.leave(prev)
 	}
 	if err == nil {
 		if gpus, ok := w.gpus.take(lease.GPUs); ok {
-			at = &attempt{ref: ref, a: &a, gpus: gpus}
+			if old := w.running[ref.Experiment]; old != nil {
+				// The queue gave the experiment to a new attempt: the lease
+				// of the one still here is gone, whatever phase it is in.
+				old.cancel(errLeaseLost)
+			}
+			at = newAttempt(ctx, ref, &a, gpus)
 			w.running[ref.Experiment] = at
 		}
 	}
@@ -116,6 +122,7 @@ func (w *Worker) leave(at *attempt) {
 
 // finished frees the attempt's slot and GPUs.
 func (w *Worker) finished(at *attempt) {
+	at.cancel(nil) // its context's resources; the cause, if any, stays
 	if at.release != nil {
 		at.release()
 	}
@@ -151,6 +158,10 @@ func (w *Worker) emit(ctx context.Context, ref queue.Ref, ev api.Event) {
 // run runs the attempt and reports its result. stop is the worker's run
 // context: while it is not done, the final result is reported together with
 // the claim of the next experiment, which run returns (nil when none).
+//
+// at.ctx stops the attempt in every phase: waiting for its data, fetching
+// it, starting the child, running it. Once it is done, its cause decides
+// the outcome (stopped), not what the interrupted phase returned.
 func (w *Worker) run(ctx, stop context.Context, at *attempt, claimed time.Time, log *slog.Logger) *queue.Lease {
 	ref, a := at.ref, at.a
 	events := func(ev api.Event) { w.emit(ctx, ref, ev) }
@@ -159,7 +170,14 @@ func (w *Worker) run(ctx, stop context.Context, at *attempt, claimed time.Time, 
 	}
 	dataPath := ""
 	if a.DatasetSHA256 != "" || a.DataPath != "" {
-		p, release, err := w.data.Dataset(ctx, a, ref, events)
+		p, release, err := w.data.Dataset(at.ctx, a, ref, events)
+		if at.ctx.Err() != nil {
+			if err == nil {
+				release()
+			}
+			w.stopped(ctx, at, "fetching its dataset", log)
+			return nil
+		}
 		if err != nil {
 			log.Warn("dataset unavailable", slog.Any("err", err))
 			w.report(ctx, ref, infra("data_unavailable", err.Error()), a.MaxRetries)
@@ -172,43 +190,40 @@ func (w *Worker) run(ctx, stop context.Context, at *attempt, claimed time.Time, 
 		w.report(ctx, ref, infra("output_unavailable", err.Error()), a.MaxRetries)
 		return nil
 	}
+	if at.ctx.Err() != nil {
+		w.stopped(ctx, at, "starting", log)
+		return nil
+	}
 	job := api.Job{ExperimentID: ref.Experiment, Attempt: ref.Attempt, Spec: a.Spec, DataPath: dataPath, OutputDir: out,
 		Threads: w.cfg.ThreadsPerExperiment(w.slots)}
 	env := []string{"CUDA_VISIBLE_DEVICES=" + joinInts(at.gpus), "DROVER_WORKER=" + w.ID()}
-	proc, err := runner.Start(ctx, job, runner.Options{
+	// The child is killed as soon as at.ctx ends (runner.Start watches it).
+	proc, err := runner.Start(at.ctx, job, runner.Options{
 		Exe: w.opts.Exe, Env: env, OnEvent: events,
 		StderrPath: filepath.Join(out, runner.LogName),
 	})
 	if err != nil {
+		if at.ctx.Err() != nil {
+			w.stopped(ctx, at, "starting", log)
+			return nil
+		}
 		w.report(ctx, ref, infra("start_failed", err.Error()), a.MaxRetries)
 		return nil
 	}
 	pickup := time.Since(claimed)
 	w.mu.Lock()
 	at.proc = proc
-	stopping := at.why
 	w.mu.Unlock()
-	if stopping != "" {
-		proc.Kill(stopping)
-	}
 	w.emit(ctx, ref, api.Event{Type: "pickup", Fraction: pickup.Seconds()})
 	log.Info("attempt started", slog.Int("pid", proc.PID()), slog.Duration("pickup", pickup), slog.String("gpus", joinInts(at.gpus)))
 	outcome := proc.Wait()
 
-	w.mu.Lock()
-	why := at.why
-	w.mu.Unlock()
-	switch why {
-	case "cancelled", "lease_lost":
-		// The lease is already gone: nothing of ours would be accepted.
-		log.Info("attempt killed", slog.String("why", why))
-		return nil
-	case "stopping":
-		if err := w.q.Release(ctx, ref); err != nil {
-			log.Warn("hand back", slog.Any("err", err))
-		} else {
-			log.Info("attempt handed back to the queue")
-		}
+	if cause := context.Cause(at.ctx); at.ctx.Err() != nil && (outcome.Status == api.StatusCancelled || !errors.Is(cause, errStopping)) {
+		// Killed by us, or cancelled / lease lost while it ended by itself:
+		// the lease is gone then, so its result would not be accepted. A
+		// child that finished on its own while the worker stopped reports
+		// its result as usual.
+		w.stopped(ctx, at, "running", log)
 		return nil
 	}
 	res := api.Event{Type: api.EventResult, Status: outcome.Status, FailureKind: outcome.FailureKind, Error: outcome.Error, Summary: outcome.Summary}
@@ -226,6 +241,23 @@ func (w *Worker) run(ctx, stop context.Context, at *attempt, claimed time.Time, 
 	}
 	w.report(ctx, ref, res, a.MaxRetries)
 	return nil
+}
+
+// stopped settles an attempt whose context ended (phase says where it was):
+// a cancelled attempt or one whose lease is lost reports nothing (the queue
+// accepts nothing of it any more); one stopped by shutdown is handed back to
+// the queue.
+func (w *Worker) stopped(ctx context.Context, at *attempt, phase string, log *slog.Logger) {
+	cause := context.Cause(at.ctx)
+	if !errors.Is(cause, errStopping) {
+		log.Info("attempt stopped", slog.String("why", cause.Error()), slog.String("phase", phase))
+		return
+	}
+	if err := w.q.Release(ctx, at.ref); err != nil {
+		log.Warn("hand back", slog.Any("err", err))
+		return
+	}
+	log.Info("attempt handed back to the queue", slog.String("phase", phase))
 }
 
 // report sends the attempt's result; the queue accepts it only from the live attempt.

@@ -44,10 +44,10 @@ func (w *Worker) heartbeatLoop(ctx context.Context) {
 				failing = true
 			}
 			if errors.Is(err, queue.ErrUnknownWorker) {
-				w.killAll("lease_lost")
+				w.killAll(errLeaseLost)
 			}
 			if time.Since(lastOK) > fence {
-				if n := w.killAll("lease_lost"); n > 0 {
+				if n := w.killAll(errLeaseLost); n > 0 {
 					w.log.Error("cannot renew leases; killed running attempts before they could run twice", slog.Int("killed", n))
 				}
 			}
@@ -59,7 +59,7 @@ func (w *Worker) heartbeatLoop(ctx context.Context) {
 		}
 		lastOK = sent
 		for _, r := range invalid {
-			if w.kill(r.Experiment, r.Attempt, "lease_lost") {
+			if w.kill(r.Experiment, r.Attempt, errLeaseLost) {
 				w.log.Warn("lease no longer ours; attempt killed", slog.String("experiment", r.Experiment), slog.Int("attempt", r.Attempt))
 			}
 		}
@@ -80,19 +80,17 @@ func (w *Worker) refs() []queue.Ref {
 	return out
 }
 
-// killAll kills every running attempt and returns how many.
-func (w *Worker) killAll(why string) int {
+// killAll stops every attempt on this worker, in whatever phase, and
+// returns how many were not stopped already.
+func (w *Worker) killAll(why error) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	n := 0
 	for _, at := range w.running {
-		if at.why == "" {
-			at.why = why
-		}
-		if at.proc != nil {
-			at.proc.Kill(why)
+		if at.ctx.Err() == nil {
 			n++
 		}
+		at.cancel(why)
 	}
 	return n
 }
@@ -102,7 +100,7 @@ func (w *Worker) controlLoop(ctx context.Context) {
 	for m := range w.q.Control(ctx, w.ID()) {
 		switch m.Type {
 		case queue.ControlCancel:
-			if w.kill(m.Experiment, m.Attempt, "cancelled") {
+			if w.kill(m.Experiment, m.Attempt, errCancelled) {
 				w.log.Info("attempt cancelled by a user", slog.String("experiment", m.Experiment), slog.Int("attempt", m.Attempt))
 			}
 		case queue.ControlFinish:

@@ -23,12 +23,15 @@ import (
 // under keys scoped to the attempt.
 type objectData struct {
 	store *s3.Store
+	fetch blob.Store // what datasets are read from: store, or a test's wrapper of it
 	cache *cache.Cache
 	dir   string
 	log   *slog.Logger
 }
 
-func newObjectData(ctx context.Context, cfg *config.Config, dir string, log *slog.Logger) (*objectData, error) {
+// newObjectData opens the object store and the cache. wrap, when not nil,
+// wraps the store datasets are fetched from (tests throttle it).
+func newObjectData(ctx context.Context, cfg *config.Config, dir string, log *slog.Logger, wrap func(blob.Store) blob.Store) (*objectData, error) {
 	st, err := s3.New(s3.FromConfig(cfg, ""))
 	if err != nil {
 		return nil, fmt.Errorf("worker: object store: %w", err)
@@ -36,21 +39,25 @@ func newObjectData(ctx context.Context, cfg *config.Config, dir string, log *slo
 	if err := st.WaitBucket(ctx, cfg.BucketPingTimeout()); err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
+	var from blob.Store = st
+	if wrap != nil {
+		from = wrap(st)
+	}
 	c, err := cache.New(filepath.Join(dir, "cache"), cache.Options{
 		MaxBytes: int64(cfg.WorkerCacheSizeMB) << 20,
-		Fetch:    cache.BlobFetcher(st, blob.FetchOptions{}, nil),
+		Fetch:    cache.BlobFetcher(from, blob.FetchOptions{}, nil),
 		Logger:   log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("worker: dataset cache: %w", err)
 	}
-	return &objectData{store: st, cache: c, dir: dir, log: log}, nil
+	return &objectData{store: st, fetch: from, cache: c, dir: dir, log: log}, nil
 }
 
 func (d *objectData) Dataset(ctx context.Context, a *api.Assignment, ref queue.Ref, events func(api.Event)) (string, func(), error) {
 	start := time.Now()
 	var moved int64
-	fetch := cache.BlobFetcher(d.store, blob.FetchOptions{}, func(tr blob.Transfer, err error) {
+	fetch := cache.BlobFetcher(d.fetch, blob.FetchOptions{}, func(tr blob.Transfer, err error) {
 		if err == nil {
 			moved = tr.Bytes
 		}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/blob"
 	"github.com/drover-ml/drover/internal/config"
 	"github.com/drover-ml/drover/internal/engine"
 	"github.com/drover-ml/drover/internal/queue"
@@ -51,6 +52,10 @@ type Options struct {
 	// worker has run nothing for this long (drover worker --exit-when-idle),
 	// for autoscaled nodes.
 	ExitWhenIdle time.Duration
+
+	// wrapObjects, set by this package's tests only, wraps the object
+	// store multinode datasets are fetched from (to hold a fetch midway).
+	wrapObjects func(blob.Store) blob.Store
 }
 
 // Worker is one `drover worker` process.
@@ -78,14 +83,40 @@ type Worker struct {
 	wg         sync.WaitGroup
 }
 
-// attempt is one running child.
+// attempt is one claimed experiment on this worker, from the claim to its
+// report: waiting for its data, fetching it, starting its child, running.
 type attempt struct {
-	ref     queue.Ref
-	a       *api.Assignment
-	proc    *runner.Process
-	gpus    []int
-	why     string // set when the worker kills it: "cancelled", "lease_lost", "stopping"
+	ref queue.Ref
+	a   *api.Assignment
+	// ctx ends when the attempt must stop, whatever phase it is in; its
+	// cause (errCancelled, errLeaseLost, errStopping) decides what happens
+	// to the lease. cancel is safe to call more than once: the first cause wins.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	proc   *runner.Process // nil until the child started; w.mu guards it
+	gpus   []int
+	// release drops the attempt's hold on its dataset; set once the data is here.
 	release func()
+}
+
+// Why the worker stops an attempt before it ends by itself.
+var (
+	// errCancelled: a user cancelled the experiment; the queue already
+	// dropped the lease and recorded the cancellation.
+	errCancelled = errors.New("cancelled by a user")
+	// errLeaseLost: the queue no longer knows the lease as this attempt's
+	// (reassigned, expired, worker forgotten); nothing of it is accepted.
+	errLeaseLost = errors.New("lease lost")
+	// errStopping: the worker is shutting down; the experiment is handed back
+	// to the queue to run elsewhere.
+	errStopping = errors.New("worker stopping")
+)
+
+// newAttempt is an attempt with its own context, detached from the claim
+// loop's: shutdown reaches it through cancel (drain), not by inheritance.
+func newAttempt(ctx context.Context, ref queue.Ref, a *api.Assignment, gpus []int) *attempt {
+	actx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	return &attempt{ref: ref, a: a, gpus: gpus, ctx: actx, cancel: cancel}
 }
 
 // New checks the configuration, takes the data directory and connects to
@@ -129,7 +160,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, q *queue.Que
 	w.data = opts.Data
 	if w.data == nil {
 		if cfg.WorkerMode == config.ModeMultinode {
-			if w.data, err = newObjectData(ctx, cfg, dir, w.log); err != nil {
+			if w.data, err = newObjectData(ctx, cfg, dir, w.log, opts.wrapObjects); err != nil {
 				lock.Close()
 				return nil, err
 			}
@@ -332,42 +363,46 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// drain waits for running attempts for the grace period, then kills the
-// rest; their leases go back to the queue in Deregister.
+// drain stops the attempts on this worker: those whose child has not
+// started yet (waiting for data, fetching) are stopped at once; running ones
+// may finish for the grace period, then are killed. Stopped attempts are
+// handed back to the queue.
 func (w *Worker) drain() {
 	w.mu.Lock()
-	n := len(w.running)
+	n := 0
+	for _, at := range w.running {
+		if at.proc == nil {
+			at.cancel(errStopping)
+		} else {
+			n++
+		}
+	}
 	w.mu.Unlock()
 	if n > 0 {
 		w.log.Info("stopping: letting running attempts finish", slog.Int("running", n), slog.Duration("grace", w.cfg.GracePeriod()))
 	}
 	done := make(chan struct{})
 	go func() { w.wg.Wait(); close(done) }()
+	t := time.NewTimer(w.cfg.GracePeriod())
+	defer t.Stop()
 	select {
 	case <-done:
 		return
-	case <-time.After(w.cfg.GracePeriod()):
+	case <-t.C:
 	}
-	w.mu.Lock()
-	for _, at := range w.running {
-		at.why = "stopping"
-		at.proc.Kill("worker stopping")
-	}
-	w.mu.Unlock()
+	w.killAll(errStopping)
 	<-done
 }
 
-// kill stops the attempt of experiment id (if it is attempt, or any when 0).
-func (w *Worker) kill(id string, attemptNo int, why string) bool {
+// kill stops the attempt of experiment id (if it is attempt, or any when 0),
+// in whatever phase it is.
+func (w *Worker) kill(id string, attemptNo int, why error) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	at := w.running[id]
 	if at == nil || (attemptNo != 0 && at.ref.Attempt != attemptNo) {
 		return false
 	}
-	if at.why == "" {
-		at.why = why
-	}
-	at.proc.Kill(why)
+	at.cancel(why)
 	return true
 }
