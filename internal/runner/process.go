@@ -66,6 +66,7 @@ type Process struct {
 	mu       sync.Mutex
 	killed   bool
 	killWhy  string
+	exited   bool // the child has exited (it may not be reaped yet); no signal goes to its group after
 	stopFeed chan struct{}
 }
 
@@ -116,16 +117,22 @@ func Start(ctx context.Context, job api.Job, opts Options) (*Process, error) {
 	p := &Process{cmd: cmd, done: make(chan struct{}), stopFeed: make(chan struct{})}
 	go p.feed(stdin)
 	go func() {
-		<-ctx.Done()
 		select {
+		case <-ctx.Done():
+			p.Kill(context.Cause(ctx).Error())
 		case <-p.done:
-		default:
-			p.Kill("context cancelled")
 		}
 	}()
 	go func() {
 		defer close(p.done)
 		res := readEvents(stdout, opts.OnEvent)
+		// The child stays a zombie until Wait reaps it, so its pid (the
+		// group's id) cannot be reused before exited is set: Kill signals
+		// the group only while it is ours.
+		waitExited(cmd.Process.Pid)
+		p.mu.Lock()
+		p.exited = true
+		p.mu.Unlock()
 		err := cmd.Wait()
 		close(p.stopFeed)
 		if stderrFile != nil {
@@ -233,13 +240,18 @@ func (p *Process) Wait() Outcome {
 }
 
 // Kill kills the child's whole process group with SIGKILL. The outcome is
-// then cancelled with why as its message. Safe to call more than once.
+// then cancelled with why as its message. Safe to call more than once, and
+// at any time: once the child has exited it does nothing (its outcome
+// stands, and its process group id may belong to someone else soon).
 func (p *Process) Kill(why string) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.exited {
+		return
+	}
 	if !p.killed {
 		p.killed, p.killWhy = true, why
 	}
-	p.mu.Unlock()
 	KillGroup(p.cmd.Process.Pid)
 }
 
