@@ -112,6 +112,8 @@ type Summary struct {
 	Metrics     map[string]float64 `json:"metrics,omitempty"`
 	Rows        int                `json:"rows,omitempty"`
 	Features    int                `json:"features,omitempty"`
+	// Notes say what the search cut short or skipped, and why.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Experiment is the server's view of one experiment.

@@ -98,7 +98,7 @@ func train(ctx context.Context, f *frame.Frame, opts Options, report Reporter, s
 	}
 	out := &Result{Model: m}
 	out.Summary = api.Summary{Task: d.Task, Scorer: scorer.Name, Rows: d.Rows(), Features: len(d.Cols),
-		Best: entry(res.Best), Metrics: res.Best.Metrics}
+		Best: entry(res.Best), Metrics: res.Best.Metrics, Notes: res.Notes}
 	for _, e := range res.Leaderboard {
 		out.Summary.Leaderboard = append(out.Summary.Leaderboard, entry(e))
 	}

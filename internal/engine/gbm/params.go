@@ -28,6 +28,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Objectives accepted in Params.Objective.
@@ -77,6 +78,11 @@ type Params struct {
 	// scikit-learn does), with the loss reported at 1.345 robust standard
 	// deviations (MAD) of y.
 	HuberDelta float64
+	// Deadline, when not zero, stops training after the first round that
+	// ends past it; the model keeps the rounds so far (with early
+	// stopping, the best of them). Not a user parameter: the search's time
+	// cap per candidate.
+	Deadline time.Time
 }
 
 // DefaultParams returns the defaults: binary objective, 100 rounds, depth 6,

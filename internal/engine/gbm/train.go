@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"time"
 )
 
 // trainer holds the state of one Train call.
@@ -197,6 +198,9 @@ func (t *trainer) run(obj objective, y []float32, valid *Matrix, yValid []float3
 			progress(round, t.loss(obj, t.margin, y), validLoss)
 		}
 		if valid != nil && p.EarlyStoppingRounds > 0 && round-bestRound >= p.EarlyStoppingRounds {
+			break
+		}
+		if !p.Deadline.IsZero() && time.Now().After(p.Deadline) {
 			break
 		}
 	}

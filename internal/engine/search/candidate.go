@@ -50,6 +50,13 @@ const (
 	refitRoundsFactor = 1.1
 )
 
+// Quick fits train on a sample when rows × features × outputs exceeds
+// quickCells: quickCells/(features × outputs) rows, at least quickMinRows.
+const (
+	quickCells   = 4_000_000
+	quickMinRows = 5_000
+)
+
 // candidate is one model configuration to cross-validate.
 type candidate struct {
 	kind       string
@@ -57,6 +64,21 @@ type candidate struct {
 	gbm        gbm.Params // gbm, and xgboost's settings in gbm's terms
 	fixedTrees bool       // the user fixed n_estimators: no early stopping
 	display    map[string]string
+	// quick marks the first, cheap fit of a family, which always runs
+	// (cut at its time cap when need be).
+	quick bool
+	// maxRows > 0 trains on a seeded sample of at most that many of the
+	// rows given (the quick fits on large tables).
+	maxRows int
+}
+
+// sample returns rows, or a seeded sample of maxRows of them (in order).
+func (c candidate) sample(rows []int, seed int64) []int {
+	if c.maxRows <= 0 || len(rows) <= c.maxRows {
+		return rows
+	}
+	_, keep := holdout(rows, float64(c.maxRows)/float64(len(rows)), seed+int64(len(rows))*7)
+	return keep
 }
 
 // ParseParams splits user parameters by model kind and validates them.
@@ -218,8 +240,42 @@ func (s *searcher) candidates(plan Plan) ([]candidate, error) {
 			}
 		}
 	}
-	// Interleave: a cheap GLM first, then alternate.
+	// The first fit of each family is cheap: a GLM, then a GBM that learns
+	// fast and stops early, both on a sample of a large table.
+	quickRows := 0
+	if cells := s.data.Rows() * max(1, len(s.data.Cols)) * s.k; cells > quickCells {
+		quickRows = max(quickMinRows, quickCells/(max(1, len(s.data.Cols))*s.k))
+	}
+	if quickRows >= s.data.Rows() {
+		quickRows = 0
+	}
 	var out []candidate
+	if len(glms) > 0 {
+		glms[0].quick, glms[0].maxRows = true, quickRows
+		out = append(out, glms[0])
+		glms = glms[1:]
+	}
+	if useGBM && len(gbmKV) == 0 {
+		p := s.baseGBM()
+		p.MaxDepth = min(5, plan.MaxDepth)
+		p.LearningRate, p.Subsample, p.ColSample = 0.15, 0.8, 0.8
+		p.MinChildWeight, p.Lambda = 1, 1
+		p.NumRounds = min(500, plan.MaxRounds)
+		q := gbmCandidate(p, false)
+		q.quick, q.maxRows = true, quickRows
+		if quickRows > 0 {
+			q.display["sample_rows"] = strconv.Itoa(quickRows)
+		}
+		out = append(out, q)
+	} else if len(gbms) > 0 {
+		gbms[0].quick = true
+		out = append(out, gbms[0])
+		gbms = gbms[1:]
+	}
+	if len(out) > 0 && out[0].kind == model.KindGLM && quickRows > 0 {
+		out[0].display = cloneWith(out[0].display, "sample_rows", strconv.Itoa(quickRows))
+	}
+	// Then alternate the families.
 	for i := 0; i < max(len(glms), len(gbms), len(xgbs)); i++ {
 		for _, list := range [][]candidate{glms, gbms, xgbs} {
 			if i < len(list) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -66,6 +67,7 @@ type Entry struct {
 	rounds     []int // best rounds per fold (GBM)
 	done       int   // folds evaluated (fewer than K when cut short)
 	weights    map[int]float64
+	cut        bool // some fold stopped at the candidate's time cap
 }
 
 // Result is what a search produced.
@@ -77,6 +79,8 @@ type Result struct {
 	Fold        []int     // each row's fold (nil without CV)
 	OOF         []float64 // the best entry's out-of-fold predictions (nil without CV)
 	Importance  []float64 // per feature, summing to 1
+	// Notes say what was cut short or skipped, and why (also logged).
+	Notes []string
 }
 
 type searcher struct {
@@ -87,7 +91,14 @@ type searcher struct {
 	// warm holds the last GLM fitted on each set of rows (keyed by
 	// rowsKey), the warm start of the next GLM on the same rows: the
 	// candidates' penalties form a regularisation path.
-	warm map[string]*glm.Model
+	warm  map[string]*glm.Model
+	notes []string
+}
+
+// note logs msg and keeps it for the summary.
+func (s *searcher) note(level, msg string) {
+	s.cfg.Log(level, msg)
+	s.notes = append(s.notes, msg)
 }
 
 // rowsKey names a set of rows (the fold's training rows or all rows).
@@ -154,7 +165,7 @@ func (s *searcher) fitOnly(ctx context.Context) (*Result, error) {
 	s.cfg.Progress(0.05, "fitting "+c.String())
 	t0 := time.Now()
 	all := allRows(s.data.Rows())
-	m, _, err := s.fit(ctx, c, all, nil)
+	m, _, _, err := s.fit(ctx, c, all, nil, time.Time{})
 	if err != nil {
 		return nil, err
 	}
@@ -195,51 +206,71 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 			return nil, ctx.Err()
 		}
 		if searchCtx.Err() != nil && best >= 0 {
+			s.skipped(cands[i:], "finish requested")
 			break
 		}
-		deadline := s.cfg.Deadline.Add(-reserve - time.Duration(budgetMargin*float64(s.cfg.Deadline.Sub(s.start))))
-		if best >= 0 && time.Until(deadline) <= 0 {
-			s.cfg.Log("info", fmt.Sprintf("time budget reached after %d of %d candidates", len(board), len(cands)))
+		// The search ends early enough for the refit (and the ensemble's
+		// members) and a margin; each candidate may take its share of
+		// what remains: 1/3, or all of it for the last one. The first
+		// fits of each family (quick) always start, cut at their cap (a
+		// GBM keeps at least one round) and stopped at the budget's end.
+		searchEnd := s.cfg.Deadline.Add(-reserve - time.Duration(budgetMargin*float64(s.cfg.Deadline.Sub(s.start))))
+		left := time.Until(searchEnd)
+		if best >= 0 && left <= 0 && !c.quick {
+			s.skipped(cands[i:], "time budget")
 			break
+		}
+		share := max(1/float64(len(cands)-i), maxShare)
+		capDur := time.Duration(float64(max(left, 0)) * share)
+		if best < 0 && c.kind == model.KindXGB {
+			capDur = max(left, 0) // nothing to fall back on: the budget is its own
 		}
 		s.cfg.Progress(0.9*float64(i)/float64(len(cands)), "cross-validating "+c.String())
-		// The first candidate runs to the budget's end and then keeps the
-		// folds it finished (at least one): a run must end with a model.
-		var cctx context.Context
-		var cancel context.CancelFunc
-		var rescue context.Context
+		// Until a candidate has finished, only an abort stops the search:
+		// a run must end with a model.
+		base, rescue := searchCtx, context.Context(nil)
 		if best < 0 {
-			cctx, cancel = context.WithDeadline(ctx, s.cfg.Deadline)
-			rescue = ctx
-		} else {
-			cctx, cancel = context.WithDeadline(searchCtx, deadline)
+			base, rescue = ctx, ctx
 		}
-		e, err := s.evaluate(cctx, rescue, c, fold, k)
+		hard := s.cfg.Deadline
+		if c.kind == model.KindXGB { // XGBoost cannot stop at a round: its cap is a hard stop
+			hard = time.Now().Add(capDur)
+		}
+		cctx, cancel := context.WithDeadline(base, hard)
+		e, err := s.evaluate(cctx, rescue, c, fold, k, capDur)
 		cancel()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		if err != nil {
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				s.cfg.Log("info", fmt.Sprintf("%s: stopped (time budget or finish)", c))
+				why := "time budget"
+				if finished.Load() {
+					why = "finish requested"
+				}
+				s.note("info", fmt.Sprintf("%s: stopped unfinished and not scored (%s; it cannot be cut at a round)", c, why))
 				continue
 			}
 			return nil, err
 		}
 		board = append(board, e)
 		s.cfg.Log("info", fmt.Sprintf("%s: cv %s %.5g ± %.3g (%.1fs)", c, s.cfg.Scorer.Name, e.CVScore, e.CVStd, e.FitSeconds))
+		if e.cut {
+			s.note("info", fmt.Sprintf("%s: cut at its time cap (%.1fs, its share of the %.1fs left) and scored as it stands", c, capDur.Seconds(), max(left, 0).Seconds()))
+		}
 		if best < 0 || s.cfg.Scorer.Better(e.CVScore, board[best].CVScore) {
 			best = len(board) - 1
-			reserve = refitEstimate(board[best], k)
 		}
+		reserve = s.reserve(board, best, k, plan)
 	}
 	if best < 0 {
 		return nil, errors.New("search: no candidate finished")
 	}
 	if finished.Load() {
-		s.cfg.Log("info", "search finished early on request; keeping the best so far")
+		s.note("info", "search finished early on request; keeping the best so far")
 	}
 	res := &Result{Folds: k, Fold: fold}
+	defer func() { res.Notes = s.notes }()
 	final := board[best]
 	if plan.Ensemble && len(board) > 1 && !finished.Load() {
 		// Members that cannot be refitted in time fall back to their fold
@@ -276,12 +307,39 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 }
 
 // Budget shares: the search stops budgetMargin of the budget early (on top
-// of the refit's estimated time), and a refit may run refitGrace past the
-// budget before it falls back to the fold models.
+// of the refit's estimated time), a candidate takes at most maxShare of
+// what remains, and a refit may run refitGrace past the budget before it
+// falls back to the fold models.
 const (
 	budgetMargin = 0.02
+	maxShare     = 1.0 / 3
 	refitGrace   = 0.03
 )
+
+// skipped notes the candidates left untried.
+func (s *searcher) skipped(rest []candidate, why string) {
+	names := make([]string, len(rest))
+	for i, c := range rest {
+		names[i] = c.String()
+	}
+	s.note("info", fmt.Sprintf("skipped %d candidate(s) (%s): %s", len(rest), why, strings.Join(names, "; ")))
+}
+
+// reserve is the time kept back for the refit: the best entry's, plus the
+// runner-up's when an ensemble may need it too.
+func (s *searcher) reserve(board []Entry, best, k int, plan Plan) time.Duration {
+	r := refitEstimate(board[best], k)
+	if plan.Ensemble && len(board) > 1 {
+		second := -1
+		for i := range board {
+			if i != best && (second < 0 || s.cfg.Scorer.Better(board[i].CVScore, board[second].CVScore)) {
+				second = i
+			}
+		}
+		r += refitEstimate(board[second], k)
+	}
+	return r
+}
 
 // refitEstimate guesses the time to refit an entry on all rows from its
 // cross-validation time.
@@ -293,13 +351,17 @@ func refitEstimate(e Entry, k int) time.Duration {
 // evaluate cross-validates one candidate. With rescue set, running out of
 // time keeps the folds done so far, and a first fold cut short is fitted
 // again under rescue.
-func (s *searcher) evaluate(ctx, rescue context.Context, c candidate, fold []int, k int) (Entry, error) {
+// capDur is the candidate's time cap: fold f is stopped (GLM, GBM) at
+// start + capDur×(f+1)/k and scored as it stands.
+func (s *searcher) evaluate(ctx, rescue context.Context, c candidate, fold []int, k int, capDur time.Duration) (Entry, error) {
 	t0 := time.Now()
 	d := s.data
 	e := Entry{Model: c.kind, Params: c.display, cand: c, oof: make([]float64, d.Rows()*s.k)}
 	for f := range k {
 		train, valid := split(fold, f)
-		m, rounds, err := s.fit(ctx, c, train, nil)
+		foldEnd := t0.Add(capDur * time.Duration(f+1) / time.Duration(k))
+		m, rounds, cut, err := s.fit(ctx, c, train, nil, foldEnd)
+		e.cut = e.cut || cut
 		if err != nil && rescue != nil && rescue.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			if f > 0 {
 				break
@@ -343,7 +405,7 @@ func (s *searcher) rescueFit(ctx context.Context, c candidate, rows []int) (mode
 		d := s.data
 		p := c.glm
 		p.Threads = s.cfg.Threads
-		g, err := glm.Fit(gctx, subset(d.Cols, rows), d.Categorical, pick(d.Y, rows), d.Task, d.NumClass, p)
+		g, err := glm.Fit(gctx, subset(d.Cols, c.sample(rows, s.cfg.Seed)), d.Categorical, pick(d.Y, c.sample(rows, s.cfg.Seed)), d.Task, d.NumClass, p)
 		if g != nil && ctx.Err() == nil {
 			if err != nil {
 				s.cfg.Log("warn", fmt.Sprintf("%s: stopped before converging (time budget)", c))
@@ -354,7 +416,8 @@ func (s *searcher) rescueFit(ctx context.Context, c candidate, rows []int) (mode
 			return model.Member{}, 0, err
 		}
 	}
-	return s.fit(ctx, c, rows, nil)
+	m, rounds, _, err := s.fit(ctx, c, rows, nil, time.Time{})
+	return m, rounds, err
 }
 
 // expired returns a context whose deadline has passed.
@@ -422,29 +485,42 @@ func (s *searcher) foldScores(sc *metric.Scorer, oof []float64, fold []int, k in
 	return mean, math.Sqrt(sq / float64(max(1, len(scores)-1)))
 }
 
-// fit trains candidate c on rows; rounds is the number of boosting rounds
-// kept (0 for GLMs). A GBM without fixed trees and without a given round
-// count early-stops on a held-out part of rows.
-func (s *searcher) fit(ctx context.Context, c candidate, rows []int, fixedRounds *int) (model.Member, int, error) {
+// fit trains candidate c on rows (a sample of them for a candidate with
+// maxRows); rounds is the number of boosting rounds kept (0 for GLMs). A
+// GBM without fixed trees and without a given round count early-stops on a
+// held-out part of rows. With a deadline, GLMs and GBMs stop there and
+// return the model as it stands, with cut set.
+func (s *searcher) fit(ctx context.Context, c candidate, rows []int, fixedRounds *int, deadline time.Time) (m model.Member, rounds int, cut bool, err error) {
 	d := s.data
-	m := model.Member{Kind: c.kind, Weight: 1, Params: c.display}
+	m = model.Member{Kind: c.kind, Weight: 1, Params: c.display}
+	rows = c.sample(rows, s.cfg.Seed)
 	switch c.kind {
 	case model.KindGLM:
 		p := c.glm
 		p.Threads = s.cfg.Threads
 		key := rowsKey(rows)
-		g, err := glm.FitFrom(ctx, subset(d.Cols, rows), d.Categorical, pick(d.Y, rows), d.Task, d.NumClass, p, s.warm[key])
+		gctx := ctx
+		if !deadline.IsZero() {
+			var cancel context.CancelFunc
+			gctx, cancel = context.WithDeadline(ctx, deadline)
+			defer cancel()
+		}
+		g, err := glm.FitFrom(gctx, subset(d.Cols, rows), d.Categorical, pick(d.Y, rows), d.Task, d.NumClass, p, s.warm[key])
+		if err != nil && g != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			cut, err = true, nil
+		}
 		if err != nil {
-			return m, 0, err
+			return m, 0, false, err
 		}
 		if s.warm == nil {
 			s.warm = map[string]*glm.Model{}
 		}
 		s.warm[key] = g
 		m.GLM = g
-		return m, 0, nil
+		return m, 0, cut, nil
 	case model.KindGBM, model.KindXGB:
 		p := c.gbm
+		p.Deadline = deadline
 		fitRows, stopRows := rows, []int(nil)
 		switch {
 		case fixedRounds != nil:
@@ -456,7 +532,8 @@ func (s *searcher) fit(ctx context.Context, c candidate, rows []int, fixedRounds
 			}
 		}
 		if c.kind == model.KindXGB {
-			return s.fitXGB(ctx, m, xgbParams(p), fitRows, stopRows)
+			m, r, err := s.fitXGB(ctx, m, xgbParams(p), fitRows, stopRows)
+			return m, r, false, err
 		}
 		train := &gbm.Matrix{Cols: subset(d.Cols, fitRows), Categorical: d.Categorical, Rows: len(fitRows)}
 		var valid *gbm.Matrix
@@ -467,12 +544,13 @@ func (s *searcher) fit(ctx context.Context, c candidate, rows []int, fixedRounds
 		}
 		g, err := gbm.Train(ctx, train, pick32(d.Y, fitRows), valid, yValid, p, nil)
 		if err != nil {
-			return m, 0, err
+			return m, 0, false, err
 		}
 		m.GBM = g
-		return m, g.Rounds, nil
+		cut = !deadline.IsZero() && time.Now().After(deadline)
+		return m, g.Rounds, cut, nil
 	}
-	return m, 0, usererr.New(usererr.UnknownModel, "unknown model %q", c.kind)
+	return m, 0, false, usererr.New(usererr.UnknownModel, "unknown model %q", c.kind)
 }
 
 // fitXGB trains an XGBoost member on fitRows, early-stopping on stopRows
@@ -521,7 +599,10 @@ func (s *searcher) refit(ctx context.Context, board []Entry, final Entry, k int)
 			r := refitRounds(j.e.rounds)
 			rounds = &r
 		}
-		m, _, err := s.fit(rctx, j.e.cand, all, rounds)
+		m, _, cut, err := s.fit(rctx, j.e.cand, all, rounds, limit)
+		if err == nil && cut {
+			err = context.DeadlineExceeded // not refitted in full: use the fold models
+		}
 		if err == nil {
 			m.Weight = j.weight
 			m.Params = j.e.Params
@@ -534,7 +615,7 @@ func (s *searcher) refit(ctx context.Context, board []Entry, final Entry, k int)
 		if !errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
 		}
-		s.cfg.Log("warn", fmt.Sprintf("%s: no time to refit on all rows; using its %d fold models averaged", j.e.Model, k))
+		s.note("warn", fmt.Sprintf("%s: no time to refit on all rows; using its %d fold models averaged", j.e.Model, len(j.e.foldModels)))
 		for _, fm := range j.e.foldModels {
 			fm.Weight = j.weight / float64(len(j.e.foldModels))
 			fm.Params = j.e.Params

@@ -3,9 +3,12 @@ package search
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/drover-ml/drover/internal/engine/frame"
 	"github.com/drover-ml/drover/internal/engine/metric"
@@ -158,5 +161,83 @@ func TestXGBoostUnavailable(t *testing.T) {
 	}
 	if slices.Contains(Available(), "xgboost") {
 		t.Fatalf("Available() = %v", Available())
+	}
+}
+
+// manyClass is a seeded multiclass table: k classes, nf numeric features.
+func manyClass(n, nf, k int) *Data {
+	cols := make([][]float32, nf)
+	for j := range cols {
+		cols[j] = make([]float32, n)
+	}
+	y := make([]float64, n)
+	for i := range n {
+		c := i % k
+		y[i] = float64(c)
+		for j := range nf {
+			// deterministic, class-dependent, with overlap
+			cols[j][i] = float32(math.Sin(float64(c*(j+3)))*2 + math.Sin(float64(i*7919+j*104729)))
+		}
+	}
+	names := make([]string, nf)
+	for j := range names {
+		names[j] = fmt.Sprintf("x%d", j)
+	}
+	return &Data{Names: names, Cols: cols, Categorical: make([]bool, nf), Y: y, Task: metric.Multiclass, NumClass: k}
+}
+
+// TestAnytimeBothFamilies: with a budget far too small for the plan, the
+// first GLM and the first GBM still reach the leaderboard (cut at their
+// time caps), and what was skipped or cut is in the notes.
+func TestAnytimeBothFamilies(t *testing.T) {
+	d := manyClass(3000, 8, 10)
+	cfg := Config{Scorer: metric.Default(metric.Multiclass), Dials: Dials{7, 1, 5}, Folds: -1, Seed: 1, Threads: 2,
+		Models: []string{"glm", "gbm"}, Deadline: time.Now().Add(1500 * time.Millisecond)}
+	res, err := Run(context.Background(), d, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, e := range res.Leaderboard {
+		kinds[e.Model] = true
+	}
+	if !kinds["glm"] || !kinds["gbm"] {
+		t.Fatalf("leaderboard families %v, want glm and gbm", kinds)
+	}
+	recorded := false
+	for _, n := range res.Notes {
+		if strings.Contains(n, "skipped") || strings.Contains(n, "cut at its time cap") {
+			recorded = true
+		}
+	}
+	if !recorded {
+		t.Fatalf("notes %q: no skipped or cut candidate recorded", res.Notes)
+	}
+}
+
+// TestCutCandidateScored: a candidate with no time left is stopped at its
+// first round (GBM) or first iterate (GLM) in every fold, scored as it
+// stands, and marked cut.
+func TestCutCandidateScored(t *testing.T) {
+	d := manyClass(600, 4, 3)
+	s := &searcher{cfg: Config{Scorer: metric.Default(metric.Multiclass), Seed: 1, Threads: 1, Log: func(string, string) {}},
+		data: d, k: 3, start: time.Now()}
+	s.cfg.Deadline = time.Now().Add(time.Hour)
+	cands, err := s.candidates(PlanFor(Dials{5, 5, 5}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fold := Folds(d.Y, 3, 3, 1)
+	for _, c := range cands[:2] {
+		e, err := s.evaluate(context.Background(), nil, c, fold, 3, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !e.cut || e.done != 3 || math.IsNaN(e.CVScore) || e.CVScore <= 0 {
+			t.Fatalf("%s: cut %v, %d folds, score %v", c, e.cut, e.done, e.CVScore)
+		}
+		if c.kind == "gbm" && !slices.Equal(e.rounds, []int{1, 1, 1}) {
+			t.Fatalf("gbm rounds per fold %v, want 1 each", e.rounds)
+		}
 	}
 }
