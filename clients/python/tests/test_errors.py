@@ -87,7 +87,7 @@ def test_bad_address():
 
 # -- the mapping of every status, as a unit test ---------------------------------------------
 # Some statuses are not produced by today's server in a way a test can
-# trigger (403, 413, 429, 500); this local HTTP server answers each one
+# trigger through the client (403, 5xx); this local HTTP server answers each one
 # with the API's error body so that the mapping to classes is checked for
 # all of them. It is a unit test of the client's logic, not a stand-in for
 # the server in the tests above.
@@ -153,3 +153,46 @@ def test_non_json_error(canned):
     with pytest.raises(drover.ServerError) as err:
         drover.Client(canned).experiments.get("502")
     assert err.value.code == "http_502" and "plain text" in err.value.message
+
+
+def test_payload_too_large(mp_server, iris_path):
+    """A JSON request over the server's 1 MB cap answers 413."""
+    client = drover.Client(mp_server.url)
+    ds = client.datasets.create(iris_path)
+    with pytest.raises(drover.PayloadTooLarge) as err:
+        client.experiments.create(ds, target="species", params={"p%d" % i: "x" * 100 for i in range(12000)})
+    assert err.value.status == 413 and err.value.code == "too_large"
+
+
+def test_quota_exceeded(drover_bin, tmp_path, iris_path):
+    """With max_queued_per_user = 1 and one processor, a third experiment answers 429."""
+    from conftest import EXAMPLES, Server
+
+    srv = Server(drover_bin, tmp_path, {
+        "DROVER_WORKER_MODE": "multiprocessing",
+        "DROVER_MAX_QUEUED_PER_USER": "1",
+        "DROVER_MAX_RUNNING_PER_USER": "1",
+    })
+    try:
+        client = drover.Client(srv.url)
+        ds = client.datasets.create(EXAMPLES / "slid_wages.csv")
+        first = client.experiments.create(ds, target="wages", accuracy=10, time=10, priority="low")
+        assert first.spec["priority"] == "low"
+        # The first leaves the queue once it runs; then the second waits.
+        import time
+        deadline = time.monotonic() + 60
+        while first.refresh().status == "queued":
+            assert time.monotonic() < deadline, "the first experiment never started"
+            time.sleep(0.1)
+        second = client.experiments.create(ds, target="wages")
+        with pytest.raises(drover.QuotaExceeded) as err:
+            client.experiments.create(ds, target="wages")
+        assert err.value.status == 429 and err.value.code == "quota_exceeded"
+        assert "max_queued_per_user" in err.value.message
+        with pytest.raises(drover.BadRequest) as err:
+            client.experiments.create(ds, target="wages", priority="urgent")
+        assert err.value.code == "unknown_priority"
+        second.cancel()
+        first.cancel()
+    finally:
+        srv.stop()
