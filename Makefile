@@ -13,10 +13,10 @@ build: ## build the static drover binary into bin/
 run: ## run the server on the embedded default (multiprocessing, SQLite, local disk)
 	$(GO) run ./cmd/drover server
 
-deps: ## install what the tests need (redis-server, MinIO, Chromium, XGBoost)
+deps: ## install what the tests need (redis-server, MinIO, Chromium, XGBoost, staticcheck, govulncheck)
 	bash scripts/install-deps.sh
 
-test: ## install test dependencies, then vet and run every test (what CI runs)
+test: ## install test dependencies, then check (gofmt, vet, staticcheck, govulncheck) and run every test (what CI runs)
 	bash scripts/test.sh
 
 unit: ## run the tests that need no external service, quickly
@@ -25,9 +25,11 @@ unit: ## run the tests that need no external service, quickly
 test-race: ## every test with the race detector
 	bash scripts/test.sh -race
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet, staticcheck and govulncheck (installed by make deps)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
+	"$${DROVER_TOOLS_BIN:-$$($(GO) env GOPATH)/bin}/staticcheck" ./...
+	bash scripts/govulncheck.sh
 
 bench: ## queue benchmark against asynq, and the engine benchmarks (see docs/performance.md)
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/drover

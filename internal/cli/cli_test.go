@@ -154,7 +154,9 @@ func TestServerWalkthrough(t *testing.T) {
 	// A failing experiment makes --wait exit non-zero.
 	bad := filepath.Join(t.TempDir(), "bad.csv")
 	os.WriteFile(bad, []byte("x,y\n1,a\n2,b\n3,a\n"), 0o644)
-	code, out, _ = drover(t, append(s, "dataset", "upload", bad, "--json")...)
+	if code, out, errs = drover(t, append(s, "dataset", "upload", bad, "--json")...); code != ExitOK {
+		t.Fatalf("upload: exit %d %q", code, errs)
+	}
 	json.Unmarshal([]byte(out), &ds)
 	if code, _, errs = drover(t, append(s, "experiment", "create", "--dataset", ds.ID, "--target", "missing")...); code != ExitError || !strings.Contains(errs, "target_missing") {
 		t.Fatalf("bad target: exit %d %q", code, errs)

@@ -81,8 +81,6 @@ func (p *proc) Log() string {
 	return p.log.String()
 }
 
-func (p *proc) pid() int { return p.cmd.Process.Pid }
-
 func (p *proc) signal(sig syscall.Signal) {
 	_ = p.cmd.Process.Signal(sig)
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -551,13 +550,4 @@ func TestIsolation(t *testing.T) {
 			t.Fatalf("cancel in env 0 reached env %d", i+1)
 		}
 	}
-}
-
-func sortedIDs(ps []queue.PendingJob) []string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, p.ID)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -14,6 +14,7 @@ func (k keys) leases() string               { return k.k("leases") }
 func (k keys) workers() string              { return k.k("workers") }
 func (k keys) worker(id string) string      { return k.k("worker:" + id) }
 func (k keys) running(id string) string     { return k.k("worker:" + id + ":running") }
+func (k keys) fails(id string) string       { return k.k("worker:" + id + ":fails") }
 func (k keys) names() string                { return k.k("names") }
 func (k keys) waiting() string              { return k.k("waiting") }
 func (k keys) wake(worker string) string    { return k.k("wake:" + worker) }

@@ -17,8 +17,7 @@ import (
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	e, err := s.getExperiment(ctx, id)
-	if err != nil {
+	if _, err := s.getExperiment(ctx, id); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -66,7 +65,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		if len(evs) == 500 {
 			continue
 		}
-		if e, err = s.store.GetExperiment(ctx, id); err == nil && api.Terminal(e.Status) {
+		if e, err := s.store.GetExperiment(ctx, id); err == nil && api.Terminal(e.Status) {
 			// Read once more: the final status event is written after the status.
 			if more, _ := s.store.Events(ctx, id, after, 1); len(more) == 0 {
 				b, _ := json.Marshal(e)

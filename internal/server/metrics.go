@@ -11,6 +11,7 @@ import (
 	"github.com/drover-ml/drover/internal/queue"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -79,7 +80,7 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.cacheLookups, m.bytesFetched, m.fetchSeconds, m.created, m.finished, m.staleRejected, m.wait, m.pickup, m.run, m.recovery,
 		m.queueDepth, m.runningByUser, m.processors, m.busy, m.workers, m.queue,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

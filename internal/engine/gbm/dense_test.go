@@ -192,7 +192,8 @@ func TestKeyPair(t *testing.T) {
 	}
 }
 
-// TestRawKeyColumn compares the platform's key builder with keyPair.
+// TestRawKeyColumn compares the platform's key builder, and the portable
+// Go one, with keyPair.
 func TestRawKeyColumn(t *testing.T) {
 	specials := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1)), 1, -1.5, math.MaxFloat32, -math.SmallestNonzeroFloat32, math.Float32frombits(0x7fc00001), math.Float32frombits(0xff800001)}
 	r := rand.New(rand.NewPCG(3, 4))
@@ -201,13 +202,17 @@ func TestRawKeyColumn(t *testing.T) {
 	for i := range c {
 		c[i] = specials[r.IntN(len(specials))]
 	}
-	keys := make([]uint32, ng*gsize)
-	rawKeyColumn(c, keys, gsize, off, hiOff)
-	for i := 0; i < ng*walkGroup; i++ {
-		lo, hi := keyPair(c[i])
-		at := i/walkGroup*gsize + off + i%walkGroup
-		if keys[at] != lo || keys[at+hiOff] != hi {
-			t.Fatalf("value %v: keys %#x %#x, want %#x %#x", c[i], keys[at], keys[at+hiOff], lo, hi)
+	for name, build := range map[string]func(c []float32, keys []uint32, gsize, off, hiOff int){
+		"rawKeyColumn": rawKeyColumn, "rawKeyColumnGo": rawKeyColumnGo,
+	} {
+		keys := make([]uint32, ng*gsize)
+		build(c, keys, gsize, off, hiOff)
+		for i := 0; i < ng*walkGroup; i++ {
+			lo, hi := keyPair(c[i])
+			at := i/walkGroup*gsize + off + i%walkGroup
+			if keys[at] != lo || keys[at+hiOff] != hi {
+				t.Fatalf("%s: value %v: keys %#x %#x, want %#x %#x", name, c[i], keys[at], keys[at+hiOff], lo, hi)
+			}
 		}
 	}
 }
