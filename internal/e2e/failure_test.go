@@ -255,10 +255,11 @@ func TestGPURouting(t *testing.T) {
 	}
 }
 
-// Command experiments wait for a worker that allows them.
+// Command experiments wait for a worker that allows them (the server
+// allows them; worker "plain" does not).
 func TestCommandCapability(t *testing.T) {
-	c := newCluster(t, nil)
-	c.startWorker("plain")
+	c := newCluster(t, nil, allowCommands)
+	c.startWorker("plain", "DROVER_ALLOW_COMMAND_EXPERIMENTS=false")
 	si := c.workersOnline(1)
 	if si.TotalProcessors != 2 {
 		t.Fatalf("one worker on defaults shows %d processors, want 2", si.TotalProcessors)

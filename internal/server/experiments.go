@@ -51,8 +51,8 @@ func (s *Server) validateSpec(ctx context.Context, sp *api.Spec) error {
 		return badSpec("gpus_unavailable", "worker_mode multiprocessing runs experiments on this server's CPUs; GPU experiments need singlenode or multinode workers")
 	}
 	if sp.Command != "" {
-		if s.cfg.WorkerMode == "multiprocessing" && !s.cfg.AllowCommandExperiments {
-			return badSpec("command_not_allowed", "command experiments are off on this server: set allow_command_experiments = true")
+		if !s.cfg.AllowCommandExperiments {
+			return errCommandsOff()
 		}
 		return nil
 	}

@@ -129,6 +129,11 @@ func (d *localDispatcher) fill(ctx context.Context) {
 		e := queued[i]
 		queued = append(queued[:i:i], queued[i+1:]...)
 		cands = append(cands[:i:i], cands[i+1:]...)
+		if e.Spec.Command != "" && !d.s.cfg.AllowCommandExperiments {
+			// Queued under an earlier configuration: it never runs.
+			d.s.refuseQueuedCommand(ctx, e.ID)
+			continue
+		}
 		if err := d.start(ctx, e); err != nil {
 			d.log.Error("start experiment", slog.String("experiment", e.ID), slog.Any("err", err))
 			continue

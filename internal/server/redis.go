@@ -82,6 +82,12 @@ func (d *redisDispatcher) Start(ctx context.Context) error {
 	if err := d.syncScheduling(ctx); err != nil {
 		return fmt.Errorf("server: scheduling settings to redis: %w", err)
 	}
+	if err := d.s.refuseQueuedCommands(ctx, func(ctx context.Context, id string) error {
+		_, err := d.q.Cancel(ctx, id)
+		return err
+	}); err != nil {
+		return fmt.Errorf("server: refuse queued command experiments: %w", err)
+	}
 	if err := d.reconcile(ctx); err != nil {
 		return fmt.Errorf("server: reconcile with redis: %w", err)
 	}

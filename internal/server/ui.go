@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drover-ml/drover/internal/config"
 	"github.com/drover-ml/drover/internal/engine/metric"
 	"github.com/drover-ml/drover/internal/ui"
 )
@@ -32,7 +31,7 @@ func (s *Server) mountUI(mux *http.ServeMux) {
 		Version:                 Version,
 		Auth:                    s.cfg.APIToken != "",
 		WorkerMode:              s.cfg.WorkerMode,
-		AllowCommandExperiments: s.cfg.AllowCommandExperiments || s.cfg.WorkerMode != config.ModeMultiprocessing,
+		AllowCommandExperiments: s.cfg.AllowCommandExperiments,
 	}
 	for _, name := range metric.Names() {
 		if sc, ok := metric.Get(name); ok {

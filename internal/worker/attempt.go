@@ -168,6 +168,14 @@ func (w *Worker) run(ctx, stop context.Context, at *attempt, claimed time.Time, 
 	infra := func(code, msg string) api.Event {
 		return api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra, Error: &api.Error{Code: code, Message: msg}}
 	}
+	if a.Spec.Command != "" && !w.cfg.AllowCommandExperiments {
+		// Claim matching keeps command experiments from workers without
+		// the capability; this is the last check before anything runs.
+		log.Warn("command experiment refused: allow_command_experiments is false on this worker")
+		w.report(ctx, ref, api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureUser,
+			Error: &api.Error{Code: "command_not_allowed", Message: "command experiments are off on worker " + w.name + " (allow_command_experiments = false); it was never run"}}, a.MaxRetries)
+		return nil
+	}
 	dataPath := ""
 	if a.DatasetSHA256 != "" || a.DataPath != "" {
 		p, release, err := w.data.Dataset(at.ctx, a, ref, events)
