@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/config"
 	"github.com/drover-ml/drover/internal/engine"
 )
 
@@ -270,7 +271,7 @@ func EngineOptions(s api.Spec) (engine.Options, error) {
 func runCommand(ctx context.Context, job api.Job, em *Emitter) api.Event {
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", job.Spec.Command)
 	cmd.Dir = job.OutputDir
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(config.ScrubEnv(os.Environ()),
 		"DROVER_DATASET="+job.DataPath,
 		"DROVER_OUTPUT_DIR="+job.OutputDir,
 		"DROVER_EXPERIMENT_ID="+job.ExperimentID,

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/config"
 )
 
 // Liveness timing of the stdin protocol.
@@ -91,7 +92,8 @@ func Start(ctx context.Context, job api.Job, opts Options) (*Process, error) {
 		return nil, fmt.Errorf("runner: write job file: %w", err)
 	}
 	cmd := exec.Command(exe, "run-experiment", "--job", jobPath)
-	cmd.Env = append(os.Environ(), opts.Env...)
+	// Experiment processes never see the server's or worker's secrets.
+	cmd.Env = append(config.ScrubEnv(os.Environ()), config.ScrubEnv(opts.Env)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
