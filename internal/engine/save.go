@@ -73,7 +73,14 @@ func (p *Predictions) write(path string) error {
 		if p.Task == metric.Regression {
 			rec[0], rec[1] = strconv.FormatFloat(y, 'g', -1, 32), strconv.FormatFloat(row[0], 'g', -1, 64)
 		} else {
-			rec[0], rec[1] = p.Levels[int(y)], p.Levels[metric.ArgMax(p.Pred, k, i)]
+			label := metric.ArgMax(p.Pred, k, i)
+			if p.Threshold > 0 && k == 2 {
+				label = 0
+				if row[1] >= p.Threshold {
+					label = 1
+				}
+			}
+			rec[0], rec[1] = p.Levels[int(y)], p.Levels[label]
 			for j, v := range row {
 				rec[2+j] = strconv.FormatFloat(v, 'g', -1, 64)
 			}

@@ -30,6 +30,9 @@ type Predictions struct {
 	Levels []string  // target levels (classification)
 	Actual []float64 // encoded target: level index, or the value
 	Pred   []float64 // k values per row (k = len(Levels), or 1)
+	// Threshold (binary): the "predicted" label is the positive class at or
+	// above it; 0: the most probable class.
+	Threshold float64
 }
 
 // Importance is one feature's share of the final model's importance
@@ -118,11 +121,36 @@ func train(ctx context.Context, f *frame.Frame, opts Options, report Reporter, s
 			out.Summary.Metrics["train_"+sc.Name] = finite(sc.Score(d.Y, pred, model.Outputs(d.Task, d.NumClass)))
 		}
 	}
+	if d.Task == metric.Binary && res.OOF != nil {
+		out.Summary.Threshold = thresholdReport(d.Y, res.OOF, p.levels, scorer.Name)
+		m.Threshold = out.Summary.Threshold.Used
+		if m.Threshold == 0.5 {
+			m.Threshold = 0
+		}
+		report.log("info", fmt.Sprintf("F1-maximising threshold %.4g (out-of-fold F1 %.4f, tp %d fp %d tn %d fn %d); predict uses %.4g",
+			out.Summary.Threshold.F1Threshold, out.Summary.Threshold.F1, out.Summary.Threshold.Confusion.TP, out.Summary.Threshold.Confusion.FP,
+			out.Summary.Threshold.Confusion.TN, out.Summary.Threshold.Confusion.FN, out.Summary.Threshold.Used))
+	}
 	out.Plots = makePlots(d, p.levels, pred, source, opts.Seed)
-	out.Predictions = &Predictions{Source: source, Task: d.Task, Levels: p.levels, Actual: d.Y, Pred: pred}
+	out.Predictions = &Predictions{Source: source, Task: d.Task, Levels: p.levels, Actual: d.Y, Pred: pred, Threshold: m.Threshold}
 	out.Plots.Importance = out.Importance
 	report.progress(1, "done")
 	return out, nil
+}
+
+// thresholdReport finds the F1-maximising threshold over out-of-fold
+// binary predictions and the one predict will use for the scorer.
+func thresholdReport(y, oof []float64, levels []string, scorer string) *api.Threshold {
+	f1 := metric.BestThreshold(y, oof, metric.Confusion.F1)
+	t := &api.Threshold{Positive: levels[len(levels)-1], F1Threshold: f1.Threshold, F1: f1.F1(),
+		Confusion: api.ConfusionMatrix{TP: f1.TP, FP: f1.FP, TN: f1.TN, FN: f1.FN}, Used: 0.5}
+	switch scorer {
+	case "f1":
+		t.Used = f1.Threshold
+	case "accuracy":
+		t.Used = metric.BestThreshold(y, oof, metric.Confusion.Accuracy).Threshold
+	}
+	return t
 }
 
 func entry(e search.Entry) api.LeaderboardEntry {

@@ -8,6 +8,7 @@
 package metric
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -236,4 +237,67 @@ func R2(y, p []float64, _ int) float64 {
 		return math.NaN()
 	}
 	return 1 - sse/sst
+}
+
+// Confusion counts binary outcomes at a threshold: a row is predicted
+// positive when P(positive) ≥ Threshold.
+type Confusion struct {
+	Threshold      float64
+	TP, FP, TN, FN int
+}
+
+// F1 is the positive class's F1 score.
+func (c Confusion) F1() float64 {
+	if c.TP == 0 {
+		return 0
+	}
+	return 2 * float64(c.TP) / float64(2*c.TP+c.FP+c.FN)
+}
+
+// Accuracy is the share of rows predicted right.
+func (c Confusion) Accuracy() float64 {
+	n := c.TP + c.FP + c.TN + c.FN
+	if n == 0 {
+		return 0
+	}
+	return float64(c.TP+c.TN) / float64(n)
+}
+
+// BestThreshold returns the confusion at the threshold that maximises
+// score (F1 or accuracy of a Confusion) over binary predictions p (k = 2
+// per row: P(class 0), P(class 1)), trying every distinct predicted
+// probability as the threshold; ties go to the threshold nearest 0.5.
+func BestThreshold(y, p []float64, score func(Confusion) float64) Confusion {
+	n := len(y)
+	idx := make([]int, n)
+	pos := 0
+	for i := range idx {
+		idx[i] = i
+		if y[i] == 1 {
+			pos++
+		}
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(p[b*2+1], p[a*2+1]) })
+	// Threshold above every probability: all negative.
+	best := Confusion{Threshold: math.Nextafter(1, 2), FN: pos, TN: n - pos}
+	bestScore := score(best)
+	cur := best
+	for i := 0; i < n; {
+		t := p[idx[i]*2+1]
+		for i < n && p[idx[i]*2+1] == t {
+			if y[idx[i]] == 1 {
+				cur.TP++
+				cur.FN--
+			} else {
+				cur.FP++
+				cur.TN--
+			}
+			i++
+		}
+		cur.Threshold = t
+		if v := score(cur); v > bestScore || v == bestScore && math.Abs(t-0.5) < math.Abs(best.Threshold-0.5) {
+			best, bestScore = cur, v
+		}
+	}
+	return best
 }

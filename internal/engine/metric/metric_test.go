@@ -53,3 +53,46 @@ func TestDefaultsAndLookup(t *testing.T) {
 		t.Error("rmse flags wrong")
 	}
 }
+
+// TestBestThreshold checks the F1- and accuracy-maximising thresholds
+// against a brute-force scan over a grid of thresholds.
+func TestBestThreshold(t *testing.T) {
+	y := []float64{0, 0, 1, 0, 1, 1, 0, 0, 0, 1, 0, 0}
+	q := []float64{0.1, 0.2, 0.35, 0.3, 0.8, 0.4, 0.05, 0.6, 0.2, 0.9, 0.15, 0.35}
+	p := make([]float64, 0, 2*len(q))
+	for _, v := range q {
+		p = append(p, 1-v, v)
+	}
+	count := func(thr float64) Confusion {
+		c := Confusion{Threshold: thr}
+		for i, v := range q {
+			switch {
+			case v >= thr && y[i] == 1:
+				c.TP++
+			case v >= thr:
+				c.FP++
+			case y[i] == 1:
+				c.FN++
+			default:
+				c.TN++
+			}
+		}
+		return c
+	}
+	for name, score := range map[string]func(Confusion) float64{"f1": Confusion.F1, "accuracy": Confusion.Accuracy} {
+		got := BestThreshold(y, p, score)
+		if got != count(got.Threshold) {
+			t.Fatalf("%s: confusion %+v, recount %+v", name, got, count(got.Threshold))
+		}
+		for thr := 0.0; thr <= 1.0; thr += 0.001 {
+			if score(count(thr)) > score(got)+1e-12 {
+				t.Fatalf("%s: threshold %.3f scores %v > %v at %v", name, thr, score(count(thr)), score(got), got.Threshold)
+			}
+		}
+	}
+	// F1 here is best at 0.35 (tp 4, fp 2, fn 0: 0.8); accuracy at 0.8 or
+	// 0.35 would tie-break toward 0.5.
+	if got := BestThreshold(y, p, Confusion.F1); got.Threshold != 0.35 || got.TP != 4 || got.FP != 2 {
+		t.Fatalf("f1 threshold %+v", got)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 
 	"github.com/drover-ml/drover/internal/engine/frame"
+	"github.com/drover-ml/drover/internal/engine/metric"
 	"github.com/drover-ml/drover/internal/engine/usererr"
 )
 
@@ -46,6 +47,20 @@ type Model struct {
 	Scorer        string    `json:"scorer,omitempty"`
 	Features      []Feature `json:"features"`
 	Members       []Member  `json:"members"`
+	// Threshold (binary) is the P(positive) at or above which the label is
+	// the positive class; 0 means the most probable class (0.5).
+	Threshold float64 `json:"threshold,omitempty"`
+}
+
+// Label is the predicted class of row i of p (k probabilities per row).
+func (m *Model) Label(p []float64, k, i int) int {
+	if m.Threshold > 0 && k == 2 {
+		if p[i*2+1] >= m.Threshold {
+			return 1
+		}
+		return 0
+	}
+	return metric.ArgMax(p, k, i)
 }
 
 // NumClass is the number of target classes (1 for regression).

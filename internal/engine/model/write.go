@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/drover-ml/drover/internal/engine/frame"
-	"github.com/drover-ml/drover/internal/engine/metric"
 )
 
 // PredictCSV reads a CSV table from r, predicts every row and writes a CSV
@@ -58,7 +57,7 @@ func (m *Model) WriteCSV(w io.Writer, p []float64, n int) error {
 		if m.Task == "regression" {
 			rec[0] = strconv.FormatFloat(p[i], 'g', -1, 64)
 		} else {
-			rec[0] = m.TargetLevels[metric.ArgMax(p, k, i)]
+			rec[0] = m.TargetLevels[m.Label(p, k, i)]
 			for c := range k {
 				rec[c+1] = strconv.FormatFloat(p[i*k+c], 'g', -1, 64)
 			}

@@ -57,6 +57,22 @@ const (
 	quickMinRows = 5_000
 )
 
+// imbalanced is the minority share under which a binary target gets
+// class-weighted candidates.
+const imbalanced = 0.10
+
+// minorityShare is the share of the rarer class of a 0/1 target.
+func minorityShare(y []float64) float64 {
+	var pos float64
+	for _, v := range y {
+		pos += v
+	}
+	if len(y) == 0 {
+		return 0
+	}
+	return min(pos, float64(len(y))-pos) / float64(len(y))
+}
+
 // candidate is one model configuration to cross-validate.
 type candidate struct {
 	kind       string
@@ -274,6 +290,15 @@ func (s *searcher) candidates(plan Plan) ([]candidate, error) {
 	}
 	if len(out) > 0 && out[0].kind == model.KindGLM && quickRows > 0 {
 		out[0].display = cloneWith(out[0].display, "sample_rows", strconv.Itoa(quickRows))
+	}
+	// An imbalanced binary target (minority under 10 %) gets a GLM with
+	// balanced class weights next.
+	if useGLM && len(glmKV) == 0 && s.data.Task == "binary" && minorityShare(s.data.Y) < imbalanced {
+		p := glm.DefaultParams()
+		p.ClassWeight = "balanced"
+		c := glmCandidate(p)
+		c.display["class_weight"] = "balanced"
+		glms = append([]candidate{c}, glms...)
 	}
 	// Then alternate the families.
 	for i := 0; i < max(len(glms), len(gbms), len(xgbs)); i++ {

@@ -201,6 +201,7 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 		}()
 	}
 	reserve := time.Duration(0)
+	quickTime := map[string]float64{} // seconds the quick fit of each family took
 	for i, c := range cands {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -222,6 +223,10 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 		}
 		share := max(1/float64(len(cands)-i), maxShare)
 		capDur := time.Duration(float64(max(left, 0)) * share)
+		if q, ok := quickTime[c.kind]; ok && !c.quick && capDur.Seconds() < q/2 {
+			s.note("info", fmt.Sprintf("%s: skipped (its share of the time left, %.1fs, is under half what the quick %s fit took)", c, capDur.Seconds(), c.kind))
+			continue
+		}
 		if best < 0 && c.kind == model.KindXGB {
 			capDur = max(left, 0) // nothing to fall back on: the budget is its own
 		}
@@ -254,6 +259,9 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 			return nil, err
 		}
 		board = append(board, e)
+		if c.quick {
+			quickTime[c.kind] = e.FitSeconds
+		}
 		s.cfg.Log("info", fmt.Sprintf("%s: cv %s %.5g ± %.3g (%.1fs)", c, s.cfg.Scorer.Name, e.CVScore, e.CVStd, e.FitSeconds))
 		if e.cut {
 			s.note("info", fmt.Sprintf("%s: cut at its time cap (%.1fs, its share of the %.1fs left) and scored as it stands", c, capDur.Seconds(), max(left, 0).Seconds()))
