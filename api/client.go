@@ -346,7 +346,19 @@ func (c *Client) DownloadArtifact(ctx context.Context, id, name string, w io.Wri
 
 // Predict sends a CSV to the experiment's model and writes the predictions CSV to w.
 func (c *Client) Predict(ctx context.Context, id string, csv io.Reader, w io.Writer) error {
-	resp, err := c.send(ctx, http.MethodPost, "/api/v1/experiments/"+url.PathEscape(id)+"/predict", csv, "Content-Type", "text/csv")
+	return c.predict(ctx, id, "", csv, w)
+}
+
+// PredictExplained is Predict with ?explain=true: each row also carries
+// every feature's contribution to the model's raw score and the bias
+// (contrib.<feature>, contrib.bias; contrib.<class>.<feature> per class
+// for multiclass).
+func (c *Client) PredictExplained(ctx context.Context, id string, csv io.Reader, w io.Writer) error {
+	return c.predict(ctx, id, "?explain=true", csv, w)
+}
+
+func (c *Client) predict(ctx context.Context, id, query string, csv io.Reader, w io.Writer) error {
+	resp, err := c.send(ctx, http.MethodPost, "/api/v1/experiments/"+url.PathEscape(id)+"/predict"+query, csv, "Content-Type", "text/csv")
 	if err != nil {
 		return err
 	}

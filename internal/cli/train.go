@@ -160,9 +160,21 @@ func fmtParams(p map[string]string) string {
 
 func newPredictCmd(g *globals) *cobra.Command {
 	var model, data, out string
+	var explain bool
 	cmd := &cobra.Command{
-		Use:   "predict --model DIR --data FILE [--out FILE]",
+		Use:   "predict --model DIR --data FILE [--out FILE] [--explain]",
 		Short: "Score a CSV file with a saved model",
+		Long: `Score a CSV file with a saved model. The output has "predict" and, for
+classification, one probability column "p.<class>" per class.
+
+With --explain it also has each feature's contribution to the model's raw score
+and the bias, which add up to that score: "contrib.<feature>" and "contrib.bias"
+(binary: the log-odds of the last class; regression: the predicted value), or
+"contrib.<class>.<feature>" and "contrib.<class>.bias" per class (multiclass: each
+class's margin, before the softmax). Boosted trees (gbm, xgboost) give exact
+TreeSHAP values; a GLM gives coefficient times the standardised value (from the
+training mean; categorical levels from the reference level). An ensemble gives its
+members' contributions weighted as in the ensemble.`,
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if model == "" || data == "" {
@@ -178,7 +190,7 @@ func newPredictCmd(g *globals) *cobra.Command {
 				dest = f.Name()
 				defer os.Remove(dest)
 			}
-			n, err := engine.PredictFile(c.Context(), model, data, dest)
+			n, err := engine.PredictFileWith(c.Context(), model, data, dest, engine.PredictOptions{Explain: explain})
 			if err != nil {
 				return err
 			}
@@ -200,5 +212,6 @@ func newPredictCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&model, "model", "", "model directory (the model/ folder of 'train --out' or of an experiment download)")
 	cmd.Flags().StringVar(&data, "data", "", "CSV file to score")
 	cmd.Flags().StringVar(&out, "out", "", "file to write predictions to (default: standard output)")
+	cmd.Flags().BoolVar(&explain, "explain", false, "add each feature's contribution to the raw score (contrib.<feature>, contrib.bias; per class for multiclass)")
 	return cmd
 }

@@ -28,6 +28,10 @@ type Plots struct {
 	Confusion  *Confusion   `json:"confusion,omitempty"` // classification
 	Scatter    *Scatter     `json:"actual_vs_predicted,omitempty"`
 	Importance []Importance `json:"importance"`
+	// ShapImportance is each feature's mean absolute contribution to the
+	// raw score (summed over classes for multiclass) over at most
+	// shapImportanceRows training rows, best first; see shapImportance.
+	ShapImportance []Importance `json:"shap_importance,omitempty"`
 }
 
 // Curve is a sequence of points, with the thresholds that give them.
@@ -143,4 +147,56 @@ func sampleRows(n, limit int, seed int64) []int {
 
 func sortImportance(imp []Importance) {
 	slices.SortStableFunc(imp, func(a, b Importance) int { return cmp.Compare(b.Value, a.Value) })
+}
+
+// shapImportanceRows bounds the rows explained for ShapImportance.
+const shapImportanceRows = 1000
+
+// shapWork bounds the TreeSHAP work spent on ShapImportance, in units of
+// leaves × depth² over all trees and rows (about 10⁸: well under a second).
+const shapWork = 1e8
+
+// shapImportance returns each feature's mean |contribution| to the raw
+// score over a sample of the training rows: at most shapImportanceRows,
+// fewer for big tree models so that the work stays near shapWork (at least
+// 50 rows). It returns nil when the model cannot be explained.
+func shapImportance(m *model.Model, d *search.Data, seed int64) []Importance {
+	work := 1.0
+	for i := range m.Members {
+		if g := m.Members[i].GBM; g != nil {
+			for _, t := range g.Trees {
+				work += float64(len(t.Nodes)/2+1) * float64((t.Depth+1)*(t.Depth+1))
+			}
+		}
+	}
+	limit := max(50, min(shapImportanceRows, int(shapWork/work)))
+	rows := sampleRows(d.Rows(), limit, seed)
+	cols := make([][]float32, len(d.Cols))
+	for j, c := range d.Cols {
+		cols[j] = make([]float32, len(rows))
+		for i, r := range rows {
+			cols[j][i] = c[r]
+		}
+	}
+	c, err := model.BlendContributions(m.Members, cols, d.Categorical, len(rows), d.Task, d.NumClass)
+	if err != nil {
+		return nil
+	}
+	nf := len(d.Cols)
+	W := nf + 1
+	K := model.RawOutputs(d.Task, d.NumClass)
+	sum := make([]float64, nf)
+	for i := range rows {
+		for k := range K {
+			for j := range nf {
+				sum[j] += math.Abs(c[(i*K+k)*W+j])
+			}
+		}
+	}
+	imp := make([]Importance, nf)
+	for j := range nf {
+		imp[j] = Importance{Feature: d.Names[j], Value: sum[j] / float64(len(rows))}
+	}
+	sortImportance(imp)
+	return imp
 }

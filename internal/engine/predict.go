@@ -20,6 +20,22 @@ const ModelDir = "model"
 // model/) and writes a predictions CSV to outPath. Columns are matched by
 // name; the target and extra columns are ignored.
 func PredictFile(ctx context.Context, modelDir, dataPath, outPath string) (int, error) {
+	return PredictFileWith(ctx, modelDir, dataPath, outPath, PredictOptions{})
+}
+
+// PredictOptions choose extra output of PredictFileWith.
+type PredictOptions struct {
+	// Explain adds each feature's contribution to the raw score (log-odds
+	// of the last class for binary, each class's margin for multiclass,
+	// the value for regression) and the bias: columns contrib.<feature>
+	// and contrib.bias, or contrib.<class>.<feature> and
+	// contrib.<class>.bias per class. They add up to the raw score (for an
+	// ensemble, the weighted mean of its members' raw scores).
+	Explain bool
+}
+
+// PredictFileWith is PredictFile with options.
+func PredictFileWith(ctx context.Context, modelDir, dataPath, outPath string, opts PredictOptions) (int, error) {
 	if outPath == "" {
 		return 0, errors.New("engine: predict: no output path")
 	}
@@ -44,12 +60,18 @@ func PredictFile(ctx context.Context, modelDir, dataPath, outPath string) (int, 
 	if err != nil {
 		return 0, err
 	}
+	var contrib []float64
+	if opts.Explain {
+		if contrib, err = m.Explain(f); err != nil {
+			return 0, err
+		}
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(outPath), ".predict-*.csv")
 	if err != nil {
 		return 0, fmt.Errorf("engine: predict: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := m.WriteCSV(tmp, p, f.Rows); err != nil {
+	if err := m.WriteCSVExplained(tmp, p, contrib, f.Rows); err != nil {
 		tmp.Close()
 		return 0, err
 	}

@@ -134,6 +134,7 @@ func train(ctx context.Context, f *frame.Frame, opts Options, report Reporter, s
 	out.Plots = makePlots(d, p.levels, pred, source, opts.Seed)
 	out.Predictions = &Predictions{Source: source, Task: d.Task, Levels: p.levels, Actual: d.Y, Pred: pred, Threshold: m.Threshold}
 	out.Plots.Importance = out.Importance
+	out.Plots.ShapImportance = shapImportance(m, d, opts.Seed)
 	report.progress(1, "done")
 	return out, nil
 }

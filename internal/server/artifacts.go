@@ -152,6 +152,15 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request) {
 	s.predicting.Add(1)
 	defer s.predicting.Add(-1)
 	ctx := r.Context()
+	var opts engine.PredictOptions
+	if v := r.URL.Query().Get("explain"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			s.writeError(w, r, apiErr(http.StatusBadRequest, "bad_request", "explain must be true or false, not "+strconv.Quote(v)))
+			return
+		}
+		opts.Explain = b
+	}
 	e, err := s.succeeded(ctx, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
@@ -182,7 +191,7 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request) {
 	in.Close()
 	outPath := in.Name() + ".out"
 	defer os.Remove(outPath)
-	if _, err := engine.PredictFile(ctx, dir, in.Name(), outPath); err != nil {
+	if _, err := engine.PredictFileWith(ctx, dir, in.Name(), outPath, opts); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

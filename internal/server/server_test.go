@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +166,7 @@ func TestTrainPredictEndToEnd(t *testing.T) {
 	if lines := strings.Count(out.String(), "\n"); lines != 769 {
 		t.Fatalf("predictions have %d lines, want 769 (header + 768)", lines)
 	}
+	checkExplained(t, h, e.ID, out.String())
 	si, err := h.cl.SystemInfo(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -530,4 +533,54 @@ func TestHealthAPIShape(t *testing.T) {
 		t.Fatalf("worker %v", w)
 	}
 	h.cl.CancelExperiment(context.Background(), e.ID)
+}
+
+// checkExplained asks for predictions with ?explain=true: the same
+// prediction columns as plain, then one contribution per feature of pima
+// and the bias; a bad explain value is a 400 naming it.
+func checkExplained(t *testing.T, h *harness, id, plain string) {
+	t.Helper()
+	f, err := os.Open(examples("pima_diabetes.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out bytes.Buffer
+	if err := h.cl.PredictExplained(context.Background(), id, f, &out); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	want := strings.Split(strings.TrimSuffix(plain, "\n"), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("explained predictions have %d lines, plain %d", len(got), len(want))
+	}
+	header := "predict,p.tested_negative,p.tested_positive,contrib.preg,contrib.plas,contrib.pres,contrib.skin," +
+		"contrib.insu,contrib.mass,contrib.pedi,contrib.age,contrib.bias"
+	if got[0] != header {
+		t.Fatalf("header %q, want %q", got[0], header)
+	}
+	for i := 1; i < len(got); i++ {
+		fields := strings.Split(got[i], ",")
+		if strings.Join(fields[:3], ",") != want[i] || len(fields) != 12 {
+			t.Fatalf("line %d: %q, plain %q", i, got[i], want[i])
+		}
+		for _, v := range fields[3:] {
+			if _, err := strconv.ParseFloat(v, 64); err != nil {
+				t.Fatalf("line %d: contribution %q: %v", i, v, err)
+			}
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, h.cl.BaseURL+"/api/v1/experiments/"+id+"/predict?explain=maybe", strings.NewReader("preg\n1\n"))
+	if h.cl.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+h.cl.Token)
+	}
+	resp, err := h.cl.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "explain") {
+		t.Fatalf("explain=maybe: %d %s, want a 400 naming explain", resp.StatusCode, body)
+	}
 }

@@ -97,7 +97,7 @@ func TestWorkflow(t *testing.T) {
 	b.waitJS("plots", `document.querySelectorAll('#plots figure svg').length >= 4`, 20*time.Second)
 	b.waitJS("artifacts", `document.querySelectorAll('#artifact-list a').length >= 2`, 20*time.Second)
 	captions := eval[string](b, `[...document.querySelectorAll('#plots figcaption')].map(f => f.textContent).join('|')`)
-	for _, want := range []string{"ROC curve", "Precision", "Confusion matrix", "Feature importance"} {
+	for _, want := range []string{"ROC curve", "Precision", "Confusion matrix", "Feature importance", "Mean |SHAP| contribution"} {
 		if !strings.Contains(captions, want) {
 			t.Errorf("plots %q lack %q", captions, want)
 		}

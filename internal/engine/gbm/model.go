@@ -29,6 +29,9 @@ type Model struct {
 
 	once sync.Once
 	flat *flatModel
+
+	shapOnce sync.Once
+	shapInfo *shapInfo
 }
 
 // Tree is one regression tree. Nodes[0] is the root; the two children of a

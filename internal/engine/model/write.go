@@ -46,13 +46,25 @@ func (m *Model) Header() []string {
 
 // WriteCSV writes predictions p of n rows (layout as Predict) as CSV.
 func (m *Model) WriteCSV(w io.Writer, p []float64, n int) error {
+	return m.WriteCSVExplained(w, p, nil, n)
+}
+
+// WriteCSVExplained is WriteCSV followed, when contrib is not nil, by the
+// contribution columns of ContribHeader (contrib laid out as Explain's).
+func (m *Model) WriteCSVExplained(w io.Writer, p, contrib []float64, n int) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	cw := csv.NewWriter(bw)
-	if err := cw.Write(m.Header()); err != nil {
+	header := m.Header()
+	np := len(header)
+	if contrib != nil {
+		header = append(header, m.ContribHeader()...)
+	}
+	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("model: write predictions: %w", err)
 	}
 	k := m.NumClass()
-	rec := make([]string, len(m.Header()))
+	rec := make([]string, len(header))
+	nc := len(header) - np
 	for i := range n {
 		if m.Task == "regression" {
 			rec[0] = strconv.FormatFloat(p[i], 'g', -1, 64)
@@ -61,6 +73,9 @@ func (m *Model) WriteCSV(w io.Writer, p []float64, n int) error {
 			for c := range k {
 				rec[c+1] = strconv.FormatFloat(p[i*k+c], 'g', -1, 64)
 			}
+		}
+		for c := range nc {
+			rec[np+c] = strconv.FormatFloat(contrib[i*nc+c], 'g', -1, 64)
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("model: write predictions: %w", err)

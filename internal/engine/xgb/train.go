@@ -261,9 +261,20 @@ func cString(p *byte) string {
 
 // predict returns a copy of the booster's predictions on dmat (want values).
 func (l *lib) predict(b, dmat uintptr, want int) ([]float32, error) {
+	return l.predictMask(b, dmat, 0, want)
+}
+
+// Option masks of XGBoosterPredict.
+const (
+	predictMargin   = 1 // raw scores
+	predictContribs = 4 // SHAP contributions (TreeSHAP), bias last
+)
+
+// predictMask is predict with XGBoost's option mask.
+func (l *lib) predictMask(b, dmat uintptr, mask int32, want int) ([]float32, error) {
 	var n uint64
 	var out *float32
-	if err := l.call("XGBoosterPredict", l.boosterPredict(b, dmat, 0, 0, 0, &n, &out)); err != nil {
+	if err := l.call("XGBoosterPredict", l.boosterPredict(b, dmat, mask, 0, 0, &n, &out)); err != nil {
 		return nil, err
 	}
 	if int(n) != want || (n > 0 && out == nil) {

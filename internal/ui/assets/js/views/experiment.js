@@ -350,6 +350,12 @@ function drawPlots(box, res, e) {
     charts.append(barChart({caption: 'Feature importance', labels: top.map((x) => x.feature), values: top.map((x) => x.value),
       note: p.importance.length > 20 ? `Top 20 of ${p.importance.length} features.` : null}));
   }
+  if (p.shap_importance?.length) {
+    const top = p.shap_importance.slice(0, 20);
+    charts.append(barChart({caption: 'Mean |SHAP| contribution', labels: top.map((x) => x.feature), values: top.map((x) => x.value),
+      note: 'Mean absolute contribution to the raw score (log-odds, class margins or value) over up to 1,000 training rows' +
+        (p.shap_importance.length > 20 ? `; top 20 of ${p.shap_importance.length} features.` : '.')}));
+  }
   if (!charts.childElementCount) box.append(h('p', {class: 'empty'}, 'No plots for this task.'));
   else box.append(charts);
 }
