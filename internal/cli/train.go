@@ -175,7 +175,7 @@ class's margin, before the softmax). Boosted trees (gbm, xgboost) give exact
 TreeSHAP values; a GLM gives coefficient times the standardised value (from the
 training mean; categorical levels from the reference level). An ensemble gives its
 members' contributions weighted as in the ensemble.`,
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if model == "" || data == "" {
 				return usageErr("predict needs --model DIR and --data FILE")
