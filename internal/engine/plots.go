@@ -156,10 +156,13 @@ const shapImportanceRows = 1000
 // leaves × depth² over all trees and rows (about 10⁸: well under a second).
 const shapWork = 1e8
 
+// shapValues bounds the contributions computed for ShapImportance.
+const shapValues = 1e6
+
 // shapImportance returns each feature's mean |contribution| to the raw
 // score over a sample of the training rows: at most shapImportanceRows,
-// fewer for big tree models so that the work stays near shapWork (at least
-// 50 rows). It returns nil when the model cannot be explained.
+// fewer for big tree models or many features so that the work stays near
+// shapWork and the values near shapValues (at least 50 rows). It returns nil when the model cannot be explained.
 func shapImportance(m *model.Model, d *search.Data, seed int64) []Importance {
 	work := 1.0
 	for i := range m.Members {
@@ -169,7 +172,9 @@ func shapImportance(m *model.Model, d *search.Data, seed int64) []Importance {
 			}
 		}
 	}
-	limit := max(50, min(shapImportanceRows, int(shapWork/work)))
+	// The contributions themselves are rows × (features+1) × outputs values.
+	values := float64((len(d.Cols) + 1) * model.RawOutputs(d.Task, d.NumClass))
+	limit := max(50, min(shapImportanceRows, int(shapWork/work), int(shapValues/values)))
 	rows := sampleRows(d.Rows(), limit, seed)
 	cols := make([][]float32, len(d.Cols))
 	for j, c := range d.Cols {
