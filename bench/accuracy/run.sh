@@ -5,7 +5,8 @@
 #
 # Usage: bench/accuracy/run.sh [DATA_DIR]     (default: ../shared/data from the repo root)
 # Env:   THREADS (default: nproc) for every library; RESULTS (default: a new
-#        temporary directory) keeps the raw JSON; DROVER_XGBOOST_LIB as in drover.
+#        temporary directory) keeps the raw JSON; DROVER_XGBOOST_LIB as in drover;
+#        DROVER_ARGS adds flags to every drover train (e.g. "--time 1").
 # Needs: go, /usr/bin/python3 with Debian's python3-xgboost, python3-sklearn.
 # Exit status 1 when drover misses the 1 % bar on a dataset.
 set -eu
@@ -38,9 +39,10 @@ $py bench/accuracy/baselines.py "$threads" $args > "$results/baselines.jsonl"
 
 for p in $pairs; do
 	file=${p%%:*} target=${p#*:}
-	echo "# drover train $file (default dials)" >&2
+	echo "# drover train $file ${DROVER_ARGS:-(default dials)}" >&2
 	start=$(date +%s%N)
-	"$results/drover" train --data "$data/$file" --target "$target" --threads "$threads" --json \
+	# shellcheck disable=SC2086
+	"$results/drover" train --data "$data/$file" --target "$target" --threads "$threads" ${DROVER_ARGS:-} --json \
 		> "$results/$file.drover.json" 2> "$results/$file.drover.log" ||
 		echo "drover failed on $file: see $results/$file.drover.log" >&2
 	end=$(date +%s%N)

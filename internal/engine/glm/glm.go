@@ -137,15 +137,34 @@ func FitFrom(ctx context.Context, cols [][]float32, categorical []bool, y []floa
 		m.NumClass = 1
 	}
 	width := 0
+	oof := make(map[int][]float64) // target-encoded columns: out-of-fold design values
 	for j, c := range cols {
 		if len(c) != n {
 			return nil, fmt.Errorf("glm: column %d has %d rows, want %d", j, len(c), n)
 		}
-		e := fitEncoding(c, categorical[j], p)
+		var e Encoding
+		if categorical[j] && distinctOver(c, p.MaxLevels) {
+			e, oof[j] = targetEncode(c, y, task, m.NumClass)
+			standardiseTE(&e, oof[j])
+		} else {
+			e = fitEncoding(c, categorical[j], p)
+		}
 		m.Encodings = append(m.Encodings, e)
 		width += e.width()
 	}
 	x := m.design(cols, n, width)
+	at := 0
+	for j, e := range m.Encodings {
+		w := e.width()
+		if v, ok := oof[j]; ok {
+			for i := range n {
+				for o := range w {
+					x[at+o][i] = v[i*w+o]
+				}
+			}
+		}
+		at += w
+	}
 	f := &fitter{x: x, n: n, p: p, ctx: ctx}
 	var err error
 	var sw []float64
@@ -180,6 +199,20 @@ func FitFrom(ctx context.Context, cols [][]float32, categorical []bool, y []floa
 		return nil, err
 	}
 	return m, nil
+}
+
+// distinctOver reports whether col has more than limit distinct levels.
+func distinctOver(col []float32, limit int) bool {
+	seen := map[float32]bool{}
+	for _, v := range col {
+		if v == v {
+			seen[v] = true
+			if len(seen) > limit {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // balancedWeights weights each row by n / (classes × rows of its class).
