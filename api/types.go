@@ -1,5 +1,9 @@
-// Package api is the Go client of drover's REST API and the JSON types that
-// the server, the workers, the runner child and the CLI exchange.
+// Package api is drover's public REST contract: the JSON types of the REST
+// API and the Go client that speaks it (the CLI and the tests use it).
+// Nothing internal lives here: the server↔worker↔child protocol is
+// internal/protocol, the store's rows are internal/store's, the engine's
+// results are internal/engine's; the server converts at its edge
+// (internal/server/convert.go).
 package api
 
 import (
@@ -197,16 +201,6 @@ type Event struct {
 	CacheHit    bool            `json:"cache_hit,omitempty"`
 }
 
-// Job is what the runner child reads from its --job file.
-type Job struct {
-	ExperimentID string `json:"experiment_id"`
-	Attempt      int    `json:"attempt"`
-	Spec         Spec   `json:"spec"`
-	DataPath     string `json:"data_path"`
-	OutputDir    string `json:"output_dir"`
-	Threads      int    `json:"threads,omitempty"`
-}
-
 // Artifact is one file an experiment produced.
 type Artifact struct {
 	Name string `json:"name"`
@@ -247,20 +241,4 @@ type SystemInfo struct {
 	Workers         []Worker   `json:"workers"`
 	Queue           QueueDepth `json:"queue"`
 	CPUCores        int        `json:"cpu_cores"`
-}
-
-// Assignment is the payload the server queues for a worker: what to run and
-// where its data is.
-type Assignment struct {
-	ExperimentID  string `json:"experiment_id"`
-	Spec          Spec   `json:"spec"`
-	DatasetSHA256 string `json:"dataset_sha256,omitempty"`
-	DatasetSize   int64  `json:"dataset_size,omitempty"`
-	// DataPath and ArtifactDir are set in singlenode mode, where workers
-	// share the server's disk: the dataset file and the directory under
-	// which attempt outputs go (ArtifactDir/attempt-N). In multinode mode
-	// data travels through the object store instead.
-	DataPath    string `json:"data_path,omitempty"`
-	ArtifactDir string `json:"artifact_dir,omitempty"`
-	MaxRetries  int    `json:"max_retries"`
 }

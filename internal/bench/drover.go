@@ -15,8 +15,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
 	"github.com/drover-ml/drover/internal/server"
 	"github.com/drover-ml/drover/internal/worker"
@@ -133,7 +133,7 @@ func waitWaiting(ctx context.Context, q *queue.Queue, n int, timeout time.Durati
 // commandJob is a queued command experiment, as the server's Redis
 // dispatcher builds it in singlenode mode.
 func (e *env) commandJob(id, command string) (queue.Job, error) {
-	a := api.Assignment{ExperimentID: id, Spec: api.Spec{Command: command}, MaxRetries: config.DefaultMaxRetries,
+	a := protocol.Assignment{ExperimentID: id, Spec: protocol.Spec{Command: command}, MaxRetries: config.DefaultMaxRetries,
 		ArtifactDir: filepath.Join(e.tmp, "artifacts", id)}
 	b, err := json.Marshal(a)
 	if err != nil {
@@ -145,7 +145,7 @@ func (e *env) commandJob(id, command string) (queue.Job, error) {
 // noopJob is a queued engine experiment that is never run (claim + result
 // only), with a payload of a realistic size.
 func noopJob(id string) queue.Job {
-	a := api.Assignment{ExperimentID: id, Spec: api.Spec{DatasetID: "ds-0123456789abcdef", Target: "y", Task: "auto"},
+	a := protocol.Assignment{ExperimentID: id, Spec: protocol.Spec{DatasetID: "ds-0123456789abcdef", Target: "y", Task: "auto"},
 		DatasetSHA256: strings.Repeat("ab", 32), DatasetSize: 1 << 20, MaxRetries: config.DefaultMaxRetries}
 	b, _ := json.Marshal(a)
 	return queue.Job{ID: id, Payload: b}
@@ -153,7 +153,7 @@ func noopJob(id string) queue.Job {
 
 // successResult is what a worker reports for a finished experiment.
 var successResult = func() []byte {
-	b, _ := json.Marshal(api.Event{Type: api.EventResult, Status: api.StatusSucceeded,
+	b, _ := json.Marshal(protocol.Event{Type: protocol.EventResult, Status: protocol.StatusSucceeded,
 		Summary: json.RawMessage(`{"task":"command","metrics":{"seconds":0.001}}`)})
 	return b
 }()

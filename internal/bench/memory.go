@@ -10,7 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
 )
 
@@ -75,7 +75,7 @@ func (e *env) droverMemory(ctx context.Context, db int) (float64, int64, int64, 
 		return 0, 0, 0, err
 	}
 	r := q.NewReader("bench")
-	ev, _ := json.Marshal(api.Event{Type: api.EventProgress, Fraction: 0.5, Message: "halfway", Time: time.Now().UTC()})
+	ev, _ := json.Marshal(protocol.Event{Type: protocol.EventProgress, Fraction: 0.5, Message: "halfway", Time: time.Now().UTC()})
 	one := func(i int) error {
 		id := fmt.Sprintf("mem-%d", i)
 		if _, err := q.Enqueue(ctx, noopJob(id)); err != nil {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
 )
 
@@ -108,11 +108,11 @@ func waitDone(ctx context.Context, r *queue.Reader, q *queue.Queue, id string, t
 			}
 			switch m.Kind {
 			case queue.KindEvent:
-				var ev api.Event
+				var ev protocol.Event
 				if json.Unmarshal(m.Data, &ev) != nil {
 					continue
 				}
-				if ev.Type == "pickup" {
+				if ev.Type == protocol.EventPickup {
 					pickup, start = ev.Time, time.Duration(ev.Fraction*float64(time.Second))
 				} else if strings.HasPrefix(ev.Message, "attempt ") && (child.IsZero() || ev.Time.Before(child)) {
 					child = ev.Time

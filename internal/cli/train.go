@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/drover-ml/drover/internal/protocol"
 	"os"
 	"sort"
 	"strings"
@@ -87,7 +88,9 @@ func newTrainCmd(g *globals) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		opts, err := runner.EngineOptions(spec)
+		opts, err := runner.EngineOptions(protocol.Spec{Target: spec.Target, Task: spec.Task, Scorer: spec.Scorer,
+			Accuracy: spec.Accuracy, Time: spec.Time, Interpretability: spec.Interpretability, Seed: spec.Seed,
+			Models: spec.Models, Params: spec.Params, Folds: spec.Folds})
 		if err != nil {
 			return err
 		}
@@ -111,7 +114,7 @@ func newTrainCmd(g *globals) *cobra.Command {
 		if g.json {
 			return printJSON(g.stdout, res.Summary)
 		}
-		printSummary(g, &res.Summary)
+		printSummary(g, summaryOf(res.Summary))
 		if out != "" {
 			fmt.Fprintf(g.stdout, "\nmodel saved in %s (score new data: drover predict --model %s/model --data FILE)\n", out, out)
 		} else {
@@ -120,6 +123,22 @@ func newTrainCmd(g *globals) *cobra.Command {
 		return nil
 	}
 	return cmd
+}
+
+// summaryOf is the engine's summary as the REST type printSummary reads.
+func summaryOf(s engine.Summary) *api.Summary {
+	entry := func(e engine.LeaderboardEntry) api.LeaderboardEntry {
+		return api.LeaderboardEntry{Model: e.Model, Params: e.Params, CVScore: e.CVScore, CVStd: e.CVStd, FitSeconds: e.FitSeconds}
+	}
+	out := &api.Summary{Task: s.Task, Scorer: s.Scorer, Best: entry(s.Best), Metrics: s.Metrics, Rows: s.Rows, Features: s.Features, Notes: s.Notes}
+	if t := s.Threshold; t != nil {
+		out.Threshold = &api.Threshold{Positive: t.Positive, F1Threshold: t.F1Threshold, F1: t.F1, Used: t.Used,
+			Confusion: api.ConfusionMatrix{TP: t.Confusion.TP, FP: t.Confusion.FP, TN: t.Confusion.TN, FN: t.Confusion.FN}}
+	}
+	for _, e := range s.Leaderboard {
+		out.Leaderboard = append(out.Leaderboard, entry(e))
+	}
+	return out
 }
 
 // printSummary prints a leaderboard, best first.

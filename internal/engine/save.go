@@ -19,7 +19,7 @@ const (
 )
 
 // Save writes dir/model/ (the artifact), dir/leaderboard.json (the
-// leaderboard entries, best first), dir/summary.json (api.Summary),
+// leaderboard entries, best first), dir/summary.json (Summary),
 // dir/plots.json (Plots) and dir/predictions.csv (the best model's
 // out-of-fold predictions of the training rows).
 func (r *Result) Save(dir string) error {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/engine/frame"
 	"github.com/drover-ml/drover/internal/engine/metric"
 	"github.com/drover-ml/drover/internal/engine/model"
@@ -14,7 +13,7 @@ import (
 
 // Result is a finished experiment.
 type Result struct {
-	Summary    api.Summary
+	Summary    Summary
 	Model      *model.Model
 	Importance []Importance // best first
 	Plots      Plots
@@ -100,7 +99,7 @@ func train(ctx context.Context, f *frame.Frame, opts Options, report Reporter, s
 		Scorer: scorer.Name, Features: p.features, Members: res.Members,
 	}
 	out := &Result{Model: m}
-	out.Summary = api.Summary{Task: d.Task, Scorer: scorer.Name, Rows: d.Rows(), Features: len(d.Cols),
+	out.Summary = Summary{Task: d.Task, Scorer: scorer.Name, Rows: d.Rows(), Features: len(d.Cols),
 		Best: entry(res.Best), Metrics: res.Best.Metrics, Notes: res.Notes}
 	for _, e := range res.Leaderboard {
 		out.Summary.Leaderboard = append(out.Summary.Leaderboard, entry(e))
@@ -141,10 +140,10 @@ func train(ctx context.Context, f *frame.Frame, opts Options, report Reporter, s
 
 // thresholdReport finds the F1-maximising threshold over out-of-fold
 // binary predictions and the one predict will use for the scorer.
-func thresholdReport(y, oof []float64, levels []string, scorer string) *api.Threshold {
+func thresholdReport(y, oof []float64, levels []string, scorer string) *Threshold {
 	f1 := metric.BestThreshold(y, oof, metric.Confusion.F1)
-	t := &api.Threshold{Positive: levels[len(levels)-1], F1Threshold: f1.Threshold, F1: f1.F1(),
-		Confusion: api.ConfusionMatrix{TP: f1.TP, FP: f1.FP, TN: f1.TN, FN: f1.FN}, Used: 0.5}
+	t := &Threshold{Positive: levels[len(levels)-1], F1Threshold: f1.Threshold, F1: f1.F1(),
+		Confusion: ConfusionMatrix{TP: f1.TP, FP: f1.FP, TN: f1.TN, FN: f1.FN}, Used: 0.5}
 	switch scorer {
 	case "f1":
 		t.Used = f1.Threshold
@@ -154,8 +153,8 @@ func thresholdReport(y, oof []float64, levels []string, scorer string) *api.Thre
 	return t
 }
 
-func entry(e search.Entry) api.LeaderboardEntry {
-	return api.LeaderboardEntry{Model: e.Model, Params: e.Params, CVScore: finite(e.CVScore), CVStd: finite(e.CVStd), FitSeconds: e.FitSeconds}
+func entry(e search.Entry) LeaderboardEntry {
+	return LeaderboardEntry{Model: e.Model, Params: e.Params, CVScore: finite(e.CVScore), CVStd: finite(e.CVStd), FitSeconds: e.FitSeconds}
 }
 
 // finite maps NaN and ±Inf (which JSON cannot carry) to 0.

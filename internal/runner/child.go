@@ -18,9 +18,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/config"
 	"github.com/drover-ml/drover/internal/engine"
+	"github.com/drover-ml/drover/internal/protocol"
 )
 
 // Emitter writes JSON-line events to the parent. It is safe for concurrent use.
@@ -31,7 +31,7 @@ type Emitter struct {
 }
 
 // Emit writes one event as a JSON line.
-func (e *Emitter) Emit(ev api.Event) {
+func (e *Emitter) Emit(ev protocol.Event) {
 	if ev.Time.IsZero() {
 		ev.Time = time.Now().UTC()
 	}
@@ -48,12 +48,12 @@ func (e *Emitter) Emit(ev api.Event) {
 }
 
 // logLine is an event as one line of the experiment's log file.
-func logLine(ev api.Event) string {
+func logLine(ev protocol.Event) string {
 	ts := ev.Time.UTC().Format("2006-01-02T15:04:05.000Z")
 	switch ev.Type {
-	case api.EventProgress:
+	case protocol.EventProgress:
 		return fmt.Sprintf("%s progress %3.0f%% %s", ts, ev.Fraction*100, ev.Message)
-	case api.EventResult:
+	case protocol.EventResult:
 		line := fmt.Sprintf("%s result %s", ts, ev.Status)
 		if ev.Error != nil {
 			line += fmt.Sprintf(" (%s, %s): %s", ev.FailureKind, ev.Error.Code, ev.Error.Message)
@@ -75,12 +75,12 @@ func RunChild(jobPath string, stdin io.Reader, stdout io.Writer) int {
 	signal.Ignore(syscall.SIGUSR1) // until the handler below is installed
 	b, err := os.ReadFile(jobPath)
 	if err != nil {
-		em.Emit(failed(api.FailureInfra, "job_unreadable", fmt.Sprintf("read job file: %v", err)))
+		em.Emit(failed(protocol.FailureInfra, "job_unreadable", fmt.Sprintf("read job file: %v", err)))
 		return 1
 	}
-	var job api.Job
+	var job protocol.Job
 	if err := json.Unmarshal(b, &job); err != nil {
-		em.Emit(failed(api.FailureInfra, "job_unreadable", fmt.Sprintf("decode job file %s: %v", jobPath, err)))
+		em.Emit(failed(protocol.FailureInfra, "job_unreadable", fmt.Sprintf("decode job file %s: %v", jobPath, err)))
 		return 1
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -91,9 +91,9 @@ func RunChild(jobPath string, stdin io.Reader, stdout io.Writer) int {
 	signal.Notify(usr1, syscall.SIGUSR1)
 	go watchParent(stdin, LivenessTimeout)
 
-	em.Emit(api.Event{Type: api.EventLog, Level: "info", Attempt: job.Attempt,
+	em.Emit(protocol.Event{Type: protocol.EventLog, Level: "info", Attempt: job.Attempt,
 		Message: fmt.Sprintf("attempt %d of %s started (pid %d)", job.Attempt, job.ExperimentID, os.Getpid())})
-	var res api.Event
+	var res protocol.Event
 	if job.Spec.Command != "" {
 		res = runCommand(ctx, job, em)
 	} else {
@@ -206,42 +206,42 @@ func groupOf(pid int) int {
 	return g
 }
 
-func failed(kind, code, msg string) api.Event {
-	return api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: kind, Error: &api.Error{Code: code, Message: msg}}
+func failed(kind protocol.FailureKind, code, msg string) protocol.Event {
+	return protocol.Event{Type: protocol.EventResult, Status: protocol.StatusFailed, FailureKind: kind, Error: &protocol.Error{Code: code, Message: msg}}
 }
 
-func runEngine(ctx context.Context, job api.Job, em *Emitter, usr1 <-chan os.Signal) api.Event {
+func runEngine(ctx context.Context, job protocol.Job, em *Emitter, usr1 <-chan os.Signal) protocol.Event {
 	opts, err := EngineOptions(job.Spec)
 	if err != nil {
-		return failed(api.FailureUser, userCode(err), err.Error())
+		return failed(protocol.FailureUser, userCode(err), err.Error())
 	}
 	opts.Threads = job.Threads
 	finish := make(chan struct{})
 	go func() {
 		select {
 		case <-usr1:
-			em.Emit(api.Event{Type: api.EventLog, Level: "info", Attempt: job.Attempt, Message: "finish requested: stopping the search, keeping the best model so far"})
+			em.Emit(protocol.Event{Type: protocol.EventLog, Level: "info", Attempt: job.Attempt, Message: "finish requested: stopping the search, keeping the best model so far"})
 			close(finish)
 		case <-ctx.Done():
 		}
 	}()
 	opts.Finish = finish
 	report := func(ev engine.Event) {
-		em.Emit(api.Event{Type: ev.Type, Fraction: ev.Fraction, Level: ev.Level, Message: ev.Message, Attempt: job.Attempt})
+		em.Emit(protocol.Event{Type: protocol.EventType(ev.Type), Fraction: ev.Fraction, Level: ev.Level, Message: ev.Message, Attempt: job.Attempt})
 	}
 	res, err := engine.TrainFile(ctx, job.DataPath, opts, report)
 	if err != nil {
 		var ue *engine.UserError
 		if errors.As(err, &ue) {
-			return failed(api.FailureUser, ue.Code, ue.Message)
+			return failed(protocol.FailureUser, ue.Code, ue.Message)
 		}
-		return failed(api.FailureInfra, "engine_error", err.Error())
+		return failed(protocol.FailureInfra, "engine_error", err.Error())
 	}
 	if err := res.Save(job.OutputDir); err != nil {
-		return failed(api.FailureInfra, "save_failed", err.Error())
+		return failed(protocol.FailureInfra, "save_failed", err.Error())
 	}
 	sum, _ := json.Marshal(res.Summary)
-	return api.Event{Type: api.EventResult, Status: api.StatusSucceeded, Summary: sum}
+	return protocol.Event{Type: protocol.EventResult, Status: protocol.StatusSucceeded, Summary: sum}
 }
 
 func userCode(err error) string {
@@ -253,7 +253,7 @@ func userCode(err error) string {
 }
 
 // EngineOptions turns an experiment spec into engine options.
-func EngineOptions(s api.Spec) (engine.Options, error) {
+func EngineOptions(s protocol.Spec) (engine.Options, error) {
 	o := engine.DefaultOptions()
 	o.Target, o.Scorer = s.Target, s.Scorer
 	if s.Task != "" {
@@ -268,7 +268,7 @@ func EngineOptions(s api.Spec) (engine.Options, error) {
 }
 
 // runCommand runs a bring-your-own-recipe shell command in our process group.
-func runCommand(ctx context.Context, job api.Job, em *Emitter) api.Event {
+func runCommand(ctx context.Context, job protocol.Job, em *Emitter) protocol.Event {
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", job.Spec.Command)
 	cmd.Dir = job.OutputDir
 	cmd.Env = append(config.ScrubEnv(os.Environ()),
@@ -279,32 +279,32 @@ func runCommand(ctx context.Context, job api.Job, em *Emitter) api.Event {
 	)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return failed(api.FailureInfra, "command_failed", err.Error())
+		return failed(protocol.FailureInfra, "command_failed", err.Error())
 	}
 	cmd.Stderr = cmd.Stdout
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return failed(api.FailureInfra, "command_failed", fmt.Sprintf("start command: %v", err))
+		return failed(protocol.FailureInfra, "command_failed", fmt.Sprintf("start command: %v", err))
 	}
 	sc := bufio.NewScanner(out)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
-		em.Emit(api.Event{Type: api.EventLog, Level: "info", Message: sc.Text(), Attempt: job.Attempt})
+		em.Emit(protocol.Event{Type: protocol.EventLog, Level: "info", Message: sc.Text(), Attempt: job.Attempt})
 	}
 	err = cmd.Wait()
 	secs := time.Since(start).Seconds()
 	if err == nil {
-		sum, _ := json.Marshal(api.Summary{Task: "command", Metrics: map[string]float64{"seconds": secs}})
-		return api.Event{Type: api.EventResult, Status: api.StatusSucceeded, Summary: sum}
+		sum, _ := json.Marshal(engine.Summary{Task: "command", Metrics: map[string]float64{"seconds": secs}})
+		return protocol.Event{Type: protocol.EventResult, Status: protocol.StatusSucceeded, Summary: sum}
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return failed(api.FailureInfra, "command_killed", fmt.Sprintf("command killed by %s", ws.Signal()))
+			return failed(protocol.FailureInfra, "command_killed", fmt.Sprintf("command killed by %s", ws.Signal()))
 		}
-		return failed(api.FailureUser, "command_failed", fmt.Sprintf("command exited with code %d", ee.ExitCode()))
+		return failed(protocol.FailureUser, "command_failed", fmt.Sprintf("command exited with code %d", ee.ExitCode()))
 	}
-	return failed(api.FailureInfra, "command_failed", err.Error())
+	return failed(protocol.FailureInfra, "command_failed", err.Error())
 }
 
 // MaybeChild runs the child side and exits when this process was started as

@@ -5,10 +5,10 @@ import (
 	"os"
 	"testing"
 
-	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/protocol"
 )
 
-func writeJob(t *testing.T, path string, job api.Job) {
+func writeJob(t *testing.T, path string, job protocol.Job) {
 	t.Helper()
 	b, err := json.Marshal(job)
 	if err != nil {

@@ -21,8 +21,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/protocol"
 )
 
 // Liveness timing of the stdin protocol.
@@ -44,16 +44,16 @@ type Options struct {
 	// Env is added to the child's environment (e.g. CUDA_VISIBLE_DEVICES).
 	Env []string
 	// OnEvent receives every progress and log event, in order, from one goroutine.
-	OnEvent func(api.Event)
+	OnEvent func(protocol.Event)
 	// StderrPath, when set, receives the child's stderr.
 	StderrPath string
 }
 
 // Outcome is how an attempt ended.
 type Outcome struct {
-	Status      string // api.StatusSucceeded or api.StatusFailed or api.StatusCancelled
-	FailureKind string
-	Error       *api.Error
+	Status      protocol.Status // protocol.StatusSucceeded or protocol.StatusFailed or protocol.StatusCancelled
+	FailureKind protocol.FailureKind
+	Error       *protocol.Error
 	Summary     json.RawMessage
 	ExitCode    int
 	Signal      string
@@ -72,7 +72,7 @@ type Process struct {
 }
 
 // Start writes the job file into job.OutputDir and starts the child.
-func Start(ctx context.Context, job api.Job, opts Options) (*Process, error) {
+func Start(ctx context.Context, job protocol.Job, opts Options) (*Process, error) {
 	exe := opts.Exe
 	if exe == "" {
 		var err error
@@ -164,20 +164,20 @@ func (p *Process) feed(w io.WriteCloser) {
 }
 
 // readEvents forwards progress and log events and returns the result line, if any.
-func readEvents(r io.Reader, onEvent func(api.Event)) *api.Event {
-	var result *api.Event
+func readEvents(r io.Reader, onEvent func(protocol.Event)) *protocol.Event {
+	var result *protocol.Event
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
 	for sc.Scan() {
 		line := sc.Bytes()
-		var ev api.Event
+		var ev protocol.Event
 		if err := json.Unmarshal(line, &ev); err != nil || ev.Type == "" {
-			ev = api.Event{Type: api.EventLog, Level: "info", Message: string(line)}
+			ev = protocol.Event{Type: protocol.EventLog, Level: "info", Message: string(line)}
 		}
 		if ev.Time.IsZero() {
 			ev.Time = time.Now().UTC()
 		}
-		if ev.Type == api.EventResult {
+		if ev.Type == protocol.EventResult {
 			r := ev
 			result = &r
 			continue
@@ -191,7 +191,7 @@ func readEvents(r io.Reader, onEvent func(api.Event)) *api.Event {
 	return result
 }
 
-func (p *Process) decide(res *api.Event, waitErr error) Outcome {
+func (p *Process) decide(res *protocol.Event, waitErr error) Outcome {
 	p.mu.Lock()
 	killed, why := p.killed, p.killWhy
 	p.mu.Unlock()
@@ -201,30 +201,30 @@ func (p *Process) decide(res *api.Event, waitErr error) Outcome {
 	}
 	switch {
 	case killed:
-		out.Status, out.FailureKind = api.StatusCancelled, api.FailureCancelled
-		out.Error = &api.Error{Code: "killed", Message: why}
-	case res != nil && (res.Status == api.StatusSucceeded || res.Status == api.StatusFailed):
+		out.Status, out.FailureKind = protocol.StatusCancelled, protocol.FailureCancelled
+		out.Error = &protocol.Error{Code: "killed", Message: why}
+	case res != nil && (res.Status == protocol.StatusSucceeded || res.Status == protocol.StatusFailed):
 		out.Status, out.FailureKind, out.Error, out.Summary = res.Status, res.FailureKind, res.Error, res.Summary
-		if out.Status == api.StatusFailed && out.FailureKind == "" {
-			out.FailureKind = api.FailureInfra
+		if out.Status == protocol.StatusFailed && out.FailureKind == "" {
+			out.FailureKind = protocol.FailureInfra
 		}
 	case out.Signal != "":
-		out.Status, out.FailureKind = api.StatusFailed, api.FailureInfra
+		out.Status, out.FailureKind = protocol.StatusFailed, protocol.FailureInfra
 		msg := "experiment process killed by " + out.Signal
 		if out.Signal == syscall.SIGKILL.String() {
 			msg += " (out of memory, or killed by the system)"
 		}
-		out.Error = &api.Error{Code: "child_killed", Message: msg}
+		out.Error = &protocol.Error{Code: "child_killed", Message: msg}
 	case out.ExitCode == ExitParentGone:
-		out.Status, out.FailureKind = api.StatusFailed, api.FailureInfra
-		out.Error = &api.Error{Code: "parent_gone", Message: "experiment process stopped: its supervisor went silent"}
+		out.Status, out.FailureKind = protocol.StatusFailed, protocol.FailureInfra
+		out.Error = &protocol.Error{Code: "parent_gone", Message: "experiment process stopped: its supervisor went silent"}
 	default:
-		out.Status, out.FailureKind = api.StatusFailed, api.FailureInfra
+		out.Status, out.FailureKind = protocol.StatusFailed, protocol.FailureInfra
 		msg := fmt.Sprintf("experiment process exited with code %d without a result", out.ExitCode)
 		if waitErr != nil && !errors.As(waitErr, new(*exec.ExitError)) {
 			msg += ": " + waitErr.Error()
 		}
-		out.Error = &api.Error{Code: "child_crashed", Message: msg}
+		out.Error = &protocol.Error{Code: "child_crashed", Message: msg}
 	}
 	return out
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/runner"
 )
 
@@ -31,18 +31,18 @@ func self(t *testing.T) string {
 	return exe
 }
 
-func commandJob(t *testing.T, command string) api.Job {
+func commandJob(t *testing.T, command string) protocol.Job {
 	dir := t.TempDir()
-	return api.Job{ExperimentID: "ex_test", Attempt: 1, Spec: api.Spec{Command: command},
+	return protocol.Job{ExperimentID: "ex_test", Attempt: 1, Spec: protocol.Spec{Command: command},
 		DataPath: filepath.Join(dir, "data.csv"), OutputDir: filepath.Join(dir, "out")}
 }
 
 type events struct {
 	mu  sync.Mutex
-	evs []api.Event
+	evs []protocol.Event
 }
 
-func (e *events) add(ev api.Event) { e.mu.Lock(); e.evs = append(e.evs, ev); e.mu.Unlock() }
+func (e *events) add(ev protocol.Event) { e.mu.Lock(); e.evs = append(e.evs, ev); e.mu.Unlock() }
 func (e *events) messages() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -61,7 +61,7 @@ func TestCommandSucceedsAndStreamsLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := p.Wait()
-	if out.Status != api.StatusSucceeded {
+	if out.Status != protocol.StatusSucceeded {
 		t.Fatalf("status %s (%+v), want succeeded", out.Status, out.Error)
 	}
 	if !strings.Contains(evs.messages(), "hello from ex_test attempt 1") {
@@ -78,7 +78,7 @@ func TestCommandFailureIsUserKind(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := p.Wait()
-	if out.Status != api.StatusFailed || out.FailureKind != api.FailureUser || out.Error.Code != "command_failed" {
+	if out.Status != protocol.StatusFailed || out.FailureKind != protocol.FailureUser || out.Error.Code != "command_failed" {
 		t.Fatalf("got %+v, want failed/user/command_failed", out)
 	}
 }
@@ -135,7 +135,7 @@ func TestKillTakesDownTheWholeGroup(t *testing.T) {
 	grandchild := waitForPID(t, pidFile)
 	p.Kill("cancelled by a test")
 	out := p.Wait()
-	if out.Status != api.StatusCancelled {
+	if out.Status != protocol.StatusCancelled {
 		t.Fatalf("status %s, want cancelled", out.Status)
 	}
 	waitDead(t, grandchild, 10*time.Second)
@@ -154,7 +154,7 @@ func TestChildKilledBySignalIsInfra(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := p.Wait()
-	if out.Status != api.StatusFailed || out.FailureKind != api.FailureInfra || out.Error.Code != "child_killed" {
+	if out.Status != protocol.StatusFailed || out.FailureKind != protocol.FailureInfra || out.Error.Code != "child_killed" {
 		t.Fatalf("got %+v, want failed/infra/child_killed", out)
 	}
 	runner.KillGroup(p.PID())

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/drover-ml/drover/internal/protocol"
+	"github.com/drover-ml/drover/internal/store"
 	"io"
 	"net/http"
 	"os"
@@ -28,12 +30,12 @@ func (s *Server) artifactStore() blob.Store {
 
 // succeeded returns the experiment when it succeeded; only the attempt that
 // succeeded has artifacts anyone may read.
-func (s *Server) succeeded(ctx context.Context, id string) (*api.Experiment, error) {
+func (s *Server) succeeded(ctx context.Context, id string) (*store.Experiment, error) {
 	e, err := s.getExperiment(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if e.Status != api.StatusSucceeded {
+	if e.Status != protocol.StatusSucceeded {
 		return nil, apiErr(http.StatusConflict, "not_succeeded", fmt.Sprintf("experiment %s is %s; artifacts exist once it has succeeded", id, e.Status))
 	}
 	return e, nil
@@ -97,7 +99,7 @@ func (s *Server) handleGetArtifact(w http.ResponseWriter, r *http.Request) {
 
 // modelDir returns a local directory holding the experiment's model,
 // downloading it from the object store when needed.
-func (s *Server) modelDir(ctx context.Context, e *api.Experiment) (string, error) {
+func (s *Server) modelDir(ctx context.Context, e *store.Experiment) (string, error) {
 	prefix := blob.ArtifactKey(e.ID, e.Attempt, "model/")
 	if s.objects == nil {
 		return filepath.Join(s.attemptDir(e.ID, e.Attempt), "model"), nil

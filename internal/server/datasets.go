@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/blob"
 	"github.com/drover-ml/drover/internal/engine/frame"
 	"github.com/drover-ml/drover/internal/store"
@@ -99,7 +98,7 @@ func (s *Server) handleUploadDataset(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = sum[:12] + ".csv"
 	}
-	ds := &api.Dataset{ID: newID("ds"), Name: name, SHA256: sum, Size: size, Rows: rows, Columns: cols, CreatedAt: time.Now().UTC()}
+	ds := &store.Dataset{ID: newID("ds"), Name: name, SHA256: sum, Size: size, Rows: rows, Columns: storeColumns(cols), CreatedAt: time.Now().UTC()}
 	if err := s.publishDataset(r.Context(), ds); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -109,7 +108,7 @@ func (s *Server) handleUploadDataset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("dataset uploaded", "id", ds.ID, "name", ds.Name, "rows", rows, "bytes", size)
-	writeJSON(w, http.StatusCreated, ds)
+	writeJSON(w, http.StatusCreated, apiDataset(ds))
 }
 
 func uploadBody(r *http.Request) (io.Reader, string, error) {
@@ -145,7 +144,7 @@ func (s *Server) handleListDatasets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list)
+	writeJSON(w, http.StatusOK, apiDatasets(list))
 }
 
 func (s *Server) handleGetDataset(w http.ResponseWriter, r *http.Request) {
@@ -154,7 +153,7 @@ func (s *Server) handleGetDataset(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFound(err, "dataset", r.PathValue("id")))
 		return
 	}
-	writeJSON(w, http.StatusOK, ds)
+	writeJSON(w, http.StatusOK, apiDataset(ds))
 }
 
 // notFound names what was not found.
@@ -167,7 +166,7 @@ func notFound(err error, what, id string) error {
 
 // publishDataset makes a dataset reachable by remote workers: in multinode
 // mode it is copied to the object store under its content key (once).
-func (s *Server) publishDataset(ctx context.Context, ds *api.Dataset) error {
+func (s *Server) publishDataset(ctx context.Context, ds *store.Dataset) error {
 	if s.objects == nil {
 		return nil
 	}

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-
-	"github.com/drover-ml/drover/api"
 )
 
 // handleEvents streams an experiment's events as server-sent events: first
@@ -31,7 +29,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, evs)
+		writeJSON(w, http.StatusOK, apiEvents(evs))
 		return
 	}
 	fl, ok := w.(http.Flusher)
@@ -55,7 +53,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, ev := range evs {
-			b, _ := json.Marshal(ev)
+			b, _ := json.Marshal(apiEvent(ev))
 			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", ev.Seq, ev.Type, b)
 			after = ev.Seq
 		}
@@ -65,10 +63,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		if len(evs) == 500 {
 			continue
 		}
-		if e, err := s.store.GetExperiment(ctx, id); err == nil && api.Terminal(e.Status) {
+		if e, err := s.store.GetExperiment(ctx, id); err == nil && e.Status.Terminal() {
 			// Read once more: the final status event is written after the status.
 			if more, _ := s.store.Events(ctx, id, after, 1); len(more) == 0 {
-				b, _ := json.Marshal(e)
+				b, _ := json.Marshal(apiExperiment(e))
 				fmt.Fprintf(w, "event: end\ndata: %s\n\n", b)
 				fl.Flush()
 				return

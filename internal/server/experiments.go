@@ -11,6 +11,7 @@ import (
 
 	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/engine/metric"
+	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/store"
 )
 
@@ -79,7 +80,7 @@ func (s *Server) validateSpec(ctx context.Context, sp *api.Spec) error {
 	if sp.Target == "" {
 		return badSpec("target_missing", "target is required: name the column to predict")
 	}
-	var col *api.Column
+	var col *store.Column
 	for i := range ds.Columns {
 		if ds.Columns[i].Name == sp.Target {
 			col = &ds.Columns[i]
@@ -99,7 +100,7 @@ func (s *Server) validateSpec(ctx context.Context, sp *api.Spec) error {
 	return nil
 }
 
-func columnList(cols []api.Column) string {
+func columnList(cols []store.Column) string {
 	names := make([]string, 0, len(cols))
 	for i, c := range cols {
 		if i == 12 {
@@ -126,20 +127,20 @@ func (s *Server) handleCreateExperiment(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	e := &api.Experiment{ID: newID("ex"), Spec: sp, Status: api.StatusQueued, CreatedAt: time.Now().UTC(), Queue: queueOf(sp), Owner: who.Name}
+	e := &store.Experiment{ID: newID("ex"), Spec: protocolSpec(sp), Status: protocol.StatusQueued, CreatedAt: time.Now().UTC(), Queue: queueOf(protocolSpec(sp)), Owner: who.Name}
 	if err := s.store.CreateExperiment(r.Context(), e); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.event(r.Context(), e.ID, api.Event{Type: api.EventStatus, Status: api.StatusQueued, Message: "queued"})
+	s.event(r.Context(), e.ID, protocol.Event{Type: protocol.EventStatus, Status: protocol.StatusQueued, Message: "queued"})
 	if err := s.disp.Submit(r.Context(), e); err != nil {
 		s.log.Warn("submit failed; the dispatcher will pick it up later", "experiment", e.ID, "err", err)
 	}
 	s.metrics.created.Inc()
-	writeJSON(w, http.StatusCreated, e)
+	writeJSON(w, http.StatusCreated, apiExperiment(e))
 }
 
-func queueOf(sp api.Spec) string {
+func queueOf(sp protocol.Spec) string {
 	if sp.GPUs > 0 {
 		return "gpu"
 	}
@@ -147,27 +148,33 @@ func queueOf(sp api.Spec) string {
 }
 
 func (s *Server) handleListExperiments(w http.ResponseWriter, r *http.Request) {
-	var statuses []string
+	var statuses []protocol.Status
 	if st := r.URL.Query().Get("status"); st != "" {
-		statuses = strings.Split(st, ",")
+		for _, v := range strings.Split(st, ",") {
+			statuses = append(statuses, protocol.Status(v))
+		}
 	}
 	list, err := s.store.ListExperiments(r.Context(), statuses...)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.annotate(r.Context(), list)
+	out := apiExperiments(list)
+	s.annotate(r.Context(), list, out)
 	// Newest first reads best in a list.
-	slices.Reverse(list)
-	writeJSON(w, http.StatusOK, list)
+	slices.Reverse(out)
+	writeJSON(w, http.StatusOK, out)
 }
 
-// annotate fills the queue place and the wait reason of queued experiments.
-func (s *Server) annotate(ctx context.Context, list []*api.Experiment) {
-	var queued []*api.Experiment
-	for _, e := range list {
-		if e.Status == api.StatusQueued {
+// annotate fills the queue place and the wait reason of the queued ones
+// among list into out (out[i] is list[i] as users see it).
+func (s *Server) annotate(ctx context.Context, list []*store.Experiment, out []*api.Experiment) {
+	var queued []*store.Experiment
+	byID := map[string]*api.Experiment{}
+	for i, e := range list {
+		if e.Status == protocol.StatusQueued {
 			queued = append(queued, e)
+			byID[e.ID] = out[i]
 		}
 	}
 	if len(queued) == 0 {
@@ -177,7 +184,7 @@ func (s *Server) annotate(ctx context.Context, list []*api.Experiment) {
 	if len(list) < 2 || len(queued) != len(list) {
 		// Positions count every queued experiment, not just those listed.
 		var err error
-		if all, err = s.store.ListExperiments(ctx, api.StatusQueued); err != nil {
+		if all, err = s.store.ListExperiments(ctx, protocol.StatusQueued); err != nil {
 			return
 		}
 	}
@@ -186,15 +193,15 @@ func (s *Server) annotate(ctx context.Context, list []*api.Experiment) {
 		s.log.Warn("queue positions unavailable", "err", err)
 		return
 	}
-	for _, e := range queued {
-		if p, ok := pos[e.ID]; ok {
+	for id, e := range byID {
+		if p, ok := pos[id]; ok {
 			e.Queue, e.QueuePosition, e.WaitReason = p.Queue, p.Index, p.Reason
 			e.HigherPriorityAhead, e.QueuePlace = p.Higher, p.place()
 		}
 	}
 }
 
-func (s *Server) getExperiment(ctx context.Context, id string) (*api.Experiment, error) {
+func (s *Server) getExperiment(ctx context.Context, id string) (*store.Experiment, error) {
 	e, err := s.store.GetExperiment(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apiErr(http.StatusNotFound, CodeNotFound, fmt.Sprintf("no experiment with id %q", id))
@@ -208,8 +215,9 @@ func (s *Server) handleGetExperiment(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.annotate(r.Context(), []*api.Experiment{e})
-	writeJSON(w, http.StatusOK, e)
+	out := apiExperiment(e)
+	s.annotate(r.Context(), []*store.Experiment{e}, []*api.Experiment{out})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) handleCancelExperiment(w http.ResponseWriter, r *http.Request) {
@@ -218,7 +226,7 @@ func (s *Server) handleCancelExperiment(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	if api.Terminal(e.Status) {
+	if e.Status.Terminal() {
 		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s already %s", e.ID, e.Status)))
 		return
 	}
@@ -231,7 +239,7 @@ func (s *Server) handleCancelExperiment(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, e)
+	writeJSON(w, http.StatusOK, apiExperiment(e))
 }
 
 // handleFinishExperiment asks a running AutoML experiment to stop its search
@@ -246,7 +254,7 @@ func (s *Server) handleFinishExperiment(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, "command experiments have no search to finish early; cancel it instead"))
 		return
 	}
-	if e.Status != api.StatusRunning {
+	if e.Status != protocol.StatusRunning {
 		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is %s; only a running experiment can be finished", e.ID, e.Status)))
 		return
 	}
@@ -259,6 +267,6 @@ func (s *Server) handleFinishExperiment(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is between attempts; try again", e.ID)))
 		return
 	}
-	s.event(r.Context(), e.ID, api.Event{Type: api.EventLog, Level: "info", Attempt: e.Attempt, Message: "finish requested by a user"})
-	writeJSON(w, http.StatusAccepted, e)
+	s.event(r.Context(), e.ID, protocol.Event{Type: protocol.EventLog, Level: "info", Attempt: e.Attempt, Message: "finish requested by a user"})
+	writeJSON(w, http.StatusAccepted, apiExperiment(e))
 }

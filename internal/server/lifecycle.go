@@ -4,15 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/drover-ml/drover/internal/protocol"
 	"log/slog"
 	"time"
 
-	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/engine"
 	"github.com/drover-ml/drover/internal/store"
 )
 
 // event stores an event of an experiment and wakes its readers.
-func (s *Server) event(ctx context.Context, id string, ev api.Event) {
+func (s *Server) event(ctx context.Context, id string, ev protocol.Event) {
 	if ev.Time.IsZero() {
 		ev.Time = time.Now().UTC()
 	}
@@ -24,11 +25,11 @@ func (s *Server) event(ctx context.Context, id string, ev api.Event) {
 
 // progress records a progress or log event of the current attempt; events of
 // any other attempt are dropped (a stale attempt has no say).
-func (s *Server) progress(ctx context.Context, id string, attempt int, ev api.Event) bool {
+func (s *Server) progress(ctx context.Context, id string, attempt int, ev protocol.Event) bool {
 	ev.Attempt = attempt
-	if ev.Type == api.EventProgress {
-		_, err := s.store.UpdateExperiment(ctx, id, func(e *api.Experiment) error {
-			if e.Attempt != attempt || e.Status != api.StatusRunning {
+	if ev.Type == protocol.EventProgress {
+		_, err := s.store.UpdateExperiment(ctx, id, func(e *store.Experiment) error {
+			if e.Attempt != attempt || e.Status != protocol.StatusRunning {
 				return errStale
 			}
 			e.Progress, e.Message = ev.Fraction, ev.Message
@@ -52,13 +53,12 @@ var errStale = fmt.Errorf("stale attempt")
 func (s *Server) markRunning(ctx context.Context, id string, attempt int, worker, workerName string, at time.Time) error {
 	var waited time.Duration
 	prio := "normal"
-	_, err := s.store.UpdateExperiment(ctx, id, func(e *api.Experiment) error {
-		if api.Terminal(e.Status) {
+	_, err := s.store.UpdateExperiment(ctx, id, func(e *store.Experiment) error {
+		if e.Status.Terminal() {
 			return errStale
 		}
-		e.Status, e.Attempt, e.Worker, e.WorkerName = api.StatusRunning, attempt, worker, workerName
+		e.Status, e.Attempt, e.Worker, e.WorkerName = protocol.StatusRunning, attempt, worker, workerName
 		e.Progress, e.Message, e.Error, e.FailureKind = 0, "starting", nil, ""
-		e.QueuePosition, e.WaitReason = 0, ""
 		if e.StartedAt == nil {
 			t := at.UTC()
 			e.StartedAt = &t
@@ -78,7 +78,7 @@ func (s *Server) markRunning(ctx context.Context, id string, attempt int, worker
 	if err := s.store.StartAttempt(ctx, id, attempt, worker, at); err != nil {
 		s.log.Warn("record attempt", slog.Any("err", err))
 	}
-	s.event(ctx, id, api.Event{Type: api.EventStatus, Status: api.StatusRunning, Attempt: attempt,
+	s.event(ctx, id, protocol.Event{Type: protocol.EventStatus, Status: protocol.StatusRunning, Attempt: attempt,
 		Message: fmt.Sprintf("attempt %d started on %s", attempt, workerLabel(worker, workerName))})
 	return nil
 }
@@ -87,38 +87,39 @@ func (s *Server) markRunning(ctx context.Context, id string, attempt int, worker
 // goes back to the queue instead of failing the experiment. It returns false
 // when the result belongs to an attempt that is no longer current (it is
 // then ignored and counted as a rejected stale result).
-func (s *Server) finish(ctx context.Context, id string, attempt int, res api.Event, retry bool) bool {
+func (s *Server) finish(ctx context.Context, id string, attempt int, res protocol.Event, retry bool) bool {
 	now := time.Now().UTC()
-	var status string
+	var status protocol.Status
 	var runFor time.Duration
-	_, err := s.store.UpdateExperiment(ctx, id, func(e *api.Experiment) error {
-		if e.Attempt != attempt || api.Terminal(e.Status) {
+	_, err := s.store.UpdateExperiment(ctx, id, func(e *store.Experiment) error {
+		if e.Attempt != attempt || e.Status.Terminal() {
 			return errStale
 		}
 		if e.StartedAt != nil {
 			runFor = now.Sub(*e.StartedAt)
 		}
 		switch {
-		case res.Status == api.StatusSucceeded:
-			e.Status, e.Progress, e.Message = api.StatusSucceeded, 1, "done"
+		case res.Status == protocol.StatusSucceeded:
+			e.Status, e.Progress, e.Message = protocol.StatusSucceeded, 1, "done"
 			if len(res.Summary) > 0 {
-				var sum api.Summary
+				// Kept as the engine wrote it, once it reads as a summary.
+				var sum engine.Summary
 				if err := json.Unmarshal(res.Summary, &sum); err == nil {
-					e.Summary = &sum
+					e.Summary, _ = json.Marshal(sum)
 				}
 			}
 		case retry:
-			e.Status, e.Message = api.StatusQueued, "re-queued after an infra failure"
-		case res.Status == api.StatusCancelled || res.FailureKind == api.FailureCancelled:
-			e.Status, e.FailureKind = api.StatusCancelled, api.FailureCancelled
+			e.Status, e.Message = protocol.StatusQueued, "re-queued after an infra failure"
+		case res.Status == protocol.StatusCancelled || res.FailureKind == protocol.FailureCancelled:
+			e.Status, e.FailureKind = protocol.StatusCancelled, protocol.FailureCancelled
 		default:
-			e.Status, e.FailureKind = api.StatusFailed, res.FailureKind
+			e.Status, e.FailureKind = protocol.StatusFailed, res.FailureKind
 		}
 		e.Error = res.Error
-		if e.Status == api.StatusSucceeded {
+		if e.Status == protocol.StatusSucceeded {
 			e.Error = nil
 		}
-		if api.Terminal(e.Status) {
+		if e.Status.Terminal() {
 			e.FinishedAt = &now
 		}
 		status = e.Status
@@ -133,7 +134,7 @@ func (s *Server) finish(ctx context.Context, id string, attempt int, res api.Eve
 		}
 		return false
 	}
-	outcome := res.Status
+	outcome := string(res.Status)
 	if retry {
 		outcome = "retried"
 	}
@@ -147,16 +148,16 @@ func (s *Server) finish(ctx context.Context, id string, attempt int, res api.Eve
 	if retry {
 		msg = fmt.Sprintf("attempt %d failed (%s: %s); re-queued for attempt %d", attempt, res.FailureKind, errMessage(res.Error), attempt+1)
 	}
-	s.event(ctx, id, api.Event{Type: api.EventStatus, Status: status, Attempt: attempt, FailureKind: res.FailureKind, Error: res.Error, Message: msg})
-	s.metrics.finished.WithLabelValues(status).Inc()
-	if api.Terminal(status) && runFor > 0 {
+	s.event(ctx, id, protocol.Event{Type: protocol.EventStatus, Status: status, Attempt: attempt, FailureKind: res.FailureKind, Error: res.Error, Message: msg})
+	s.metrics.finished.WithLabelValues(string(status)).Inc()
+	if status.Terminal() && runFor > 0 {
 		s.metrics.run.Observe(runFor.Seconds())
 	}
-	s.log.Info("attempt ended", slog.String("experiment", id), slog.Int("attempt", attempt), slog.String("status", status), slog.String("failure_kind", res.FailureKind))
+	s.log.Info("attempt ended", slog.String("experiment", id), slog.Int("attempt", attempt), slog.String("status", string(status)), slog.String("failure_kind", string(res.FailureKind)))
 	return true
 }
 
-func errMessage(e *api.Error) string {
+func errMessage(e *protocol.Error) string {
 	if e == nil {
 		return "no detail"
 	}
@@ -165,20 +166,19 @@ func errMessage(e *api.Error) string {
 
 // cancelQueued marks a queued experiment cancelled.
 func (s *Server) cancelQueued(ctx context.Context, id string) error {
-	_, err := s.store.UpdateExperiment(ctx, id, func(e *api.Experiment) error {
-		if e.Status != api.StatusQueued {
+	_, err := s.store.UpdateExperiment(ctx, id, func(e *store.Experiment) error {
+		if e.Status != protocol.StatusQueued {
 			return store.ErrUnchanged
 		}
 		now := time.Now().UTC()
-		e.Status, e.FailureKind, e.FinishedAt = api.StatusCancelled, api.FailureCancelled, &now
-		e.QueuePosition, e.WaitReason = 0, ""
+		e.Status, e.FailureKind, e.FinishedAt = protocol.StatusCancelled, protocol.FailureCancelled, &now
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	s.event(ctx, id, api.Event{Type: api.EventStatus, Status: api.StatusCancelled, Message: "cancelled while queued"})
-	s.metrics.finished.WithLabelValues(api.StatusCancelled).Inc()
+	s.event(ctx, id, protocol.Event{Type: protocol.EventStatus, Status: protocol.StatusCancelled, Message: "cancelled while queued"})
+	s.metrics.finished.WithLabelValues(string(protocol.StatusCancelled)).Inc()
 	return nil
 }
 
@@ -186,13 +186,13 @@ func (s *Server) cancelQueued(ctx context.Context, id string) error {
 // process: each goes back to the queue, or fails (infra) once its attempts
 // are used up, so none stays "running" forever.
 func (s *Server) recoverRunning(ctx context.Context) error {
-	running, err := s.store.ListExperiments(ctx, api.StatusRunning)
+	running, err := s.store.ListExperiments(ctx, protocol.StatusRunning)
 	if err != nil {
 		return err
 	}
 	for _, e := range running {
-		res := api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra,
-			Error: &api.Error{Code: "server_restarted", Message: "the server stopped while this attempt ran"}}
+		res := protocol.Event{Type: protocol.EventResult, Status: protocol.StatusFailed, FailureKind: protocol.FailureInfra,
+			Error: &protocol.Error{Code: "server_restarted", Message: "the server stopped while this attempt ran"}}
 		s.finish(ctx, e.ID, e.Attempt, res, e.Attempt <= s.cfg.MaxRetries)
 	}
 	return nil

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/drover-ml/drover/internal/protocol"
+	"github.com/drover-ml/drover/internal/store"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -82,7 +84,7 @@ func (d *localDispatcher) poke() {
 	}
 }
 
-func (d *localDispatcher) Submit(ctx context.Context, e *api.Experiment) error {
+func (d *localDispatcher) Submit(ctx context.Context, e *store.Experiment) error {
 	d.poke()
 	return nil
 }
@@ -114,7 +116,7 @@ func (d *localDispatcher) fill(ctx context.Context) {
 	if free <= 0 || ctx.Err() != nil {
 		return
 	}
-	queued, err := d.s.store.ListExperiments(ctx, api.StatusQueued)
+	queued, err := d.s.store.ListExperiments(ctx, protocol.StatusQueued)
 	if err != nil {
 		d.log.Error("list queued experiments", slog.Any("err", err))
 		return
@@ -152,7 +154,7 @@ func (d *localDispatcher) runningByUser() map[string]int {
 	return out
 }
 
-func (d *localDispatcher) start(ctx context.Context, e *api.Experiment) error {
+func (d *localDispatcher) start(ctx context.Context, e *store.Experiment) error {
 	s := d.s
 	attempt := e.Attempt + 1
 	dataPath := ""
@@ -163,7 +165,7 @@ func (d *localDispatcher) start(ctx context.Context, e *api.Experiment) error {
 		}
 		dataPath = s.datasetPath(ds.SHA256)
 	}
-	job := api.Job{
+	job := protocol.Job{
 		ExperimentID: e.ID, Attempt: attempt, Spec: e.Spec, DataPath: dataPath,
 		OutputDir: s.attemptDir(e.ID, attempt),
 		Threads:   s.cfg.ThreadsPerExperiment(d.slots),
@@ -181,13 +183,13 @@ func (d *localDispatcher) start(ctx context.Context, e *api.Experiment) error {
 	}
 	pickup := time.Now()
 	proc, err := runner.Start(ctx, job, runner.Options{
-		OnEvent:    func(ev api.Event) { s.progress(context.WithoutCancel(ctx), e.ID, attempt, ev) },
+		OnEvent:    func(ev protocol.Event) { s.progress(context.WithoutCancel(ctx), e.ID, attempt, ev) },
 		StderrPath: filepath.Join(job.OutputDir, runner.LogName),
 	})
 	if err != nil {
 		d.mu.Unlock()
-		s.finish(ctx, e.ID, attempt, api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra,
-			Error: &api.Error{Code: "start_failed", Message: err.Error()}}, attempt <= s.cfg.MaxRetries)
+		s.finish(ctx, e.ID, attempt, protocol.Event{Type: protocol.EventResult, Status: protocol.StatusFailed, FailureKind: protocol.FailureInfra,
+			Error: &protocol.Error{Code: "start_failed", Message: err.Error()}}, attempt <= s.cfg.MaxRetries)
 		return err
 	}
 	s.metrics.pickup.Observe(time.Since(pickup).Seconds())
@@ -207,15 +209,15 @@ func (d *localDispatcher) start(ctx context.Context, e *api.Experiment) error {
 			// re-queued by recoverRunning at the next start.
 			return
 		}
-		res := api.Event{Type: api.EventResult, Status: out.Status, FailureKind: out.FailureKind, Error: out.Error, Summary: out.Summary}
-		retry := out.Status == api.StatusFailed && out.FailureKind == api.FailureInfra && attempt <= s.cfg.MaxRetries
+		res := protocol.Event{Type: protocol.EventResult, Status: out.Status, FailureKind: out.FailureKind, Error: out.Error, Summary: out.Summary}
+		retry := out.Status == protocol.StatusFailed && out.FailureKind == protocol.FailureInfra && attempt <= s.cfg.MaxRetries
 		s.finish(context.WithoutCancel(ctx), e.ID, attempt, res, retry)
 		d.poke()
 	}()
 	return nil
 }
 
-func (d *localDispatcher) Cancel(ctx context.Context, e *api.Experiment) error {
+func (d *localDispatcher) Cancel(ctx context.Context, e *store.Experiment) error {
 	d.mu.Lock()
 	r := d.running[e.ID]
 	d.mu.Unlock()
@@ -230,7 +232,7 @@ func (d *localDispatcher) Cancel(ctx context.Context, e *api.Experiment) error {
 	return d.s.cancelQueued(ctx, e.ID)
 }
 
-func (d *localDispatcher) Finish(ctx context.Context, e *api.Experiment) (bool, error) {
+func (d *localDispatcher) Finish(ctx context.Context, e *store.Experiment) (bool, error) {
 	d.mu.Lock()
 	r := d.running[e.ID]
 	d.mu.Unlock()
@@ -254,14 +256,14 @@ func (d *localDispatcher) Workers(ctx context.Context) ([]api.Worker, error) {
 	return []api.Worker{w}, nil
 }
 
-func (d *localDispatcher) Positions(ctx context.Context, queued []*api.Experiment) (map[string]Position, error) {
+func (d *localDispatcher) Positions(ctx context.Context, queued []*store.Experiment) (map[string]Position, error) {
 	d.mu.Lock()
 	busy := len(d.running)
 	running := d.runningByUser()
 	d.mu.Unlock()
 	// class first, then age: the order of the Redis queue's positions
 	order := slices.Clone(queued)
-	slices.SortStableFunc(order, func(a, b *api.Experiment) int {
+	slices.SortStableFunc(order, func(a, b *store.Experiment) int {
 		ra, _ := queue.PriorityRank(a.Spec.Priority)
 		rb, _ := queue.PriorityRank(b.Spec.Priority)
 		return ra - rb

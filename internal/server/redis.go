@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/drover-ml/drover/internal/protocol"
+	"github.com/drover-ml/drover/internal/store"
 	"log/slog"
 	"os"
 	"slices"
@@ -110,8 +112,8 @@ func (d *redisDispatcher) Stop() {
 }
 
 // assignment builds the payload a worker receives.
-func (d *redisDispatcher) assignment(ctx context.Context, e *api.Experiment) ([]byte, error) {
-	a := api.Assignment{ExperimentID: e.ID, Spec: e.Spec, MaxRetries: d.s.cfg.MaxRetries}
+func (d *redisDispatcher) assignment(ctx context.Context, e *store.Experiment) ([]byte, error) {
+	a := protocol.Assignment{ExperimentID: e.ID, Spec: e.Spec, MaxRetries: d.s.cfg.MaxRetries}
 	if e.Spec.DatasetID != "" {
 		ds, err := d.s.store.GetDataset(ctx, e.Spec.DatasetID)
 		if err != nil {
@@ -139,7 +141,7 @@ func (d *redisDispatcher) assignment(ctx context.Context, e *api.Experiment) ([]
 	return json.Marshal(a)
 }
 
-func (d *redisDispatcher) Submit(ctx context.Context, e *api.Experiment) error {
+func (d *redisDispatcher) Submit(ctx context.Context, e *store.Experiment) error {
 	payload, err := d.assignment(ctx, e)
 	if err != nil {
 		return err
@@ -156,7 +158,7 @@ func (d *redisDispatcher) Submit(ctx context.Context, e *api.Experiment) error {
 	return err
 }
 
-func (d *redisDispatcher) Cancel(ctx context.Context, e *api.Experiment) error {
+func (d *redisDispatcher) Cancel(ctx context.Context, e *store.Experiment) error {
 	out, err := d.q.Cancel(ctx, e.ID)
 	if err != nil {
 		return apiErr(503, CodeUnavailable, "cannot reach the queue to cancel: "+err.Error())
@@ -170,17 +172,17 @@ func (d *redisDispatcher) Cancel(ctx context.Context, e *api.Experiment) error {
 		return err
 	}
 	switch cur.Status {
-	case api.StatusQueued:
+	case protocol.StatusQueued:
 		return d.s.cancelQueued(ctx, e.ID)
-	case api.StatusRunning:
+	case protocol.StatusRunning:
 		d.s.finish(ctx, e.ID, cur.Attempt, cancelledResult("cancelled by a user"), false)
 	}
 	return nil
 }
 
-func cancelledResult(msg string) api.Event {
-	return api.Event{Type: api.EventResult, Status: api.StatusCancelled, FailureKind: api.FailureCancelled,
-		Error: &api.Error{Code: "cancelled", Message: msg}}
+func cancelledResult(msg string) protocol.Event {
+	return protocol.Event{Type: protocol.EventResult, Status: protocol.StatusCancelled, FailureKind: protocol.FailureCancelled,
+		Error: &protocol.Error{Code: "cancelled", Message: msg}}
 }
 
 // readLoop applies results and events from the workers. It blocks on Redis
@@ -229,17 +231,17 @@ func (d *redisDispatcher) apply(ctx context.Context, m queue.Message) {
 	id, attempt := m.Ref.Experiment, m.Ref.Attempt
 	switch m.Kind {
 	case queue.KindEvent:
-		var ev api.Event
+		var ev protocol.Event
 		if err := json.Unmarshal(m.Data, &ev); err != nil || ev.Type == "" {
 			d.log.Warn("malformed event from a worker dropped", slog.String("experiment", id), slog.String("entry", m.ID))
 			return
 		}
 		switch ev.Type {
-		case "pickup":
+		case protocol.EventPickup:
 			s.metrics.pickup.Observe(ev.Fraction)
-			ev = api.Event{Type: api.EventLog, Level: "info", Time: ev.Time,
+			ev = protocol.Event{Type: protocol.EventLog, Level: "info", Time: ev.Time,
 				Message: fmt.Sprintf("experiment process started %.1f ms after the claim", ev.Fraction*1000)}
-		case api.EventData:
+		case protocol.EventData:
 			s.metrics.dataset(ev.CacheHit, ev.Bytes, ev.Fraction)
 		}
 		s.progress(ctx, id, attempt, ev)
@@ -248,28 +250,28 @@ func (d *redisDispatcher) apply(ctx context.Context, m queue.Message) {
 			d.log.Warn("record start", slog.String("experiment", id), slog.Any("err", err))
 		}
 	case queue.KindRequeued:
-		res := api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: m.FailureKind,
-			Error: &api.Error{Code: m.Reason, Message: requeueMessage(m)}}
+		res := protocol.Event{Type: protocol.EventResult, Status: protocol.StatusFailed, FailureKind: protocol.FailureKind(m.FailureKind),
+			Error: &protocol.Error{Code: m.Reason, Message: requeueMessage(m)}}
 		if m.Reason == "released" || m.Reason == "worker_stopped" {
 			res.FailureKind = ""
 		}
 		s.finish(ctx, id, attempt, res, true)
 	case queue.KindCompleted, queue.KindFailed:
-		var res api.Event
+		var res protocol.Event
 		if err := json.Unmarshal(m.Data, &res); err != nil || res.Status == "" {
-			res = api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra,
-				Error: &api.Error{Code: "bad_result", Message: "the worker sent a result drover cannot read"}}
+			res = protocol.Event{Type: protocol.EventResult, Status: protocol.StatusFailed, FailureKind: protocol.FailureInfra,
+				Error: &protocol.Error{Code: "bad_result", Message: "the worker sent a result drover cannot read"}}
 		}
-		if m.Kind == queue.KindFailed && res.Status == api.StatusSucceeded {
-			res.Status = api.StatusFailed
+		if m.Kind == queue.KindFailed && res.Status == protocol.StatusSucceeded {
+			res.Status = protocol.StatusFailed
 		}
 		s.finish(ctx, id, attempt, res, false)
 	case queue.KindLost:
-		s.finish(ctx, id, attempt, api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra,
-			Error: &api.Error{Code: "worker_lost", Message: requeueMessage(m) + "; no retries left"}}, false)
+		s.finish(ctx, id, attempt, protocol.Event{Type: protocol.EventResult, Status: protocol.StatusFailed, FailureKind: protocol.FailureInfra,
+			Error: &protocol.Error{Code: "worker_lost", Message: requeueMessage(m) + "; no retries left"}}, false)
 	case queue.KindCancelled:
-		if cur, err := s.store.GetExperiment(ctx, id); err == nil && !api.Terminal(cur.Status) {
-			if cur.Status == api.StatusQueued {
+		if cur, err := s.store.GetExperiment(ctx, id); err == nil && !cur.Status.Terminal() {
+			if cur.Status == protocol.StatusQueued {
 				_ = s.cancelQueued(ctx, id)
 			} else {
 				s.finish(ctx, id, cur.Attempt, cancelledResult("cancelled"), false)
@@ -340,7 +342,7 @@ func (d *redisDispatcher) reconcileNow(ctx context.Context) {
 // between storing and queueing). Enqueue is idempotent, so a race with a
 // result in flight at worst re-runs an experiment; it never loses one.
 func (d *redisDispatcher) reconcile(ctx context.Context) error {
-	list, err := d.s.store.ListExperiments(ctx, api.StatusQueued, api.StatusRunning)
+	list, err := d.s.store.ListExperiments(ctx, protocol.StatusQueued, protocol.StatusRunning)
 	if err != nil {
 		return err
 	}
@@ -361,15 +363,15 @@ func (d *redisDispatcher) reconcile(ctx context.Context) error {
 		}
 		// A result may have just been applied: look again before re-queueing.
 		cur, err := d.s.store.GetExperiment(ctx, e.ID)
-		if err != nil || api.Terminal(cur.Status) {
+		if err != nil || cur.Status.Terminal() {
 			continue
 		}
 		if k, err := d.q.Known(ctx, []string{e.ID}); err != nil || k[e.ID] {
 			continue
 		}
-		if cur.Status == api.StatusRunning {
-			res := api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra,
-				Error: &api.Error{Code: "queue_lost", Message: "the queue lost this attempt (Redis restarted without its data?)"}}
+		if cur.Status == protocol.StatusRunning {
+			res := protocol.Event{Type: protocol.EventResult, Status: protocol.StatusFailed, FailureKind: protocol.FailureInfra,
+				Error: &protocol.Error{Code: "queue_lost", Message: "the queue lost this attempt (Redis restarted without its data?)"}}
 			if !d.s.finish(ctx, cur.ID, cur.Attempt, res, true) {
 				continue
 			}
@@ -385,7 +387,7 @@ func (d *redisDispatcher) reconcile(ctx context.Context) error {
 	return nil
 }
 
-func (d *redisDispatcher) Finish(ctx context.Context, e *api.Experiment) (bool, error) {
+func (d *redisDispatcher) Finish(ctx context.Context, e *store.Experiment) (bool, error) {
 	ok, err := d.q.Finish(ctx, e.ID)
 	if err != nil {
 		return false, apiErr(503, CodeUnavailable, "cannot reach the queue: "+err.Error())
@@ -420,7 +422,7 @@ func (d *redisDispatcher) Workers(ctx context.Context) ([]api.Worker, error) {
 	return out, nil
 }
 
-func (d *redisDispatcher) Positions(ctx context.Context, queued []*api.Experiment) (map[string]Position, error) {
+func (d *redisDispatcher) Positions(ctx context.Context, queued []*store.Experiment) (map[string]Position, error) {
 	snap, err := d.q.Snapshot(ctx)
 	if err != nil {
 		return nil, err

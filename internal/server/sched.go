@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
 	"github.com/drover-ml/drover/internal/store"
 )
@@ -33,7 +34,7 @@ func (s *Server) who(r *http.Request) principal {
 }
 
 // ownerOf is the experiment's owner, the bootstrap admin when unrecorded.
-func ownerOf(e *api.Experiment) string {
+func ownerOf(e *store.Experiment) string {
 	if e.Owner == "" {
 		return BootstrapAdmin
 	}
@@ -63,7 +64,7 @@ func (s *Server) admitExperiment(ctx context.Context, who principal, sp *api.Spe
 		return apiErr(http.StatusForbidden, CodeForbidden, "only admins may queue high-priority experiments")
 	}
 	if limit := s.queuedLimit(who.Name); limit > 0 {
-		queued, err := s.store.ListExperiments(ctx, api.StatusQueued)
+		queued, err := s.store.ListExperiments(ctx, protocol.StatusQueued)
 		if err != nil {
 			return err
 		}
@@ -84,7 +85,7 @@ func (s *Server) admitExperiment(ctx context.Context, who principal, sp *api.Spe
 // reprioritizer is a dispatcher that can move a queued experiment to
 // another class.
 type reprioritizer interface {
-	Reprioritize(ctx context.Context, e *api.Experiment, priority string) error
+	Reprioritize(ctx context.Context, e *store.Experiment, priority string) error
 }
 
 // handleSetPriority changes a queued experiment's priority (admins only).
@@ -109,7 +110,7 @@ func (s *Server) handleSetPriority(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if e.Status != api.StatusQueued {
+	if e.Status != protocol.StatusQueued {
 		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is %s; only a queued experiment's priority can change", e.ID, e.Status)))
 		return
 	}
@@ -122,22 +123,23 @@ func (s *Server) handleSetPriority(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.event(r.Context(), e.ID, api.Event{Type: api.EventLog, Level: "info",
+	s.event(r.Context(), e.ID, protocol.Event{Type: protocol.EventLog, Level: "info",
 		Message: fmt.Sprintf("priority set to %s by %s", body.Priority, s.who(r).Name)})
 	e, err = s.getExperiment(r.Context(), e.ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.annotate(r.Context(), []*api.Experiment{e})
-	writeJSON(w, http.StatusOK, e)
+	out := apiExperiment(e)
+	s.annotate(r.Context(), []*store.Experiment{e}, []*api.Experiment{out})
+	writeJSON(w, http.StatusOK, out)
 }
 
 // setStoredPriority records the new class in the store while the
 // experiment is still queued.
 func (s *Server) setStoredPriority(ctx context.Context, id, priority string) error {
-	_, err := s.store.UpdateExperiment(ctx, id, func(e *api.Experiment) error {
-		if e.Status != api.StatusQueued {
+	_, err := s.store.UpdateExperiment(ctx, id, func(e *store.Experiment) error {
+		if e.Status != protocol.StatusQueued {
 			return apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is %s now", id, e.Status))
 		}
 		if e.Spec.Priority == priority {
@@ -149,7 +151,7 @@ func (s *Server) setStoredPriority(ctx context.Context, id, priority string) err
 	return err
 }
 
-func (d *localDispatcher) Reprioritize(ctx context.Context, e *api.Experiment, priority string) error {
+func (d *localDispatcher) Reprioritize(ctx context.Context, e *store.Experiment, priority string) error {
 	if err := d.s.setStoredPriority(ctx, e.ID, priority); err != nil {
 		return err
 	}
@@ -157,7 +159,7 @@ func (d *localDispatcher) Reprioritize(ctx context.Context, e *api.Experiment, p
 	return nil
 }
 
-func (d *redisDispatcher) Reprioritize(ctx context.Context, e *api.Experiment, priority string) error {
+func (d *redisDispatcher) Reprioritize(ctx context.Context, e *store.Experiment, priority string) error {
 	ok, err := d.q.Reprioritize(ctx, e.ID, priority)
 	if err != nil {
 		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "cannot reach the queue: "+err.Error())
@@ -185,7 +187,7 @@ func (d *redisDispatcher) syncScheduling(ctx context.Context) error {
 
 // candidates turns queued experiments (in store order, oldest first) into
 // what queue.Pick chooses from.
-func candidates(queued []*api.Experiment) []queue.Candidate {
+func candidates(queued []*store.Experiment) []queue.Candidate {
 	out := make([]queue.Candidate, len(queued))
 	for i, e := range queued {
 		rank, _ := queue.PriorityRank(e.Spec.Priority)

@@ -36,16 +36,16 @@ type Dispatcher interface {
 	// Stop stops dispatching and waits; idempotent.
 	Stop()
 	// Submit tells the dispatcher a new experiment is queued in the store.
-	Submit(ctx context.Context, e *api.Experiment) error
+	Submit(ctx context.Context, e *store.Experiment) error
 	// Cancel cancels a queued or running experiment.
-	Cancel(ctx context.Context, e *api.Experiment) error
+	Cancel(ctx context.Context, e *store.Experiment) error
 	// Finish asks a running experiment to stop searching and keep the best
 	// model so far; it reports whether the request reached a processor.
-	Finish(ctx context.Context, e *api.Experiment) (bool, error)
+	Finish(ctx context.Context, e *store.Experiment) (bool, error)
 	// Workers describes the processors for system info.
 	Workers(ctx context.Context) ([]api.Worker, error)
 	// Positions gives the queue place and wait reason of queued experiments.
-	Positions(ctx context.Context, queued []*api.Experiment) (map[string]Position, error)
+	Positions(ctx context.Context, queued []*store.Experiment) (map[string]Position, error)
 }
 
 // Position is where a queued experiment waits and why.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"github.com/drover-ml/drover/internal/protocol"
 	"net/http"
 	"os"
 	"runtime"
@@ -27,7 +28,7 @@ func (s *Server) systemInfo(ctx context.Context) (*api.SystemInfo, error) {
 		}
 		info.BusyProcessors += len(wk.Running)
 	}
-	queued, err := s.store.ListExperiments(ctx, api.StatusQueued)
+	queued, err := s.store.ListExperiments(ctx, protocol.StatusQueued)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +118,7 @@ func (s *Server) handleHealthAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	running, err := s.store.ListExperiments(ctx, api.StatusRunning)
+	running, err := s.store.ListExperiments(ctx, protocol.StatusRunning)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -7,57 +7,91 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/drover-ml/drover/api"
 )
 
+// Dataset is a stored dataset: an uploaded table kept once under its SHA-256.
+type Dataset struct {
+	ID        string
+	Name      string
+	SHA256    string
+	Size      int64
+	Rows      int
+	Columns   []Column
+	CreatedAt time.Time
+}
+
+// Column is the stored summary of one dataset column. It is kept as JSON
+// (the datasets.columns column) under these names.
+type Column struct {
+	Name      string     `json:"name"`
+	Type      string     `json:"type"` // "numeric" or "categorical"
+	Missing   int        `json:"missing"`
+	Distinct  int        `json:"distinct"`
+	Histogram *Histogram `json:"histogram,omitempty"`
+}
+
+// Histogram is the small per-column summary drawn by the UI.
+type Histogram struct {
+	Edges  []float64 `json:"edges,omitempty"`
+	Labels []string  `json:"labels,omitempty"`
+	Counts []int     `json:"counts"`
+}
+
+const datasetCols = `id, name, sha256, size, rows, columns, created_at`
+
 // CreateDataset records a dataset.
-func (s *Store) CreateDataset(ctx context.Context, d *api.Dataset) error {
-	b, err := json.Marshal(d)
+func (s *Store) CreateDataset(ctx context.Context, d *Dataset) error {
+	cols, err := json.Marshal(d.Columns)
 	if err != nil {
-		return fmt.Errorf("store: encode dataset: %w", err)
+		return fmt.Errorf("store: encode dataset columns: %w", err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO datasets(id, sha256, created_at, data) VALUES(?,?,?,?)`,
-		d.ID, d.SHA256, d.CreatedAt.UTC().Format(time.RFC3339Nano), string(b))
+	_, err = s.db.ExecContext(ctx, `INSERT INTO datasets(`+datasetCols+`) VALUES(?,?,?,?,?,?,?)`,
+		d.ID, d.Name, d.SHA256, d.Size, d.Rows, string(cols), formatTime(d.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("store: insert dataset %s: %w", d.ID, err)
 	}
 	return nil
 }
 
+type scanner interface{ Scan(...any) error }
+
+func scanDataset(r scanner) (*Dataset, error) {
+	var d Dataset
+	var cols, created string
+	if err := r.Scan(&d.ID, &d.Name, &d.SHA256, &d.Size, &d.Rows, &cols, &created); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(cols), &d.Columns); err != nil {
+		return nil, fmt.Errorf("store: decode columns of dataset %s: %w", d.ID, err)
+	}
+	d.CreatedAt = parseTime(created)
+	return &d, nil
+}
+
 // GetDataset returns one dataset or ErrNotFound.
-func (s *Store) GetDataset(ctx context.Context, id string) (*api.Dataset, error) {
-	var data string
-	err := s.db.QueryRowContext(ctx, `SELECT data FROM datasets WHERE id = ?`, id).Scan(&data)
+func (s *Store) GetDataset(ctx context.Context, id string) (*Dataset, error) {
+	d, err := scanDataset(s.db.QueryRowContext(ctx, `SELECT `+datasetCols+` FROM datasets WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: read dataset %s: %w", id, err)
 	}
-	var d api.Dataset
-	if err := json.Unmarshal([]byte(data), &d); err != nil {
-		return nil, fmt.Errorf("store: decode dataset %s: %w", id, err)
-	}
-	return &d, nil
+	return d, nil
 }
 
 // ListDatasets returns every dataset, newest first.
-func (s *Store) ListDatasets(ctx context.Context) ([]api.Dataset, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT data FROM datasets ORDER BY created_at DESC, id`)
+func (s *Store) ListDatasets(ctx context.Context) ([]*Dataset, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+datasetCols+` FROM datasets ORDER BY created_at DESC, id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list datasets: %w", err)
 	}
 	defer rows.Close()
-	out := []api.Dataset{}
+	out := []*Dataset{}
 	for rows.Next() {
-		var data string
-		if err := rows.Scan(&data); err != nil {
+		d, err := scanDataset(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: list datasets: %w", err)
-		}
-		var d api.Dataset
-		if err := json.Unmarshal([]byte(data), &d); err != nil {
-			return nil, fmt.Errorf("store: decode dataset: %w", err)
 		}
 		out = append(out, d)
 	}

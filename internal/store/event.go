@@ -2,31 +2,39 @@ package store
 
 import (
 	"context"
-	"encoding/json"
+	"database/sql"
 	"fmt"
 
-	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/protocol"
 )
 
+// Event is a stored event line of an experiment: the line and the sequence
+// number the store gave it (increasing across all experiments).
+type Event struct {
+	Seq int64
+	protocol.Event
+}
+
+const eventCols = `seq, time, type, attempt, fraction, level, message, status, failure_kind, error_code, error_message, summary, bytes, cache_hit`
+
 // AppendEvent stores an event of an experiment and returns it with its sequence number.
-func (s *Store) AppendEvent(ctx context.Context, id string, ev api.Event) (api.Event, error) {
-	ev.Seq = 0
-	b, err := json.Marshal(ev)
+func (s *Store) AppendEvent(ctx context.Context, id string, ev protocol.Event) (Event, error) {
+	code, msg := errorCols(ev.Error)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO events(experiment_id, time, type, attempt, fraction, level, message, status,
+	failure_kind, error_code, error_message, summary, bytes, cache_hit) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		id, formatTime(ev.Time), string(ev.Type), ev.Attempt, ev.Fraction, ev.Level, ev.Message, string(ev.Status),
+		string(ev.FailureKind), code, msg, rawCol(ev.Summary), ev.Bytes, ev.CacheHit)
 	if err != nil {
-		return ev, fmt.Errorf("store: encode event: %w", err)
+		return Event{Event: ev}, fmt.Errorf("store: insert event of %s: %w", id, err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO events(experiment_id, data) VALUES(?,?)`, id, string(b))
-	if err != nil {
-		return ev, fmt.Errorf("store: insert event of %s: %w", id, err)
-	}
-	ev.Seq, _ = res.LastInsertId()
-	return ev, nil
+	seq, _ := res.LastInsertId()
+	return Event{Seq: seq, Event: ev}, nil
 }
 
 // Events returns the events of an experiment with a sequence number above
 // after, oldest first, at most limit of them (0 = no limit).
-func (s *Store) Events(ctx context.Context, id string, after int64, limit int) ([]api.Event, error) {
-	q := `SELECT seq, data FROM events WHERE experiment_id = ? AND seq > ? ORDER BY seq`
+func (s *Store) Events(ctx context.Context, id string, after int64, limit int) ([]Event, error) {
+	q := `SELECT ` + eventCols + ` FROM events WHERE experiment_id = ? AND seq > ? ORDER BY seq`
 	args := []any{id, after}
 	if limit > 0 {
 		q += ` LIMIT ?`
@@ -37,19 +45,44 @@ func (s *Store) Events(ctx context.Context, id string, after int64, limit int) (
 		return nil, fmt.Errorf("store: read events of %s: %w", id, err)
 	}
 	defer rows.Close()
-	out := []api.Event{}
+	out := []Event{}
 	for rows.Next() {
-		var seq int64
-		var data string
-		if err := rows.Scan(&seq, &data); err != nil {
+		var ev Event
+		var tm, typ, status, kind string
+		var code, msg, sum sql.NullString
+		if err := rows.Scan(&ev.Seq, &tm, &typ, &ev.Attempt, &ev.Fraction, &ev.Level, &ev.Message, &status,
+			&kind, &code, &msg, &sum, &ev.Bytes, &ev.CacheHit); err != nil {
 			return nil, fmt.Errorf("store: read events of %s: %w", id, err)
 		}
-		var ev api.Event
-		if err := json.Unmarshal([]byte(data), &ev); err != nil {
-			return nil, fmt.Errorf("store: decode event %d: %w", seq, err)
+		ev.Time, ev.Type, ev.Status, ev.FailureKind = parseTime(tm), protocol.EventType(typ), protocol.Status(status), protocol.FailureKind(kind)
+		ev.Error = errorFrom(code, msg)
+		if sum.Valid {
+			ev.Summary = []byte(sum.String)
 		}
-		ev.Seq = seq
 		out = append(out, ev)
 	}
 	return out, rows.Err()
+}
+
+// errorCols splits an error into its two columns; no error is two NULLs.
+func errorCols(e *protocol.Error) (code, msg any) {
+	if e == nil {
+		return nil, nil
+	}
+	return e.Code, e.Message
+}
+
+func errorFrom(code, msg sql.NullString) *protocol.Error {
+	if !code.Valid {
+		return nil
+	}
+	return &protocol.Error{Code: code.String, Message: msg.String}
+}
+
+// rawCol stores a JSON document as text; empty is NULL.
+func rawCol(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return string(b)
 }

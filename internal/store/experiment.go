@@ -6,53 +6,99 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
-	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/protocol"
 )
 
-// CreateExperiment records a new experiment (normally queued).
-func (s *Store) CreateExperiment(ctx context.Context, e *api.Experiment) error {
-	b, err := json.Marshal(e)
+// Experiment is a stored experiment. The queue place and wait reason users
+// see are not stored: the server works them out when asked.
+type Experiment struct {
+	ID          string
+	Spec        protocol.Spec
+	Status      protocol.Status
+	FailureKind protocol.FailureKind
+	Error       *protocol.Error
+	Attempt     int
+	Worker      string // identity of the worker running (or that ran) the attempt
+	WorkerName  string // its stable name
+	Queue       string // "cpu" or "gpu"
+	Owner       string // the user who created it
+	Progress    float64
+	Message     string
+	Summary     json.RawMessage // the engine's summary of a succeeded run, as JSON; nil if none
+	CreatedAt   time.Time
+	StartedAt   *time.Time
+	FinishedAt  *time.Time
+}
+
+const experimentCols = `id, spec, status, failure_kind, error_code, error_message, attempt, worker, worker_name, queue,
+	owner, progress, message, summary, created_at, started_at, finished_at`
+
+// experimentArgs are the values of experimentCols for e, in order.
+func experimentArgs(e *Experiment) ([]any, error) {
+	spec, err := json.Marshal(e.Spec)
 	if err != nil {
-		return fmt.Errorf("store: encode experiment: %w", err)
+		return nil, fmt.Errorf("store: encode spec of %s: %w", e.ID, err)
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO experiments(id, status, data) VALUES(?,?,?)`, e.ID, e.Status, string(b)); err != nil {
+	code, msg := errorCols(e.Error)
+	return []any{e.ID, string(spec), string(e.Status), string(e.FailureKind), code, msg, e.Attempt, e.Worker, e.WorkerName, e.Queue,
+		e.Owner, e.Progress, e.Message, rawCol(e.Summary), formatTime(e.CreatedAt), formatTimePtr(e.StartedAt), formatTimePtr(e.FinishedAt)}, nil
+}
+
+func scanExperiment(r scanner) (*Experiment, error) {
+	var e Experiment
+	var spec, status, kind, created string
+	var code, msg, sum, started, finished sql.NullString
+	if err := r.Scan(&e.ID, &spec, &status, &kind, &code, &msg, &e.Attempt, &e.Worker, &e.WorkerName, &e.Queue,
+		&e.Owner, &e.Progress, &e.Message, &sum, &created, &started, &finished); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(spec), &e.Spec); err != nil {
+		return nil, fmt.Errorf("store: decode spec of experiment %s: %w", e.ID, err)
+	}
+	e.Status, e.FailureKind, e.Error = protocol.Status(status), protocol.FailureKind(kind), errorFrom(code, msg)
+	if sum.Valid {
+		e.Summary = json.RawMessage(sum.String)
+	}
+	e.CreatedAt, e.StartedAt, e.FinishedAt = parseTime(created), parseTimePtr(started), parseTimePtr(finished)
+	return &e, nil
+}
+
+// CreateExperiment records a new experiment (normally queued).
+func (s *Store) CreateExperiment(ctx context.Context, e *Experiment) error {
+	args, err := experimentArgs(e)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO experiments(`+experimentCols+`) VALUES(?`+strings.Repeat(",?", len(args)-1)+`)`, args...); err != nil {
 		return fmt.Errorf("store: insert experiment %s: %w", e.ID, err)
 	}
 	return nil
 }
 
-func scanExperiment(data string) (*api.Experiment, error) {
-	var e api.Experiment
-	if err := json.Unmarshal([]byte(data), &e); err != nil {
-		return nil, fmt.Errorf("store: decode experiment: %w", err)
-	}
-	return &e, nil
-}
-
 // GetExperiment returns one experiment or ErrNotFound.
-func (s *Store) GetExperiment(ctx context.Context, id string) (*api.Experiment, error) {
-	var data string
-	err := s.db.QueryRowContext(ctx, `SELECT data FROM experiments WHERE id = ?`, id).Scan(&data)
+func (s *Store) GetExperiment(ctx context.Context, id string) (*Experiment, error) {
+	e, err := scanExperiment(s.db.QueryRowContext(ctx, `SELECT `+experimentCols+` FROM experiments WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: read experiment %s: %w", id, err)
 	}
-	return scanExperiment(data)
+	return e, nil
 }
 
 // ListExperiments returns experiments in creation order (oldest first). With
 // statuses given, only those statuses are returned.
-func (s *Store) ListExperiments(ctx context.Context, statuses ...string) ([]*api.Experiment, error) {
-	q := `SELECT data FROM experiments`
+func (s *Store) ListExperiments(ctx context.Context, statuses ...protocol.Status) ([]*Experiment, error) {
+	q := `SELECT ` + experimentCols + ` FROM experiments`
 	args := make([]any, 0, len(statuses))
 	if len(statuses) > 0 {
-		q += ` WHERE status IN (?` + repeat(",?", len(statuses)-1) + `)`
+		q += ` WHERE status IN (?` + strings.Repeat(",?", len(statuses)-1) + `)`
 		for _, st := range statuses {
-			args = append(args, st)
+			args = append(args, string(st))
 		}
 	}
 	q += ` ORDER BY seq`
@@ -61,27 +107,15 @@ func (s *Store) ListExperiments(ctx context.Context, statuses ...string) ([]*api
 		return nil, fmt.Errorf("store: list experiments: %w", err)
 	}
 	defer rows.Close()
-	out := []*api.Experiment{}
+	out := []*Experiment{}
 	for rows.Next() {
-		var data string
-		if err := rows.Scan(&data); err != nil {
-			return nil, fmt.Errorf("store: list experiments: %w", err)
-		}
-		e, err := scanExperiment(data)
+		e, err := scanExperiment(rows)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("store: list experiments: %w", err)
 		}
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-func repeat(s string, n int) string {
-	out := ""
-	for range n {
-		out += s
-	}
-	return out
 }
 
 // ErrUnchanged may be returned by an update function to skip the write.
@@ -90,23 +124,18 @@ var ErrUnchanged = errors.New("unchanged")
 // UpdateExperiment reads an experiment, lets fn change it and writes it back
 // in one transaction. When fn returns ErrUnchanged nothing is written and
 // UpdateExperiment returns nil; any other error aborts the update.
-func (s *Store) UpdateExperiment(ctx context.Context, id string, fn func(*api.Experiment) error) (*api.Experiment, error) {
+func (s *Store) UpdateExperiment(ctx context.Context, id string, fn func(*Experiment) error) (*Experiment, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback()
-	var data string
-	err = tx.QueryRowContext(ctx, `SELECT data FROM experiments WHERE id = ?`, id).Scan(&data)
+	e, err := scanExperiment(tx.QueryRowContext(ctx, `SELECT `+experimentCols+` FROM experiments WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: read experiment %s: %w", id, err)
-	}
-	e, err := scanExperiment(data)
-	if err != nil {
-		return nil, err
 	}
 	if err := fn(e); err != nil {
 		if errors.Is(err, ErrUnchanged) {
@@ -114,11 +143,16 @@ func (s *Store) UpdateExperiment(ctx context.Context, id string, fn func(*api.Ex
 		}
 		return e, err
 	}
-	b, err := json.Marshal(e)
+	e.ID = id
+	args, err := experimentArgs(e)
 	if err != nil {
-		return nil, fmt.Errorf("store: encode experiment: %w", err)
+		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE experiments SET status = ?, data = ? WHERE id = ?`, e.Status, string(b), id); err != nil {
+	sets := strings.Split(strings.ReplaceAll(experimentCols, "\n\t", " "), ", ")
+	for i := range sets {
+		sets[i] = strings.TrimSpace(sets[i]) + " = ?"
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE experiments SET `+strings.Join(sets, ", ")+` WHERE id = ?`, append(args, id)...); err != nil {
 		return nil, fmt.Errorf("store: update experiment %s: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -130,7 +164,7 @@ func (s *Store) UpdateExperiment(ctx context.Context, id string, fn func(*api.Ex
 // StartAttempt records the start of an attempt.
 func (s *Store) StartAttempt(ctx context.Context, id string, attempt int, worker string, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO attempts(experiment_id, attempt, worker, started_at) VALUES(?,?,?,?)`,
-		id, attempt, worker, at.UTC().Format(time.RFC3339Nano))
+		id, attempt, worker, formatTime(at))
 	if err != nil {
 		return fmt.Errorf("store: start attempt %s/%d: %w", id, attempt, err)
 	}
@@ -138,9 +172,9 @@ func (s *Store) StartAttempt(ctx context.Context, id string, attempt int, worker
 }
 
 // FinishAttempt records how an attempt ended.
-func (s *Store) FinishAttempt(ctx context.Context, id string, attempt int, outcome, kind string, at time.Time) error {
+func (s *Store) FinishAttempt(ctx context.Context, id string, attempt int, outcome string, kind protocol.FailureKind, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE attempts SET finished_at = ?, outcome = ?, failure_kind = ? WHERE experiment_id = ? AND attempt = ?`,
-		at.UTC().Format(time.RFC3339Nano), outcome, kind, id, attempt)
+		formatTime(at), outcome, string(kind), id, attempt)
 	if err != nil {
 		return fmt.Errorf("store: finish attempt %s/%d: %w", id, attempt, err)
 	}
@@ -154,7 +188,7 @@ type Attempt struct {
 	StartedAt   time.Time
 	FinishedAt  *time.Time
 	Outcome     string
-	FailureKind string
+	FailureKind protocol.FailureKind
 }
 
 // Attempts lists the attempts of an experiment in order.
@@ -177,7 +211,7 @@ func (s *Store) Attempts(ctx context.Context, id string) ([]Attempt, error) {
 			t, _ := time.Parse(time.RFC3339Nano, finished.String)
 			a.FinishedAt = &t
 		}
-		a.Outcome, a.FailureKind = outcome.String, kind.String
+		a.Outcome, a.FailureKind = outcome.String, protocol.FailureKind(kind.String)
 		out = append(out, a)
 	}
 	return out, rows.Err()

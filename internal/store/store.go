@@ -1,5 +1,10 @@
 // Package store keeps the server's state in SQLite through a pure-Go driver:
 // datasets, experiments, attempts and events. The server is its only writer.
+//
+// The store has its own row types (Dataset, Experiment, Attempt, Event); the
+// server converts them to and from the REST types of package api in one
+// place. The schema is built by numbered migrations (see migrate.go and
+// README.md), never by editing a table in place.
 package store
 
 import (
@@ -9,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
 )
@@ -21,39 +27,8 @@ type Store struct {
 	db *sql.DB
 }
 
-const schema = `
-CREATE TABLE IF NOT EXISTS datasets (
-	id         TEXT PRIMARY KEY,
-	sha256     TEXT NOT NULL,
-	created_at TEXT NOT NULL,
-	data       TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS experiments (
-	seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-	id         TEXT NOT NULL UNIQUE,
-	status     TEXT NOT NULL,
-	data       TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS experiments_status ON experiments(status, seq);
-CREATE TABLE IF NOT EXISTS attempts (
-	experiment_id TEXT NOT NULL,
-	attempt       INTEGER NOT NULL,
-	worker        TEXT NOT NULL,
-	started_at    TEXT NOT NULL,
-	finished_at   TEXT,
-	outcome       TEXT,
-	failure_kind  TEXT,
-	PRIMARY KEY (experiment_id, attempt)
-);
-CREATE TABLE IF NOT EXISTS events (
-	seq           INTEGER PRIMARY KEY AUTOINCREMENT,
-	experiment_id TEXT NOT NULL,
-	data          TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_experiment ON events(experiment_id, seq);
-`
-
-// Open opens (creating if needed) the database at path.
+// Open opens (creating if needed) the database at path and brings its schema
+// up to date by applying every migration it has not had yet.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("store: create directory: %w", err)
@@ -66,12 +41,35 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// One connection: the server is the only writer and SQLite serialises
 	// writers anyway; this rules out SQLITE_BUSY between our own goroutines.
 	db.SetMaxOpenConns(1)
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	if err := migrate(ctx, db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: create schema in %s: %w", path, err)
+		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
 	return &Store{db: db}, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
+
+// Times are stored as RFC 3339 text in UTC with nanoseconds.
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+func formatTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return formatTime(*t)
+}
+
+func parseTimePtr(s sql.NullString) *time.Time {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	t := parseTime(s.String)
+	return &t
+}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
 	"github.com/drover-ml/drover/internal/runner"
 )
@@ -33,7 +33,7 @@ func (w *Worker) start(ctx context.Context, lease *queue.Lease) {
 func (w *Worker) admit(ctx context.Context, lease *queue.Lease, prev *attempt) (*attempt, bool) {
 	ref := lease.Ref
 	log := w.log.With(slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt))
-	var a api.Assignment
+	var a protocol.Assignment
 	err := json.Unmarshal(lease.Payload, &a)
 	if err == nil && a.ExperimentID != ref.Experiment {
 		err = errors.New("experiment id differs from the lease's")
@@ -63,8 +63,8 @@ func (w *Worker) admit(ctx context.Context, lease *queue.Lease, prev *attempt) (
 		// A foreign or malformed message: refuse it as a user failure (never
 		// retried) and keep serving.
 		log.Error("malformed assignment rejected", slog.Any("err", err))
-		w.report(context.WithoutCancel(ctx), ref, api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureUser,
-			Error: &api.Error{Code: "bad_assignment", Message: "the queued message is not a drover assignment"}}, 0)
+		w.report(context.WithoutCancel(ctx), ref, protocol.Event{Type: protocol.EventResult, Status: protocol.StatusFailed, FailureKind: protocol.FailureUser,
+			Error: &protocol.Error{Code: "bad_assignment", Message: "the queued message is not a drover assignment"}}, 0)
 	default:
 		log.Error("claimed an experiment needing more GPUs than free; handing it back", slog.Int("gpus", lease.GPUs))
 		_ = w.q.Release(context.WithoutCancel(ctx), ref)
@@ -141,7 +141,7 @@ func (w *Worker) signalSlot() {
 }
 
 // emit publishes an event of the attempt to the server.
-func (w *Worker) emit(ctx context.Context, ref queue.Ref, ev api.Event) {
+func (w *Worker) emit(ctx context.Context, ref queue.Ref, ev protocol.Event) {
 	if ev.Time.IsZero() {
 		ev.Time = time.Now().UTC()
 	}
@@ -164,9 +164,9 @@ func (w *Worker) emit(ctx context.Context, ref queue.Ref, ev api.Event) {
 // the outcome (stopped), not what the interrupted phase returned.
 func (w *Worker) run(ctx, stop context.Context, at *attempt, claimed time.Time, log *slog.Logger) *queue.Lease {
 	ref, a := at.ref, at.a
-	events := func(ev api.Event) { w.emit(ctx, ref, ev) }
-	infra := func(code, msg string) api.Event {
-		return api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureInfra, Error: &api.Error{Code: code, Message: msg}}
+	events := func(ev protocol.Event) { w.emit(ctx, ref, ev) }
+	infra := func(code, msg string) protocol.Event {
+		return protocol.Event{Type: protocol.EventResult, Status: protocol.StatusFailed, FailureKind: protocol.FailureInfra, Error: &protocol.Error{Code: code, Message: msg}}
 	}
 	if a.Spec.Command != "" && !w.cfg.AllowCommandExperiments {
 		// Claim matching keeps command experiments from workers without
@@ -202,7 +202,7 @@ func (w *Worker) run(ctx, stop context.Context, at *attempt, claimed time.Time, 
 		w.stopped(ctx, at, "starting", log)
 		return nil
 	}
-	job := api.Job{ExperimentID: ref.Experiment, Attempt: ref.Attempt, Spec: a.Spec, DataPath: dataPath, OutputDir: out,
+	job := protocol.Job{ExperimentID: ref.Experiment, Attempt: ref.Attempt, Spec: a.Spec, DataPath: dataPath, OutputDir: out,
 		Threads: w.cfg.ThreadsPerExperiment(w.slots)}
 	env := []string{"CUDA_VISIBLE_DEVICES=" + joinInts(at.gpus), "DROVER_WORKER=" + w.ID()}
 	// The child is killed as soon as at.ctx ends (runner.Start watches it).
@@ -222,11 +222,11 @@ func (w *Worker) run(ctx, stop context.Context, at *attempt, claimed time.Time, 
 	w.mu.Lock()
 	at.proc = proc
 	w.mu.Unlock()
-	w.emit(ctx, ref, api.Event{Type: "pickup", Fraction: pickup.Seconds()})
+	w.emit(ctx, ref, protocol.Event{Type: protocol.EventPickup, Fraction: pickup.Seconds()})
 	log.Info("attempt started", slog.Int("pid", proc.PID()), slog.Duration("pickup", pickup), slog.String("gpus", joinInts(at.gpus)))
 	outcome := proc.Wait()
 
-	if cause := context.Cause(at.ctx); at.ctx.Err() != nil && (outcome.Status == api.StatusCancelled || !errors.Is(cause, errStopping)) {
+	if cause := context.Cause(at.ctx); at.ctx.Err() != nil && (outcome.Status == protocol.StatusCancelled || !errors.Is(cause, errStopping)) {
 		// Killed by us, or cancelled / lease lost while it ended by itself:
 		// the lease is gone then, so its result would not be accepted. A
 		// child that finished on its own while the worker stopped reports
@@ -234,12 +234,12 @@ func (w *Worker) run(ctx, stop context.Context, at *attempt, claimed time.Time, 
 		w.stopped(ctx, at, "running", log)
 		return nil
 	}
-	res := api.Event{Type: api.EventResult, Status: outcome.Status, FailureKind: outcome.FailureKind, Error: outcome.Error, Summary: outcome.Summary}
-	if res.Status == api.StatusCancelled {
+	res := protocol.Event{Type: protocol.EventResult, Status: outcome.Status, FailureKind: outcome.FailureKind, Error: outcome.Error, Summary: outcome.Summary}
+	if res.Status == protocol.StatusCancelled {
 		// Killed by someone else: treat as an infra failure of this attempt.
-		res.Status, res.FailureKind = api.StatusFailed, api.FailureInfra
+		res.Status, res.FailureKind = protocol.StatusFailed, protocol.FailureInfra
 	}
-	if res.Status == api.StatusSucceeded {
+	if res.Status == protocol.StatusSucceeded {
 		if err := w.data.Publish(ctx, a, ref); err != nil {
 			res = infra("publish_failed", "send outputs to the server: "+err.Error())
 		}
@@ -269,14 +269,14 @@ func (w *Worker) stopped(ctx context.Context, at *attempt, phase string, log *sl
 }
 
 // report sends the attempt's result; the queue accepts it only from the live attempt.
-func (w *Worker) report(ctx context.Context, ref queue.Ref, res api.Event, maxRetries int) {
+func (w *Worker) report(ctx context.Context, ref queue.Ref, res protocol.Event, maxRetries int) {
 	b, _ := json.Marshal(res)
 	var err error
-	if res.Status == api.StatusSucceeded {
+	if res.Status == protocol.StatusSucceeded {
 		err = w.q.Complete(ctx, ref, b)
 	} else {
 		var requeued bool
-		requeued, err = w.q.Fail(ctx, ref, res.FailureKind, b, maxRetries)
+		requeued, err = w.q.Fail(ctx, ref, string(res.FailureKind), b, maxRetries)
 		if err == nil && requeued {
 			w.log.Info("attempt failed; experiment re-queued", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt))
 		}
@@ -288,7 +288,7 @@ func (w *Worker) report(ctx context.Context, ref queue.Ref, res api.Event, maxRe
 		w.log.Error("report result", slog.String("experiment", ref.Experiment), slog.Any("err", err))
 	default:
 		w.log.Info("attempt ended", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt),
-			slog.String("status", res.Status), slog.String("failure_kind", res.FailureKind))
+			slog.String("status", string(res.Status)), slog.String("failure_kind", string(res.FailureKind)))
 	}
 }
 
@@ -296,7 +296,7 @@ func (w *Worker) report(ctx context.Context, ref queue.Ref, res api.Event, maxRe
 // experiment for the same slot in one round trip (queue.CompleteAndClaim,
 // queue.FailAndClaim). The claim loop handles what it does not: nothing
 // queued, no slot, quarantine.
-func (w *Worker) reportAndClaim(ctx context.Context, at *attempt, res api.Event, maxRetries int) *queue.Lease {
+func (w *Worker) reportAndClaim(ctx context.Context, at *attempt, res protocol.Event, maxRetries int) *queue.Lease {
 	ref := at.ref
 	b, _ := json.Marshal(res)
 	w.mu.Lock()
@@ -305,10 +305,10 @@ func (w *Worker) reportAndClaim(ctx context.Context, at *attempt, res api.Event,
 	var next *queue.Lease
 	var requeued bool
 	var err error
-	if res.Status == api.StatusSucceeded {
+	if res.Status == protocol.StatusSucceeded {
 		next, err = w.q.CompleteAndClaim(ctx, ref, b, free, freeGPUs)
 	} else {
-		requeued, next, err = w.q.FailAndClaim(ctx, ref, res.FailureKind, b, maxRetries, free, freeGPUs)
+		requeued, next, err = w.q.FailAndClaim(ctx, ref, string(res.FailureKind), b, maxRetries, free, freeGPUs)
 	}
 	switch {
 	case err == nil, errors.Is(err, queue.ErrNoWork), errors.Is(err, queue.ErrNoSlot), errors.Is(err, queue.ErrDraining),
@@ -318,7 +318,7 @@ func (w *Worker) reportAndClaim(ctx context.Context, at *attempt, res api.Event,
 			w.log.Info("attempt failed; experiment re-queued", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt))
 		} else {
 			w.log.Info("attempt ended", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt),
-				slog.String("status", res.Status), slog.String("failure_kind", res.FailureKind))
+				slog.String("status", string(res.Status)), slog.String("failure_kind", string(res.FailureKind)))
 		}
 	case errors.Is(err, queue.ErrStaleAttempt):
 		w.log.Warn("result of a stale attempt rejected by the queue", slog.String("experiment", ref.Experiment), slog.Int("attempt", ref.Attempt))

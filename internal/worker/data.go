@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
 )
 
@@ -17,7 +17,7 @@ import (
 // machine and reads the dataset and writes outputs on the server's disk.
 type sharedDisk struct{}
 
-func (sharedDisk) Dataset(ctx context.Context, a *api.Assignment, ref queue.Ref, events func(api.Event)) (string, func(), error) {
+func (sharedDisk) Dataset(ctx context.Context, a *protocol.Assignment, ref queue.Ref, events func(protocol.Event)) (string, func(), error) {
 	if a.DataPath == "" {
 		return "", nil, fmt.Errorf("singlenode assignment without a data path (is the server in multinode mode?)")
 	}
@@ -27,12 +27,14 @@ func (sharedDisk) Dataset(ctx context.Context, a *api.Assignment, ref queue.Ref,
 	return a.DataPath, func() {}, nil
 }
 
-func (sharedDisk) OutputDir(a *api.Assignment, ref queue.Ref) string {
+func (sharedDisk) OutputDir(a *protocol.Assignment, ref queue.Ref) string {
 	return filepath.Join(a.ArtifactDir, "attempt-"+strconv.Itoa(ref.Attempt))
 }
 
 // Publish has nothing to do: the outputs are already where the server reads them.
-func (sharedDisk) Publish(ctx context.Context, a *api.Assignment, ref queue.Ref) error { return nil }
+func (sharedDisk) Publish(ctx context.Context, a *protocol.Assignment, ref queue.Ref) error {
+	return nil
+}
 
 func (sharedDisk) Close() {}
 
@@ -56,7 +58,7 @@ func (w *Worker) prefetchNext(ctx context.Context) {
 	if err != nil || len(payload) == 0 {
 		return
 	}
-	var a api.Assignment
+	var a protocol.Assignment
 	if json.Unmarshal(payload, &a) != nil || a.DatasetSHA256 == "" {
 		return
 	}

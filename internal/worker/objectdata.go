@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/blob"
 	"github.com/drover-ml/drover/internal/blob/s3"
 	"github.com/drover-ml/drover/internal/cache"
 	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
 )
 
@@ -54,7 +54,7 @@ func newObjectData(ctx context.Context, cfg *config.Config, dir string, log *slo
 	return &objectData{store: st, fetch: from, cache: c, dir: dir, log: log}, nil
 }
 
-func (d *objectData) Dataset(ctx context.Context, a *api.Assignment, ref queue.Ref, events func(api.Event)) (string, func(), error) {
+func (d *objectData) Dataset(ctx context.Context, a *protocol.Assignment, ref queue.Ref, events func(protocol.Event)) (string, func(), error) {
 	start := time.Now()
 	var moved int64
 	fetch := cache.BlobFetcher(d.fetch, blob.FetchOptions{}, func(tr blob.Transfer, err error) {
@@ -72,18 +72,18 @@ func (d *objectData) Dataset(ctx context.Context, a *api.Assignment, ref queue.R
 		rate := float64(moved) / (1 << 20) / max(took.Seconds(), 1e-6)
 		msg = fmt.Sprintf("dataset %s: fetched %d bytes in %s (%.1f MiB/s)", a.DatasetSHA256[:12], moved, took.Round(time.Millisecond), rate)
 	}
-	events(api.Event{Type: api.EventData, Level: "info", Message: msg, Bytes: moved, CacheHit: hit, Fraction: took.Seconds()})
+	events(protocol.Event{Type: protocol.EventData, Level: "info", Message: msg, Bytes: moved, CacheHit: hit, Fraction: took.Seconds()})
 	sha := a.DatasetSHA256
 	return path, func() { d.cache.Release(sha) }, nil
 }
 
-func (d *objectData) OutputDir(a *api.Assignment, ref queue.Ref) string {
+func (d *objectData) OutputDir(a *protocol.Assignment, ref queue.Ref) string {
 	return filepath.Join(d.dir, "attempts", ref.Experiment, "attempt-"+strconv.Itoa(ref.Attempt))
 }
 
 // Publish uploads every output file under the attempt's artifact keys, then
 // removes the local copy.
-func (d *objectData) Publish(ctx context.Context, a *api.Assignment, ref queue.Ref) error {
+func (d *objectData) Publish(ctx context.Context, a *protocol.Assignment, ref queue.Ref) error {
 	out := d.OutputDir(a, ref)
 	err := filepath.WalkDir(out, func(p string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {

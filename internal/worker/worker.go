@@ -18,10 +18,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/blob"
 	"github.com/drover-ml/drover/internal/config"
 	"github.com/drover-ml/drover/internal/engine"
+	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
 	"github.com/drover-ml/drover/internal/runner"
 )
@@ -32,12 +32,12 @@ import (
 type Data interface {
 	// Dataset returns a local path of the assignment's dataset and a func to
 	// call when the attempt no longer needs it.
-	Dataset(ctx context.Context, a *api.Assignment, ref queue.Ref, events func(api.Event)) (path string, release func(), err error)
+	Dataset(ctx context.Context, a *protocol.Assignment, ref queue.Ref, events func(protocol.Event)) (path string, release func(), err error)
 	// OutputDir is where the attempt writes its outputs.
-	OutputDir(a *api.Assignment, ref queue.Ref) string
+	OutputDir(a *protocol.Assignment, ref queue.Ref) string
 	// Publish makes the attempt's outputs readable by the server (under
 	// keys scoped to the attempt) before its result is reported.
-	Publish(ctx context.Context, a *api.Assignment, ref queue.Ref) error
+	Publish(ctx context.Context, a *protocol.Assignment, ref queue.Ref) error
 	// Close releases what the data path holds.
 	Close()
 }
@@ -87,7 +87,7 @@ type Worker struct {
 // report: waiting for its data, fetching it, starting its child, running.
 type attempt struct {
 	ref queue.Ref
-	a   *api.Assignment
+	a   *protocol.Assignment
 	// ctx ends when the attempt must stop, whatever phase it is in; its
 	// cause (errCancelled, errLeaseLost, errStopping) decides what happens
 	// to the lease. cancel is safe to call more than once: the first cause wins.
@@ -114,7 +114,7 @@ var (
 
 // newAttempt is an attempt with its own context, detached from the claim
 // loop's: shutdown reaches it through cancel (drain), not by inheritance.
-func newAttempt(ctx context.Context, ref queue.Ref, a *api.Assignment, gpus []int) *attempt {
+func newAttempt(ctx context.Context, ref queue.Ref, a *protocol.Assignment, gpus []int) *attempt {
 	actx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	return &attempt{ref: ref, a: a, gpus: gpus, ctx: actx, cancel: cancel}
 }

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/drover-ml/drover/api"
 )
 
 // Inspect limits. Inspect's memory depends on the number of columns, never
@@ -34,7 +32,7 @@ const (
 // per-column sample come from a uniform sample scaled to the row count.
 // Date columns are reported as categorical. Content errors are
 // *usererr.Error values, which is how a non-CSV upload is rejected.
-func Inspect(r io.Reader) ([]api.Column, int, error) {
+func Inspect(r io.Reader) ([]ColumnSummary, int, error) {
 	rs, err := newRecords(r)
 	if err != nil {
 		return nil, 0, err
@@ -64,7 +62,7 @@ func Inspect(r io.Reader) ([]api.Column, int, error) {
 	if rows == 0 {
 		return nil, 0, errHeaderOnly()
 	}
-	cols := make([]api.Column, n)
+	cols := make([]ColumnSummary, n)
 	for i, name := range rs.header {
 		cols[i] = st[i].column(name, dcap)
 	}
@@ -118,8 +116,8 @@ func (c *colStats) add(f string, dcap, scap int, rng *rand.Rand) {
 	}
 }
 
-func (c *colStats) column(name string, dcap int) api.Column {
-	col := api.Column{Name: name, Missing: c.missing, Distinct: len(c.counts)}
+func (c *colStats) column(name string, dcap int) ColumnSummary {
+	col := ColumnSummary{Name: name, Missing: c.missing, Distinct: len(c.counts)}
 	if c.capped {
 		col.Distinct = dcap
 	}
@@ -143,7 +141,7 @@ func (c *colStats) column(name string, dcap int) api.Column {
 		}
 		return strings.Compare(a.s, b.s)
 	})
-	h := &api.Histogram{}
+	h := &Histogram{}
 	for _, e := range all[:min(topLevels, len(all))] {
 		h.Labels = append(h.Labels, e.s)
 		h.Counts = append(h.Counts, e.n)
@@ -152,14 +150,14 @@ func (c *colStats) column(name string, dcap int) api.Column {
 	return col
 }
 
-func (c *colStats) numericHist() *api.Histogram {
+func (c *colStats) numericHist() *Histogram {
 	if c.nonMiss == 0 {
 		return nil
 	}
 	if c.min == c.max {
-		return &api.Histogram{Edges: []float64{c.min, c.max}, Counts: []int{c.nonMiss}}
+		return &Histogram{Edges: []float64{c.min, c.max}, Counts: []int{c.nonMiss}}
 	}
-	h := &api.Histogram{Edges: make([]float64, histBins+1), Counts: make([]int, histBins)}
+	h := &Histogram{Edges: make([]float64, histBins+1), Counts: make([]int, histBins)}
 	w := (c.max - c.min) / histBins
 	for i := range h.Edges {
 		h.Edges[i] = c.min + float64(i)*w
@@ -182,4 +180,21 @@ func (c *colStats) numericHist() *api.Histogram {
 	}
 	h.Counts[slices.Index(raw, slices.Max(raw))] += c.nonMiss - total
 	return h
+}
+
+// ColumnSummary summarises one column of a table, as Inspect reports it.
+type ColumnSummary struct {
+	Name      string     `json:"name"`
+	Type      string     `json:"type"` // "numeric" or "categorical"
+	Missing   int        `json:"missing"`
+	Distinct  int        `json:"distinct"`
+	Histogram *Histogram `json:"histogram,omitempty"`
+}
+
+// Histogram is a small per-column summary. For numeric columns Edges has
+// len(Counts)+1 entries; for categorical ones Labels names the top levels.
+type Histogram struct {
+	Edges  []float64 `json:"edges,omitempty"`
+	Labels []string  `json:"labels,omitempty"`
+	Counts []int     `json:"counts"`
 }

@@ -1,0 +1,126 @@
+package server
+
+import (
+	"encoding/json"
+
+	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/engine/frame"
+	"github.com/drover-ml/drover/internal/protocol"
+	"github.com/drover-ml/drover/internal/store"
+)
+
+// This file is the one place where the public REST types of package api
+// meet the server's own: the store's rows, the protocol's event lines and
+// specs, and the engine's column summaries. Handlers convert here on the way
+// in and on the way out; nothing else in the server builds an api value
+// from an internal one.
+
+// protocolSpec is a REST spec as the server stores it and hands it on.
+func protocolSpec(s api.Spec) protocol.Spec {
+	return protocol.Spec{
+		DatasetID: s.DatasetID, Name: s.Name, Target: s.Target, Task: s.Task, Scorer: s.Scorer,
+		Accuracy: s.Accuracy, Time: s.Time, Interpretability: s.Interpretability, Seed: s.Seed, GPUs: s.GPUs,
+		Command: s.Command, Models: s.Models, Params: s.Params, Folds: s.Folds, Priority: s.Priority,
+	}
+}
+
+func apiSpec(s protocol.Spec) api.Spec {
+	return api.Spec{
+		DatasetID: s.DatasetID, Name: s.Name, Target: s.Target, Task: s.Task, Scorer: s.Scorer,
+		Accuracy: s.Accuracy, Time: s.Time, Interpretability: s.Interpretability, Seed: s.Seed, GPUs: s.GPUs,
+		Command: s.Command, Models: s.Models, Params: s.Params, Folds: s.Folds, Priority: s.Priority,
+	}
+}
+
+func apiError(e *protocol.Error) *api.Error {
+	if e == nil {
+		return nil
+	}
+	return &api.Error{Code: e.Code, Message: e.Message}
+}
+
+// apiSummary decodes the engine's summary as the REST type (same JSON names);
+// nil when there is none or it cannot be read.
+func apiSummary(raw json.RawMessage) *api.Summary {
+	if len(raw) == 0 {
+		return nil
+	}
+	var s api.Summary
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil
+	}
+	return &s
+}
+
+// apiExperiment is a stored experiment as users see it. The queue place and
+// wait reason are filled in later by annotate.
+func apiExperiment(e *store.Experiment) *api.Experiment {
+	return &api.Experiment{
+		ID: e.ID, Spec: apiSpec(e.Spec), Status: string(e.Status), FailureKind: string(e.FailureKind), Error: apiError(e.Error),
+		Attempt: e.Attempt, Worker: e.Worker, WorkerName: e.WorkerName, Queue: e.Queue, Owner: e.Owner,
+		Progress: e.Progress, Message: e.Message, Summary: apiSummary(e.Summary),
+		CreatedAt: e.CreatedAt, StartedAt: e.StartedAt, FinishedAt: e.FinishedAt,
+	}
+}
+
+func apiExperiments(list []*store.Experiment) []*api.Experiment {
+	out := make([]*api.Experiment, len(list))
+	for i, e := range list {
+		out[i] = apiExperiment(e)
+	}
+	return out
+}
+
+// apiEvent is a stored event as the events API and the SSE stream show it.
+func apiEvent(ev store.Event) api.Event {
+	return api.Event{
+		Seq: ev.Seq, Time: ev.Time, Type: string(ev.Type), Attempt: ev.Attempt, Fraction: ev.Fraction, Level: ev.Level,
+		Message: ev.Message, Status: string(ev.Status), FailureKind: string(ev.FailureKind), Error: apiError(ev.Error),
+		Summary: ev.Summary, Bytes: ev.Bytes, CacheHit: ev.CacheHit,
+	}
+}
+
+func apiEvents(evs []store.Event) []api.Event {
+	out := make([]api.Event, len(evs))
+	for i, ev := range evs {
+		out[i] = apiEvent(ev)
+	}
+	return out
+}
+
+func apiDataset(d *store.Dataset) *api.Dataset {
+	out := &api.Dataset{ID: d.ID, Name: d.Name, SHA256: d.SHA256, Size: d.Size, Rows: d.Rows, CreatedAt: d.CreatedAt}
+	if d.Columns != nil {
+		out.Columns = make([]api.Column, len(d.Columns))
+	}
+	for i, c := range d.Columns {
+		out.Columns[i] = api.Column{Name: c.Name, Type: c.Type, Missing: c.Missing, Distinct: c.Distinct}
+		if h := c.Histogram; h != nil {
+			out.Columns[i].Histogram = &api.Histogram{Edges: h.Edges, Labels: h.Labels, Counts: h.Counts}
+		}
+	}
+	return out
+}
+
+func apiDatasets(list []*store.Dataset) []*api.Dataset {
+	out := make([]*api.Dataset, len(list))
+	for i, d := range list {
+		out[i] = apiDataset(d)
+	}
+	return out
+}
+
+// storeColumns keeps the engine's column summaries of an upload.
+func storeColumns(cols []frame.ColumnSummary) []store.Column {
+	if cols == nil {
+		return nil
+	}
+	out := make([]store.Column, len(cols))
+	for i, c := range cols {
+		out[i] = store.Column{Name: c.Name, Type: c.Type, Missing: c.Missing, Distinct: c.Distinct}
+		if h := c.Histogram; h != nil {
+			out[i].Histogram = &store.Histogram{Edges: h.Edges, Labels: h.Labels, Counts: h.Counts}
+		}
+	}
+	return out
+}
