@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/store"
 )
 
@@ -25,21 +26,21 @@ func errCommandsOff() *api.Error {
 
 // commandRefused is the failure recorded for a queued command experiment
 // that may not run.
-func commandRefused() *api.Error {
-	return &api.Error{Code: CodeCommandNotAllowed,
+func commandRefused() *protocol.Error {
+	return &protocol.Error{Code: CodeCommandNotAllowed,
 		Message: "command experiments are off on this server (allow_command_experiments = false); this one was never run"}
 }
 
 // refuseQueuedCommand fails a queued command experiment with
 // command_not_allowed. It reports whether it changed anything.
 func (s *Server) refuseQueuedCommand(ctx context.Context, id string) bool {
-	_, err := s.store.UpdateExperiment(ctx, id, func(e *api.Experiment) error {
-		if e.Status != api.StatusQueued || e.Spec.Command == "" {
+	_, err := s.store.UpdateExperiment(ctx, id, func(e *store.Experiment) error {
+		if e.Status != protocol.StatusQueued || e.Spec.Command == "" {
 			return store.ErrUnchanged
 		}
 		now := time.Now().UTC()
-		e.Status, e.FailureKind, e.Error, e.FinishedAt = api.StatusFailed, api.FailureUser, commandRefused(), &now
-		e.QueuePosition, e.WaitReason, e.Message = 0, "", "command experiments are off"
+		e.Status, e.FailureKind, e.Error, e.FinishedAt = protocol.StatusFailed, protocol.FailureUser, commandRefused(), &now
+		e.Message = "command experiments are off"
 		return nil
 	})
 	if err != nil {
@@ -48,9 +49,9 @@ func (s *Server) refuseQueuedCommand(ctx context.Context, id string) bool {
 		}
 		return false
 	}
-	s.event(ctx, id, api.Event{Type: api.EventStatus, Status: api.StatusFailed, FailureKind: api.FailureUser,
+	s.event(ctx, id, protocol.Event{Type: protocol.EventStatus, Status: protocol.StatusFailed, FailureKind: protocol.FailureUser,
 		Error: commandRefused(), Message: commandRefused().Message})
-	s.metrics.finished.WithLabelValues(api.StatusFailed).Inc()
+	s.metrics.finished.WithLabelValues(string(protocol.StatusFailed)).Inc()
 	s.log.Warn("queued command experiment refused: allow_command_experiments is false", slog.String("experiment", id))
 	return true
 }
@@ -61,7 +62,7 @@ func (s *Server) refuseQueuedCommands(ctx context.Context, cancel func(context.C
 	if s.cfg.AllowCommandExperiments {
 		return nil
 	}
-	queued, err := s.store.ListExperiments(ctx, api.StatusQueued)
+	queued, err := s.store.ListExperiments(ctx, protocol.StatusQueued)
 	if err != nil {
 		return err
 	}

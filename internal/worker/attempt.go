@@ -172,8 +172,8 @@ func (w *Worker) run(ctx, stop context.Context, at *attempt, claimed time.Time, 
 		// Claim matching keeps command experiments from workers without
 		// the capability; this is the last check before anything runs.
 		log.Warn("command experiment refused: allow_command_experiments is false on this worker")
-		w.report(ctx, ref, api.Event{Type: api.EventResult, Status: api.StatusFailed, FailureKind: api.FailureUser,
-			Error: &api.Error{Code: "command_not_allowed", Message: "command experiments are off on worker " + w.name + " (allow_command_experiments = false); it was never run"}}, a.MaxRetries)
+		w.report(ctx, ref, protocol.Event{Type: protocol.EventResult, Status: protocol.StatusFailed, FailureKind: protocol.FailureUser,
+			Error: &protocol.Error{Code: "command_not_allowed", Message: "command experiments are off on worker " + w.name + " (allow_command_experiments = false); it was never run"}}, a.MaxRetries)
 		return nil
 	}
 	dataPath := ""
