@@ -227,6 +227,12 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 			s.note("info", fmt.Sprintf("%s: skipped (its share of the time left, %.1fs, is under half what the quick %s fit took)", c, capDur.Seconds(), c.kind))
 			continue
 		}
+		// XGBoost cannot be cut at a round, so a stopped one is wasted: it
+		// needs at least twice what the quick GBM took.
+		if q, ok := quickTime[model.KindGBM]; ok && c.kind == model.KindXGB && best >= 0 && capDur.Seconds() < 2*q {
+			s.note("info", fmt.Sprintf("%s: skipped (its share of the time left, %.1fs, is under twice what the quick gbm fit took, and XGBoost cannot be cut at a round)", c, capDur.Seconds()))
+			continue
+		}
 		if best < 0 && c.kind == model.KindXGB {
 			capDur = max(left, 0) // nothing to fall back on: the budget is its own
 		}
