@@ -57,6 +57,10 @@ const (
 	DefaultMaxRunningPerUser       = 0 // 0 = no limit
 	DefaultMaxQueuedPerUser        = 0 // 0 = no limit
 	DefaultPublicURL               = ""
+	DefaultMaxUploadSizeMB         = 10240
+	DefaultMaxPredictSizeMB        = 1024
+	DefaultMaxColumns              = 10000
+	DefaultMaxConcurrentUploads    = 4
 
 	DefaultWorkerName                  = "" // "" = host name
 	DefaultWorkerLocalProcessors       = 32
@@ -111,6 +115,10 @@ type Config struct {
 	MaxRunningPerUser       int    `toml:"max_running_per_user"`
 	MaxQueuedPerUser        int    `toml:"max_queued_per_user"`
 	PublicURL               string `toml:"public_url"`
+	MaxUploadSizeMB         int    `toml:"max_upload_size_mb"`
+	MaxPredictSizeMB        int    `toml:"max_predict_size_mb"`
+	MaxColumns              int    `toml:"max_columns"`
+	MaxConcurrentUploads    int    `toml:"max_concurrent_uploads"`
 
 	// Worker
 	WorkerName                  string `toml:"worker_name"`
@@ -162,6 +170,10 @@ func Default() Config {
 		MaxRunningPerUser:       DefaultMaxRunningPerUser,
 		MaxQueuedPerUser:        DefaultMaxQueuedPerUser,
 		PublicURL:               DefaultPublicURL,
+		MaxUploadSizeMB:         DefaultMaxUploadSizeMB,
+		MaxPredictSizeMB:        DefaultMaxPredictSizeMB,
+		MaxColumns:              DefaultMaxColumns,
+		MaxConcurrentUploads:    DefaultMaxConcurrentUploads,
 
 		WorkerName:                  DefaultWorkerName,
 		WorkerLocalProcessors:       DefaultWorkerLocalProcessors,

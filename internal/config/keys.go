@@ -123,6 +123,16 @@ var meta = map[string]keyMeta{
 		`URL users reach the server at when it is not its listen_address (a DNS name, a reverse ` +
 			`proxy), e.g. "https://drover.example.com"; empty for none. Requests naming any other ` +
 			`host are refused (see docs/security.md).`},
+	"max_upload_size_mb": {SectionServer, intRange(1, 16<<20),
+		`MiB. The largest dataset upload; a bigger body is refused with 413 too_large as soon as ` +
+			`it passes the limit, and nothing of it is kept.`},
+	"max_predict_size_mb": {SectionServer, intRange(1, 16<<20),
+		`MiB. The largest CSV body POST .../predict takes (413 too_large beyond).`},
+	"max_columns": {SectionServer, intRange(1, 1_000_000),
+		`The most columns an uploaded dataset may have (400 too_many_columns beyond).`},
+	"max_concurrent_uploads": {SectionServer, intRange(1, 1024),
+		`Uploads (datasets and predict bodies) the server takes at once; more wait for none and ` +
+			`get 429 too_many_uploads.`},
 
 	"worker_name": {SectionWorker, optionalNameRule,
 		`Stable name of this worker, shown in System Info; empty for the host name. The worker's ` +

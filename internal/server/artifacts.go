@@ -177,19 +177,40 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if !s.uploads.take() {
+		s.writeError(w, r, errBusy(w, cap(s.uploads)))
+		return
+	}
+	defer s.uploads.give()
 	tmpDir := filepath.Join(s.dataDir, "tmp")
 	_ = os.MkdirAll(tmpDir, 0o755)
+	limit := int64(s.cfg.MaxPredictSizeMB) << 20
+	if r.ContentLength > limit {
+		s.writeError(w, r, errTooLarge(limit).apiError("the predict body", "max_predict_size_mb"))
+		return
+	}
+	if err := checkDisk(tmpDir, max(r.ContentLength, 0)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	in, err := os.CreateTemp(tmpDir, "predict-in-*.csv")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	defer os.Remove(in.Name())
-	if _, err := io.Copy(in, r.Body); err != nil {
+	guard := newUploadGuard(w, r, limit, tmpDir)
+	if _, err := io.Copy(in, &sniffer{r: guard}); err != nil {
 		in.Close()
-		s.writeError(w, r, apiErr(http.StatusBadRequest, "upload_failed", "read request body: "+err.Error()))
+		var tl *errTooLargeT
+		if errors.As(err, &tl) {
+			s.writeError(w, r, tl.apiError("the predict body", "max_predict_size_mb"))
+			return
+		}
+		s.writeError(w, r, uploadError(err, limit))
 		return
 	}
+	guard.done()
 	in.Close()
 	outPath := in.Name() + ".out"
 	defer os.Remove(outPath)

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -43,14 +45,33 @@ func cleanName(name string) string {
 // either the raw file (name in ?name=) or multipart/form-data with a "file"
 // part. Memory use does not depend on the file's size.
 func (s *Server) handleUploadDataset(w http.ResponseWriter, r *http.Request) {
-	body, name, err := uploadBody(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	if !s.uploads.take() {
+		s.writeError(w, r, errBusy(w, cap(s.uploads)))
 		return
 	}
+	defer s.uploads.give()
 	tmpDir := filepath.Join(s.dataDir, "tmp")
 	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
 		s.writeError(w, r, fmt.Errorf("create upload directory: %w", err))
+		return
+	}
+	limit := int64(s.cfg.MaxUploadSizeMB) << 20
+	if r.ContentLength > limit {
+		s.writeError(w, r, errTooLarge(limit).apiError("the upload", "max_upload_size_mb"))
+		return
+	}
+	if err := checkDisk(tmpDir, max(r.ContentLength, 0)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	guard := newUploadGuard(w, r, limit, tmpDir)
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{guard, r.Body}
+	body, name, err := uploadBody(r)
+	if err != nil {
+		s.writeError(w, r, uploadError(err, limit))
 		return
 	}
 	tmp, err := os.CreateTemp(tmpDir, "upload-*")
@@ -58,19 +79,23 @@ func (s *Server) handleUploadDataset(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("create upload file: %w", err))
 		return
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
+	defer removeTemp(tmp)
 	h := sha256.New()
-	size, err := io.Copy(io.MultiWriter(tmp, h), body)
+	size, err := io.Copy(io.MultiWriter(tmp, h), &sniffer{r: body})
 	if err != nil {
-		s.writeError(w, r, apiErr(http.StatusBadRequest, "upload_failed", "upload interrupted: "+err.Error()))
+		s.writeError(w, r, uploadError(err, limit))
 		return
 	}
+	guard.done()
 	if size == 0 {
 		s.writeError(w, r, apiErr(http.StatusBadRequest, "empty_file", "the uploaded file is empty"))
 		return
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
+	if err := s.checkColumns(tmp); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -78,6 +103,10 @@ func (s *Server) handleUploadDataset(w http.ResponseWriter, r *http.Request) {
 	cols, rows, err := frame.Inspect(tmp)
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if len(cols) > s.cfg.MaxColumns {
+		s.writeError(w, r, tooManyColumns(len(cols), s.cfg.MaxColumns))
 		return
 	}
 	if err := tmp.Close(); err != nil {
@@ -109,6 +138,43 @@ func (s *Server) handleUploadDataset(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("dataset uploaded", "id", ds.ID, "name", ds.Name, "rows", rows, "bytes", size)
 	writeJSON(w, http.StatusCreated, apiDataset(ds))
+}
+
+// uploadError names why reading an upload stopped.
+func uploadError(err error, limit int64) error {
+	var tl *errTooLargeT
+	var ae *api.Error
+	switch {
+	case errors.As(err, &tl):
+		return tl.apiError("the upload", "max_upload_size_mb")
+	case errors.As(err, &ae):
+		return ae
+	}
+	return apiErr(http.StatusBadRequest, "upload_failed", "upload interrupted: "+err.Error())
+}
+
+// checkColumns counts the header's fields before the whole file is
+// inspected, so a million-column file costs no more than reading its
+// first line.
+func (s *Server) checkColumns(f *os.File) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	cr := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
+	cr.FieldsPerRecord, cr.LazyQuotes, cr.ReuseRecord = -1, true, true
+	rec, err := cr.Read()
+	if err != nil {
+		return nil // frame.Inspect names what is wrong
+	}
+	if len(rec) > s.cfg.MaxColumns {
+		return tooManyColumns(len(rec), s.cfg.MaxColumns)
+	}
+	return nil
+}
+
+func tooManyColumns(n, limit int) error {
+	return apiErr(http.StatusBadRequest, "too_many_columns",
+		fmt.Sprintf("the dataset has %d columns; this server takes at most %d (max_columns)", n, limit))
 }
 
 func uploadBody(r *http.Request) (io.Reader, string, error) {

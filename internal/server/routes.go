@@ -39,7 +39,7 @@ func (s *Server) routes() http.Handler {
 		s.writeError(w, r, apiErr(http.StatusNotFound, CodeNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path))
 	})
 	s.mountUI(mux)
-	return s.checkHost(s.crossOrigin(s.authenticate(mux)))
+	return s.checkHost(s.crossOrigin(s.bodyDeadline(s.authenticate(mux))))
 }
 
 // authenticate requires the API token, when one is configured, on every

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drover-ml/drover/api"
 )
@@ -157,4 +158,17 @@ func TestCrossOriginWrites(t *testing.T) {
 		t.Errorf("cross-site GET: %d, want 200", status)
 	}
 	h.stillServing()
+}
+
+// waitFor polls cond until it holds (a minute at most: only a hung test
+// gets there).
+func (h *harness) waitFor(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -74,6 +74,7 @@ type Server struct {
 	metrics *metrics
 	disp    Dispatcher
 	minio   *minioserver.Server // the local MinIO this server supervises, if any
+	uploads uploadSlots         // concurrent uploads (max_concurrent_uploads)
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -116,6 +117,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		hub:     newHub(),
 		metrics: newMetrics(),
 		done:    make(chan struct{}),
+		uploads: make(uploadSlots, max(1, cfg.MaxConcurrentUploads)),
 	}
 	if cfg.UsesObjectStore() {
 		objects, mio, err := openObjects(ctx, cfg, dataDir, s.log)
@@ -163,7 +165,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.httpSrv = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// Bodies have their own deadlines (bodyDeadline, uploadGuard);
+		// a kept-alive connection with no request goes after IdleTimeout.
+		IdleTimeout:    idleTimeout,
+		MaxHeaderBytes: 64 << 10,
+		BaseContext:    func(net.Listener) context.Context { return ctx },
 	}
 	go func() {
 		defer close(s.done)
