@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/blob"
 	"github.com/drover-ml/drover/internal/engine/frame"
 	"github.com/drover-ml/drover/internal/store"
