@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/testutil"
 )
@@ -43,9 +45,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build drover: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		os.RemoveAll(dir)
+		os.Exit(code)
+	}))
 }
 
 func repoRoot() string {
@@ -344,17 +347,25 @@ func recipe(logPath, pidDir string, secs float64) string {
 		pidDir, n, logPath)
 }
 
+// readPID reads the pid the shell wrote to path. The file can exist a
+// moment before its line is written: it waits for the whole line.
 func readPID(t *testing.T, path string) int {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, err := os.ReadFile(path)
+		if err == nil && strings.HasSuffix(string(b), "\n") {
+			pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no pid line in %s: %q %v", path, b, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
 }
 
 func alive(pid int) bool {

@@ -254,8 +254,11 @@ func (p *Process) Kill(why string) {
 	if !p.killed {
 		p.killed, p.killWhy = true, why
 	}
-	KillGroup(p.cmd.Process.Pid)
+	signalGroup(p.cmd.Process.Pid)
 }
+
+// signalGroup is KillGroup; tests replace it to see which signals go out.
+var signalGroup = KillGroup
 
 // Finish asks the child to stop searching and keep the best model so far
 // (SIGUSR1 to the child only; the attempt then ends with its usual result).

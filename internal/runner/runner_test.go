@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/runner"
 )
@@ -20,7 +23,7 @@ import (
 // "run-experiment --job FILE" it runs the child side.
 func TestMain(m *testing.M) {
 	runner.MaybeChild()
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 func self(t *testing.T) string {
@@ -190,5 +193,65 @@ func TestChildExitsWhenParentGoesSilent(t *testing.T) {
 			}
 			waitDead(t, grandchild, 10*time.Second)
 		})
+	}
+}
+
+// Once the child has exited, Kill signals nothing: its process group id
+// may belong to another process by then. The outcome stands.
+func TestKillAfterExitSignalsNothing(t *testing.T) {
+	var mu sync.Mutex
+	var signalled []int
+	defer runner.SetSignalGroup(func(pid int) {
+		mu.Lock()
+		signalled = append(signalled, pid)
+		mu.Unlock()
+		runner.KillGroup(pid)
+	})()
+	p, err := runner.Start(context.Background(), commandJob(t, "true"), runner.Options{Exe: self(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := p.Wait(); out.Status != protocol.StatusSucceeded {
+		t.Fatalf("status %s (%+v), want succeeded", out.Status, out.Error)
+	}
+	p.Kill("too late")
+	p.Kill("too late again")
+	mu.Lock()
+	n := len(signalled)
+	mu.Unlock()
+	if n != 0 {
+		t.Fatalf("Kill after exit signalled process groups %v", signalled)
+	}
+	if out := p.Wait(); out.Status != protocol.StatusSucceeded {
+		t.Fatalf("after a late Kill: status %s, want succeeded", out.Status)
+	}
+
+	// While the child runs, Kill does signal its group.
+	q, err := runner.Start(context.Background(), commandJob(t, "sleep 60"), runner.Options{Exe: self(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Kill("now")
+	if out := q.Wait(); out.Status != protocol.StatusCancelled {
+		t.Fatalf("status %s, want cancelled", out.Status)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(signalled) != 1 || signalled[0] != q.PID() {
+		t.Fatalf("signalled %v, want [%d]", signalled, q.PID())
+	}
+}
+
+// The context's cause is the kill's message.
+func TestContextCauseKills(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	p, err := runner.Start(ctx, commandJob(t, "sleep 60"), runner.Options{Exe: self(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel(errors.New("lease lost"))
+	out := p.Wait()
+	if out.Status != protocol.StatusCancelled || out.Error == nil || out.Error.Message != "lease lost" {
+		t.Fatalf("got %+v, want cancelled with the cause as message", out)
 	}
 }

@@ -76,6 +76,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.hub.done():
+			// The server is stopping: the client reconnects (retry:) with
+			// Last-Event-ID and misses nothing.
+			return
 		case <-changed:
 		case <-keepalive.C:
 			fmt.Fprintf(w, ": keepalive\n\n")

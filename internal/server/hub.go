@@ -6,11 +6,18 @@ import "sync"
 // carries no data: readers re-read the store from their last sequence
 // number, so a slow reader never loses an event.
 type hub struct {
-	mu   sync.Mutex
-	subs map[string]map[chan struct{}]struct{}
+	mu     sync.Mutex
+	subs   map[string]map[chan struct{}]struct{}
+	closed chan struct{} // closed by closeAll: streams end
+	once   sync.Once
 }
 
-func newHub() *hub { return &hub{subs: map[string]map[chan struct{}]struct{}{}} }
+func newHub() *hub {
+	return &hub{subs: map[string]map[chan struct{}]struct{}{}, closed: make(chan struct{})}
+}
+
+// done is closed when the server shuts down; every stream then ends.
+func (h *hub) done() <-chan struct{} { return h.closed }
 
 // subscribe returns a channel signalled whenever id changes, and a cancel func.
 func (h *hub) subscribe(id string) (<-chan struct{}, func()) {
@@ -45,16 +52,5 @@ func (h *hub) notify(id string) {
 	}
 }
 
-// closeAll wakes every reader at shutdown.
-func (h *hub) closeAll() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, m := range h.subs {
-		for ch := range m {
-			select {
-			case ch <- struct{}{}:
-			default:
-			}
-		}
-	}
-}
+// closeAll ends every stream at shutdown (done is closed); idempotent.
+func (h *hub) closeAll() { h.once.Do(func() { close(h.closed) }) }

@@ -164,17 +164,21 @@ func errMessage(e *protocol.Error) string {
 	return e.Message
 }
 
-// cancelQueued marks a queued experiment cancelled.
+// cancelQueued marks a queued experiment cancelled. The event and the count
+// follow only a real transition: an experiment that is no longer queued (it
+// started, or a second cancel got here first) is left as it is, silently.
 func (s *Server) cancelQueued(ctx context.Context, id string) error {
+	changed := false
 	_, err := s.store.UpdateExperiment(ctx, id, func(e *store.Experiment) error {
 		if e.Status != protocol.StatusQueued {
 			return store.ErrUnchanged
 		}
 		now := time.Now().UTC()
 		e.Status, e.FailureKind, e.FinishedAt = protocol.StatusCancelled, protocol.FailureCancelled, &now
+		changed = true
 		return nil
 	})
-	if err != nil {
+	if err != nil || !changed {
 		return err
 	}
 	s.event(ctx, id, protocol.Event{Type: protocol.EventStatus, Status: protocol.StatusCancelled, Message: "cancelled while queued"})

@@ -192,9 +192,14 @@ func (s *Server) URL() string { return "http://" + s.Addr() }
 // Running local experiments are killed; they are re-queued on the next start.
 func (s *Server) Stop() {
 	s.stopOnce.Do(func() {
+		// Event streams never go idle by themselves: end them first, so
+		// that Shutdown waits only for requests that do end.
+		s.hub.closeAll()
 		if s.httpSrv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			_ = s.httpSrv.Shutdown(ctx)
+			if err := s.httpSrv.Shutdown(ctx); err != nil {
+				s.log.Warn("stopping: requests still open after 5 s were cut off", slog.Any("err", err))
+			}
 			cancel()
 			<-s.done
 		}
@@ -202,7 +207,6 @@ func (s *Server) Stop() {
 			s.cancel()
 		}
 		s.disp.Stop()
-		s.hub.closeAll()
 		s.store.Close()
 		if s.minio != nil {
 			s.minio.Stop()

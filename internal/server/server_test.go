@@ -1,18 +1,24 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/config"
@@ -24,7 +30,7 @@ import (
 // The test binary stands in for the drover binary in child processes.
 func TestMain(m *testing.M) {
 	runner.MaybeChild()
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 func examples(name string) string { return servertest.Examples(name) }
@@ -582,5 +588,73 @@ func checkExplained(t *testing.T, h *harness, id, plain string) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "explain") {
 		t.Fatalf("explain=maybe: %d %s, want a 400 naming explain", resp.StatusCode, body)
+	}
+}
+
+// recorder keeps the messages of warnings and errors a server logs.
+type recorder struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (r *recorder) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	r.msgs = append(r.msgs, rec.Message)
+	r.mu.Unlock()
+	return nil
+}
+func (r *recorder) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *recorder) WithGroup(string) slog.Handler      { return r }
+func (r *recorder) all() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.msgs...)
+}
+
+// Stop ends open event streams instead of waiting for them to time out:
+// the stream of a running experiment closes, and no request had to be cut
+// off at the shutdown deadline.
+func TestStopEndsEventStreams(t *testing.T) {
+	cfg := commandConfig(t)
+	rec := &recorder{}
+	srv, err := server.New(context.Background(), cfg, slog.New(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Serve(context.Background(), ln); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	h := &harness{t: t, cfg: cfg, srv: srv, cl: api.NewClient(srv.URL(), cfg.APIToken)}
+	ds := h.upload(examples("iris.csv"))
+	e := h.create(api.Spec{DatasetID: ds.ID, Command: "sleep 120"})
+	h.waitStatus(e.ID, api.StatusRunning)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/api/v1/experiments/"+e.ID+"/events", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "retry:") {
+		t.Fatalf("stream starts with %q, %v", line, err)
+	}
+	stopped := make(chan struct{})
+	go func() { srv.Stop(); close(stopped) }()
+	rest, err := io.ReadAll(br) // returns once the server ends the stream
+	if err != nil {
+		t.Fatalf("stream ended with %v after %q", err, rest)
+	}
+	<-stopped
+	for _, m := range rec.all() {
+		if strings.Contains(m, "cut off") {
+			t.Fatalf("Stop waited for the event stream until its deadline: %q", m)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
 
 	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/blob"
@@ -26,7 +27,7 @@ import (
 // The test binary stands in for the drover binary in child processes.
 func TestMain(m *testing.M) {
 	runner.MaybeChild()
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // holdStore wraps the object store datasets are fetched from: the first
