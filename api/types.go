@@ -156,6 +156,10 @@ type Experiment struct {
 	Queue         string `json:"queue,omitempty"`       // "cpu" or "gpu"
 	QueuePosition int    `json:"queue_position,omitempty"`
 	WaitReason    string `json:"wait_reason,omitempty"`
+	// WaitKind classifies WaitReason: no_worker, no_gpu, capability and
+	// quota last until someone acts (they raise an Alert); busy and
+	// claiming pass by themselves.
+	WaitKind string `json:"wait_kind,omitempty"`
 	// QueuePlace says both for people: "#3 in CPU queue (normal): 1
 	// high-priority experiment ahead; all 4 processors busy".
 	QueuePlace string `json:"queue_place,omitempty"`
@@ -241,4 +245,17 @@ type SystemInfo struct {
 	Workers         []Worker   `json:"workers"`
 	Queue           QueueDepth `json:"queue"`
 	CPUCores        int        `json:"cpu_cores"`
+	// Alerts are what can never run, or waits on a person, as of now.
+	Alerts []Alert `json:"alerts"`
+}
+
+// Alert is a group of queued experiments that wait for the same reason,
+// one that lasts until someone acts: "12 experiments need a GPU and no
+// worker online has one".
+type Alert struct {
+	Kind        string   `json:"kind"`  // no_worker | no_gpu | capability | quota
+	Level       string   `json:"level"` // "error": can never run as things are; "warning": waits on a person
+	Message     string   `json:"message"`
+	Count       int      `json:"count"`
+	Experiments []string `json:"experiments"` // the oldest few, at most 10
 }

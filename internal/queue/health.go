@@ -45,6 +45,24 @@ type Position struct {
 	Priority string // its class: high, normal or low
 	Higher   int    // experiments of a higher class ahead of it in its queue
 	Reason   string // why it is not running yet
+	Kind     string // the kind of reason (Wait* constants): what, if anything, a person must do
+}
+
+// Kinds of wait reason. The first four never end by themselves (a person
+// must start a worker, add GPUs, allow a capability, or raise a quota or
+// wait for the user's experiments to end); the others pass as work ends.
+const (
+	WaitNoWorker   = "no_worker"  // no worker online at all
+	WaitNoGPU      = "no_gpu"     // no online worker has that many GPUs
+	WaitCapability = "capability" // no online worker has a capability it needs
+	WaitQuota      = "quota"      // its owner runs as many as allowed
+	WaitBusy       = "busy"       // every processor that could run it is busy
+	WaitClaiming   = "claiming"   // a processor is free: about to be claimed
+)
+
+// NeedsPerson reports whether a wait of kind k lasts until someone acts.
+func NeedsPerson(k string) bool {
+	return k == WaitNoWorker || k == WaitNoGPU || k == WaitCapability || k == WaitQuota
 }
 
 // String is the place as users read it: "#3 in CPU queue (normal): 1
@@ -108,34 +126,36 @@ func Positions(s *Snapshot, suspectAfter time.Duration) map[string]Position {
 			pos.Higher += seen[pos.Queue][PriorityName(r)]
 		}
 		seen[pos.Queue][pos.Priority]++
-		if pos.Reason = QuotaReason(p.User, s.UserRunning, s.Limits); pos.Reason == "" {
-			pos.Reason = waitReason(p, online)
+		if pos.Reason = QuotaReason(p.User, s.UserRunning, s.Limits); pos.Reason != "" {
+			pos.Kind = WaitQuota
+		} else {
+			pos.Kind, pos.Reason = waitReason(p, online)
 		}
 		out[p.ID] = pos
 	}
 	return out
 }
 
-func waitReason(p PendingJob, online []WorkerState) string {
+func waitReason(p PendingJob, online []WorkerState) (kind, reason string) {
 	if len(online) == 0 {
-		return "no worker online"
+		return WaitNoWorker, "no worker online"
 	}
 	// Narrow the workers step by step; the first empty step names the reason.
 	cands := online
 	if p.GPUs > 0 {
 		cands = filter(cands, func(w WorkerState) bool { return w.GPUs > 0 })
 		if len(cands) == 0 {
-			return "no GPU worker online"
+			return WaitNoGPU, "no GPU worker online"
 		}
 		cands = filter(cands, func(w WorkerState) bool { return w.GPUs >= p.GPUs })
 		if len(cands) == 0 {
-			return fmt.Sprintf("no worker with %d %s", p.GPUs, plural(p.GPUs, "GPU"))
+			return WaitNoGPU, fmt.Sprintf("no worker with %d %s", p.GPUs, plural(p.GPUs, "GPU"))
 		}
 	}
 	for _, c := range p.Caps {
 		cands = filter(cands, func(w WorkerState) bool { return w.HasCaps([]string{c}) })
 		if len(cands) == 0 {
-			return "needs a worker with " + capLabel(c)
+			return WaitCapability, "needs a worker with " + capLabel(c)
 		}
 	}
 	slots := 0
@@ -144,12 +164,12 @@ func waitReason(p PendingJob, online []WorkerState) string {
 	}
 	free := filter(cands, func(w WorkerState) bool { return w.FreeSlots() > 0 })
 	if len(free) == 0 {
-		return fmt.Sprintf("all %d %s busy", slots, plural(slots, "processor"))
+		return WaitBusy, fmt.Sprintf("all %d %s busy", slots, plural(slots, "processor"))
 	}
 	if p.GPUs > 0 && len(filter(free, func(w WorkerState) bool { return w.FreeGPUs >= p.GPUs })) == 0 {
-		return fmt.Sprintf("no worker with %d free %s", p.GPUs, plural(p.GPUs, "GPU"))
+		return WaitBusy, fmt.Sprintf("no worker with %d free %s", p.GPUs, plural(p.GPUs, "GPU"))
 	}
-	return "waiting for a worker to claim it"
+	return WaitClaiming, "waiting for a worker to claim it"
 }
 
 func plural(n int, s string) string {

@@ -50,25 +50,30 @@ func TestPositions(t *testing.T) {
 		workers []WorkerState
 		job     PendingJob
 		want    string
+		kind    string
 	}{
-		{"nothing online", nil, cpuJob, "no worker online"},
-		{"only a silent worker", []WorkerState{{Slots: 2, LastSeen: stale}}, cpuJob, "no worker online"},
-		{"only a quarantined worker", []WorkerState{{Slots: 2, LastSeen: fresh, QuarantinedUntil: now.Add(time.Minute)}}, cpuJob, "no worker online"},
-		{"no gpu worker", []WorkerState{cpuW(2, 0)}, gpuJob(1), "no GPU worker online"},
-		{"gpu worker too small", []WorkerState{gpuW(1, 1)}, gpuJob(2), "no worker with 2 GPUs"},
-		{"gpus busy", []WorkerState{gpuW(2, 1)}, gpuJob(2), "no worker with 2 free GPUs"},
-		{"command not allowed", []WorkerState{cpuW(2, 0)}, cmdJob, "needs a worker with allow_command_experiments"},
-		{"other capability", []WorkerState{cpuW(2, 0)}, PendingJob{Caps: []string{"fpga"}}, "needs a worker with capability fpga"},
-		{"all busy", []WorkerState{cpuW(2, 2), cpuW(2, 2)}, cpuJob, "all 4 processors busy"},
-		{"one busy processor", []WorkerState{cpuW(1, 1)}, cpuJob, "all 1 processor busy"},
-		{"gpu worker busy", []WorkerState{busy(gpuW(1, 0)), cpuW(4, 0)}, gpuJob(1), "all 2 processors busy"},
-		{"gpu in use, slot free", []WorkerState{gpuW(1, 0), cpuW(4, 0)}, gpuJob(1), "no worker with 1 free GPU"},
-		{"free", []WorkerState{cpuW(2, 1)}, cpuJob, "waiting for a worker to claim it"},
-		{"command allowed", []WorkerState{gpuW(1, 1, CapCommand)}, cmdJob, "waiting for a worker to claim it"},
+		{"nothing online", nil, cpuJob, "no worker online", WaitNoWorker},
+		{"only a silent worker", []WorkerState{{Slots: 2, LastSeen: stale}}, cpuJob, "no worker online", WaitNoWorker},
+		{"only a quarantined worker", []WorkerState{{Slots: 2, LastSeen: fresh, QuarantinedUntil: now.Add(time.Minute)}}, cpuJob, "no worker online", WaitNoWorker},
+		{"no gpu worker", []WorkerState{cpuW(2, 0)}, gpuJob(1), "no GPU worker online", WaitNoGPU},
+		{"gpu worker too small", []WorkerState{gpuW(1, 1)}, gpuJob(2), "no worker with 2 GPUs", WaitNoGPU},
+		{"gpus busy", []WorkerState{gpuW(2, 1)}, gpuJob(2), "no worker with 2 free GPUs", WaitBusy},
+		{"command not allowed", []WorkerState{cpuW(2, 0)}, cmdJob, "needs a worker with allow_command_experiments", WaitCapability},
+		{"other capability", []WorkerState{cpuW(2, 0)}, PendingJob{Caps: []string{"fpga"}}, "needs a worker with capability fpga", WaitCapability},
+		{"all busy", []WorkerState{cpuW(2, 2), cpuW(2, 2)}, cpuJob, "all 4 processors busy", WaitBusy},
+		{"one busy processor", []WorkerState{cpuW(1, 1)}, cpuJob, "all 1 processor busy", WaitBusy},
+		{"gpu worker busy", []WorkerState{busy(gpuW(1, 0)), cpuW(4, 0)}, gpuJob(1), "all 2 processors busy", WaitBusy},
+		{"gpu in use, slot free", []WorkerState{gpuW(1, 0), cpuW(4, 0)}, gpuJob(1), "no worker with 1 free GPU", WaitBusy},
+		{"free", []WorkerState{cpuW(2, 1)}, cpuJob, "waiting for a worker to claim it", WaitClaiming},
+		{"command allowed", []WorkerState{gpuW(1, 1, CapCommand)}, cmdJob, "waiting for a worker to claim it", WaitClaiming},
 	} {
 		s := &Snapshot{Now: now, Workers: c.workers, Pending: []PendingJob{c.job}}
-		if got := Positions(s, 10*time.Second)[c.job.ID].Reason; got != c.want {
-			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		got := Positions(s, 10*time.Second)[c.job.ID]
+		if got.Reason != c.want || got.Kind != c.kind {
+			t.Errorf("%s: %q (%s), want %q (%s)", c.name, got.Reason, got.Kind, c.want, c.kind)
+		}
+		if NeedsPerson(got.Kind) != (c.kind == WaitNoWorker || c.kind == WaitNoGPU || c.kind == WaitCapability) {
+			t.Errorf("%s: NeedsPerson(%s) = %v", c.name, got.Kind, NeedsPerson(got.Kind))
 		}
 	}
 }
@@ -77,9 +82,9 @@ func TestPositionsIndexes(t *testing.T) {
 	now := time.Unix(1000, 0)
 	s := &Snapshot{Now: now, Pending: []PendingJob{{ID: "c1"}, {ID: "g1", GPUs: 1}, {ID: "c2"}, {ID: "g2", GPUs: 2}, {ID: "c3"}}}
 	want := map[string]Position{
-		"c1": {"cpu", 1, "normal", 0, "no worker online"}, "g1": {"gpu", 1, "normal", 0, "no worker online"},
-		"c2": {"cpu", 2, "normal", 0, "no worker online"}, "g2": {"gpu", 2, "normal", 0, "no worker online"},
-		"c3": {"cpu", 3, "normal", 0, "no worker online"},
+		"c1": {"cpu", 1, "normal", 0, "no worker online", WaitNoWorker}, "g1": {"gpu", 1, "normal", 0, "no worker online", WaitNoWorker},
+		"c2": {"cpu", 2, "normal", 0, "no worker online", WaitNoWorker}, "g2": {"gpu", 2, "normal", 0, "no worker online", WaitNoWorker},
+		"c3": {"cpu", 3, "normal", 0, "no worker online", WaitNoWorker},
 	}
 	got := Positions(s, time.Second)
 	for id, w := range want {
@@ -118,6 +123,9 @@ func TestPositionsPriorityAndQuota(t *testing.T) {
 		if got[id].String() != want {
 			t.Errorf("%s: %q, want %q", id, got[id].String(), want)
 		}
+	}
+	if got["n2"].Kind != WaitQuota || !NeedsPerson(got["n2"].Kind) || got["n1"].Kind != WaitBusy {
+		t.Errorf("kinds: n2 %s, n1 %s; want quota and busy", got["n2"].Kind, got["n1"].Kind)
 	}
 	s.Workers[0].Draining = true
 	if r := Positions(s, time.Second)["h1"].Reason; r != "no worker online" {

@@ -195,7 +195,7 @@ func (s *Server) annotate(ctx context.Context, list []*store.Experiment, out []*
 	}
 	for id, e := range byID {
 		if p, ok := pos[id]; ok {
-			e.Queue, e.QueuePosition, e.WaitReason = p.Queue, p.Index, p.Reason
+			e.Queue, e.QueuePosition, e.WaitReason, e.WaitKind = p.Queue, p.Index, p.Reason, p.Kind
 			e.HigherPriorityAhead, e.QueuePlace = p.Higher, p.place()
 		}
 	}

@@ -277,15 +277,15 @@ func (d *localDispatcher) Positions(ctx context.Context, queued []*store.Experim
 			prio = queue.PriorityNormal
 		}
 		rank, _ := queue.PriorityRank(prio)
-		p := Position{Queue: "cpu", Index: i + 1, Reason: "starting", Priority: prio}
+		p := Position{Queue: "cpu", Index: i + 1, Reason: "starting", Priority: prio, Kind: queue.WaitClaiming}
 		for r := 0; r < rank; r++ {
 			p.Higher += perClass[queue.PriorityName(r)]
 		}
 		perClass[prio]++
 		if why := queue.QuotaReason(ownerOf(e), running, lim); why != "" {
-			p.Reason = why
+			p.Reason, p.Kind = why, queue.WaitQuota
 		} else if busy >= d.slots {
-			p.Reason = fmt.Sprintf("all %d processors busy", d.slots)
+			p.Reason, p.Kind = fmt.Sprintf("all %d processors busy", d.slots), queue.WaitBusy
 		}
 		out[e.ID] = p
 	}

@@ -429,7 +429,7 @@ func (d *redisDispatcher) Positions(ctx context.Context, queued []*store.Experim
 	}
 	out := map[string]Position{}
 	for id, p := range queue.Positions(snap, d.s.cfg.SuspectPeriod()) {
-		out[id] = Position{Queue: p.Queue, Index: p.Index, Reason: p.Reason, Priority: p.Priority, Higher: p.Higher}
+		out[id] = Position{Queue: p.Queue, Index: p.Index, Reason: p.Reason, Priority: p.Priority, Higher: p.Higher, Kind: p.Kind}
 	}
 	return out, nil
 }

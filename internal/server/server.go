@@ -55,6 +55,7 @@ type Position struct {
 	Reason   string
 	Priority string // its class
 	Higher   int    // experiments of a higher class ahead of it
+	Kind     string // the kind of wait (queue.Wait*): does it need a person?
 }
 
 // place is the position as users read it.

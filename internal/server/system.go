@@ -39,6 +39,7 @@ func (s *Server) systemInfo(ctx context.Context) (*api.SystemInfo, error) {
 			info.Queue.CPU++
 		}
 	}
+	info.Alerts = s.alerts(ctx, queued)
 	return info, nil
 }
 

@@ -79,6 +79,17 @@ func TestSystemInfoSinglenode(t *testing.T) {
 	b.waitJS("queue place", `document.querySelector('`+row+`').textContent.includes('#1 in GPU queue')`, 10*time.Second)
 	t.Logf("queued row: %s", b.text(row))
 	b.shot("15-queued-gpu-experiment")
+	// System Info raises it as an alert: it can never run as things are.
+	if info, err := cl.SystemInfo(ctx); err != nil || len(info.Alerts) != 1 || info.Alerts[0].Kind != "no_gpu" || info.Alerts[0].Count != 1 || info.Alerts[0].Experiments[0] != g.ID {
+		t.Errorf("system info alerts %+v (err %v), want one no_gpu alert naming %s", info, err, g.ID)
+	}
+	b.do("system info alerts", 20*time.Second, chromedp.Navigate(srv.URL()+"/system"), chromedp.WaitVisible(chromedp.ID("workers-table")))
+	b.waitJS("alert banner", `!document.getElementById('alerts').hidden`, 10*time.Second)
+	if got := b.text("#alerts"); !strings.Contains(got, "1 experiment needs a GPU and no worker online has one") {
+		t.Errorf("System Info alert reads %q", got)
+	}
+	b.shot("15b-system-info-alert")
+	b.do("back to the list", 20*time.Second, chromedp.Navigate(srv.URL()+"/experiments"), chromedp.WaitVisible(chromedp.CSS(row)))
 
 	// Cancel it from its page, through the confirmation dialog.
 	b.do("cancel", 30*time.Second,

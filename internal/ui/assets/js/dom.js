@@ -151,3 +151,17 @@ export function showError(box, err, what) {
   box.append(h('strong', what ? `${what}: ` : ''), msg);
   if (err.code && err.code !== 'network') box.append(' ', h('span', {class: 'code'}, `(${err.code})`));
 }
+
+// alertList shows System Info's alerts (what can never run, or waits on
+// a person) as one banner; it hides itself when there are none.
+export function alertList(box, alerts) {
+  clear(box);
+  box.hidden = !alerts?.length;
+  if (!alerts?.length) return;
+  const worst = alerts.some((a) => a.level === 'error') ? 'alert-error' : 'alert-warn';
+  box.className = `alert ${worst}`;
+  box.append(h('strong', alerts.length === 1 ? 'Needs attention' : `${alerts.length} things need attention`),
+    h('ul', {class: 'warn-list'}, alerts.map((a) => h('li', {dataset: {kind: a.kind}}, a.message,
+      a.experiments?.length ? [' (', a.experiments.slice(0, 3).map((id, i) => [i ? ', ' : '', h('a', {class: 'mono', href: `/experiments/${encodeURIComponent(id)}`}, id)]),
+        a.count > 3 ? `, \u2026` : '', ')'] : null))));
+}

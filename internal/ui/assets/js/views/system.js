@@ -1,7 +1,7 @@
 // Resources > System Info: worker mode, processors, queues and every
 // worker with its health; refreshed every 2 s.
 import {api} from '../api.js';
-import {h, clear, setText, fmtAgo, fmtTime, showError} from '../dom.js';
+import {h, clear, setText, fmtAgo, fmtTime, showError, alertList} from '../dom.js';
 
 export const title = 'System Info';
 
@@ -13,6 +13,7 @@ export async function render(main, ctx) {
     h('h1', 'System Info'),
     h('p', {class: 'sub'}, 'Workers, processors and queues. This page refreshes by itself.'))));
   const err = h('div', {class: 'alert alert-error', role: 'alert', hidden: true});
+  const alerts = h('div', {class: 'alert', role: 'status', hidden: true, id: 'alerts'});
   const stat = (id, label) => {
     const v = h('span', {class: 'value', id}, '\u2013');
     return [h('div', {class: 'stat'}, h('span', {class: 'label'}, label), v), v];
@@ -35,7 +36,7 @@ export async function render(main, ctx) {
     h('thead', h('tr', col('Worker'), col('Host'), col('Processors', 'num'), col('Running'),
       col('GPUs', 'num'), col('Capabilities'), col('Health'), col('Last seen'))),
     tbody));
-  main.append(err, h('div', {class: 'stats'}, modeBox, totalBox, busyBox, workersBox, cpuQBox, gpuQBox, gpusBox),
+  main.append(err, alerts, h('div', {class: 'stats'}, modeBox, totalBox, busyBox, workersBox, cpuQBox, gpuQBox, gpusBox),
     h('section', {class: 'card', 'aria-labelledby': 'workers-h'}, h('h2', {id: 'workers-h'}, 'Workers'), empty,
       tableWrap),
     updated);
@@ -48,6 +49,7 @@ export async function render(main, ctx) {
       return;
     }
     showError(err, null);
+    alertList(alerts, info.alerts);
     setText(mode, info.worker_mode);
     setText(total, info.total_processors);
     setText(busy, info.busy_processors);
