@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -21,12 +20,12 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sort"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
+	"github.com/drover-ml/drover/internal/engine/frame"
 	"github.com/drover-ml/drover/internal/engine/gbm"
 )
 
@@ -173,71 +172,30 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
-// load reads a numeric CSV whose last column is the label: 0/1, class
-// indexes, or class names (mapped to indexes in sorted order). classes is
-// the number of distinct labels.
+// load reads a CSV of numbers whose last column is the label (the
+// engine's frame.ReadNumericFile): 0/1, class indexes, or class names.
+// Labels become indexes in the sorted order of their values (numbers) or
+// names; classes is the number of distinct labels.
 func load(path string) (*gbm.Matrix, []float32, int, error) {
-	f, err := os.Open(path)
+	fr, err := frame.ReadNumericFile(path)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	if !sc.Scan() {
-		return nil, nil, 0, fmt.Errorf("%s: empty", path)
+	cols, y, err := fr.XY()
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("%s: %w", path, err)
 	}
-	nf := strings.Count(sc.Text(), ",")
-	m := &gbm.Matrix{Cols: make([][]float32, nf)}
-	var labels []string
-	for sc.Scan() {
-		line := sc.Text()
-		for j := 0; j < nf; j++ {
-			k := strings.IndexByte(line, ',')
-			if k < 0 {
-				return nil, nil, 0, fmt.Errorf("%s: line %d: too few fields", path, m.Rows+2)
-			}
-			v, err := strconv.ParseFloat(line[:k], 32)
-			if err != nil {
-				v = math.NaN()
-			}
-			m.Cols[j] = append(m.Cols[j], float32(v))
-			line = line[k+1:]
-		}
-		labels = append(labels, line)
-		m.Rows++
+	m := &gbm.Matrix{Rows: fr.Rows, Cols: cols}
+	if label := fr.Columns[len(fr.Columns)-1]; label.Kind == frame.Categorical {
+		return m, y, len(label.Levels), nil
 	}
-	if err := sc.Err(); err != nil {
-		return nil, nil, 0, err
+	if i := slices.IndexFunc(y, func(v float32) bool { return v != v }); i >= 0 {
+		return nil, nil, 0, fmt.Errorf("%s: row %d has no label", path, i+1)
 	}
-	index := map[string]int{}
-	for _, l := range labels {
-		index[l] = 0
-	}
-	levels := make([]string, 0, len(index))
-	for l := range index {
-		levels = append(levels, l)
-	}
-	numeric := true
-	for _, l := range levels {
-		if _, err := strconv.ParseFloat(l, 64); err != nil {
-			numeric = false
-		}
-	}
-	sort.Slice(levels, func(a, b int) bool {
-		if numeric {
-			x, _ := strconv.ParseFloat(levels[a], 64)
-			y, _ := strconv.ParseFloat(levels[b], 64)
-			return x < y
-		}
-		return levels[a] < levels[b]
-	})
-	for i, l := range levels {
-		index[l] = i
-	}
-	y := make([]float32, len(labels))
-	for i, l := range labels {
-		y[i] = float32(index[l])
+	levels := slices.Compact(slices.Sorted(slices.Values(y)))
+	for i, v := range y {
+		k, _ := slices.BinarySearch(levels, v)
+		y[i] = float32(k)
 	}
 	return m, y, len(levels), nil
 }

@@ -3,7 +3,6 @@ package frame
 import (
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -150,18 +149,13 @@ func buildNumeric(name string, vals []string, opt *Options) *Column {
 	out := make([]float32, len(vals))
 	inf, bad := 0, 0
 	for i, s := range vals {
-		out[i] = nan32
-		if IsMissing(s) {
-			continue
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		v, isInf, ok := numericField(s)
+		out[i] = v
 		switch {
-		case err != nil && !isRangeErr(err):
+		case !ok:
 			bad++
-		case math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32:
+		case isInf:
 			inf++
-		default:
-			out[i] = float32(v)
 		}
 	}
 	if inf > 0 {

@@ -1,15 +1,11 @@
 package gbm
 
 import (
-	"bufio"
-	"fmt"
-	"math"
 	"math/rand/v2"
-	"os"
 	"sort"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/drover-ml/drover/internal/engine/frame"
 )
 
 // auc returns the area under the ROC curve of scores against 0/1 labels.
@@ -94,40 +90,15 @@ func synthBinary(rows, nf int, seed uint64) (*Matrix, []float32) {
 	return m, y
 }
 
-// loadCSV reads a numeric CSV with a header; the last column is the label.
+// loadCSV reads a numeric CSV with a header (frame.ReadNumericFile); the
+// last column is the label.
 func loadCSV(path string) (*Matrix, []float32, error) {
-	f, err := os.Open(path)
+	fr, err := frame.ReadNumericFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	if !sc.Scan() {
-		return nil, nil, fmt.Errorf("%s: empty", path)
-	}
-	nf := len(strings.Split(sc.Text(), ",")) - 1
-	m := &Matrix{Cols: make([][]float32, nf)}
-	var y []float32
-	for sc.Scan() {
-		fields := strings.Split(sc.Text(), ",")
-		if len(fields) != nf+1 {
-			return nil, nil, fmt.Errorf("%s: line %d has %d fields", path, m.Rows+2, len(fields))
-		}
-		for j, s := range fields {
-			v, err := strconv.ParseFloat(s, 32)
-			if err != nil {
-				v = math.NaN()
-			}
-			if j == nf {
-				y = append(y, float32(v))
-			} else {
-				m.Cols[j] = append(m.Cols[j], float32(v))
-			}
-		}
-		m.Rows++
-	}
-	return m, y, sc.Err()
+	cols, y, err := fr.XY()
+	return &Matrix{Rows: fr.Rows, Cols: cols}, y, err
 }
 
 func trainT(t testing.TB, x *Matrix, y []float32, p Params) *Model {
