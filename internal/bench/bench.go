@@ -403,16 +403,6 @@ func cpuModel() string {
 }
 
 // sleepCtx sleeps d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // gap is a random pause in [0, PickupGap).
 func (e *env) gap() time.Duration { return time.Duration(e.rng.Int64N(int64(e.o.PickupGap))) }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/drover-ml/drover/internal/ctxtime"
 )
 
 // runIdle: Redis commands/s with IdleWorkers idle workers, from INFO stats
@@ -38,7 +40,7 @@ func (e *env) measureCommands(ctx context.Context, window time.Duration) (float6
 		return 0, nil, err
 	}
 	t0 := time.Now()
-	if err := sleepCtx(ctx, window); err != nil {
+	if err := ctxtime.Sleep(ctx, window); err != nil {
 		return 0, nil, err
 	}
 	n1, s1, err := commandStats(ctx, e.rdb)
@@ -79,7 +81,7 @@ func (e *env) droverIdle(ctx context.Context, db int) (float64, map[string]float
 	if err := waitWaiting(ctx, q, e.o.IdleWorkers, 30*time.Second); err != nil {
 		return 0, nil, err
 	}
-	if err := sleepCtx(ctx, e.o.IdleSettle); err != nil {
+	if err := ctxtime.Sleep(ctx, e.o.IdleSettle); err != nil {
 		return 0, nil, err
 	}
 	return e.measureCommands(ctx, e.o.IdleFor)
@@ -102,7 +104,7 @@ func (e *env) asynqIdle(ctx context.Context, db int) (float64, map[string]float6
 		}
 		srvs = append(srvs, s)
 	}
-	if err := sleepCtx(ctx, e.o.IdleSettle); err != nil {
+	if err := ctxtime.Sleep(ctx, e.o.IdleSettle); err != nil {
 		return 0, nil, err
 	}
 	return e.measureCommands(ctx, e.o.IdleFor)

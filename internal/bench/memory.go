@@ -10,6 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/drover-ml/drover/internal/ctxtime"
 	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
 )
@@ -44,7 +45,7 @@ type memPoint struct {
 
 func (e *env) memPoint(ctx context.Context, db int) (memPoint, error) {
 	// Let lazy frees and client buffers settle.
-	if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
+	if err := ctxtime.Sleep(ctx, 200*time.Millisecond); err != nil {
 		return memPoint{}, err
 	}
 	used, err := infoInt(ctx, e.rdb, "memory", "used_memory")
@@ -145,7 +146,7 @@ func (e *env) asynqMemory(ctx context.Context, db int) (float64, int64, int64, e
 			if time.Now().After(deadline) {
 				return fmt.Errorf("%d of %d tasks handled: %w", n.Load(), want, errTimeout)
 			}
-			if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
+			if err := ctxtime.Sleep(ctx, 10*time.Millisecond); err != nil {
 				return err
 			}
 		}

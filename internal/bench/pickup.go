@@ -10,6 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/drover-ml/drover/internal/ctxtime"
 	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
 )
@@ -84,7 +85,7 @@ func (e *env) droverPickup(ctx context.Context, db int) (*droverSamples, error) 
 			d.claimed = append(d.claimed, pickup.Add(-start).Sub(t0))
 			d.start = append(d.start, start)
 		}
-		if err := sleepCtx(ctx, e.gap()); err != nil {
+		if err := ctxtime.Sleep(ctx, e.gap()); err != nil {
 			return nil, err
 		}
 	}
@@ -187,7 +188,7 @@ func (e *env) asynqPickup(ctx context.Context, db int) ([]time.Duration, error) 
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		if err := sleepCtx(ctx, e.gap()); err != nil {
+		if err := ctxtime.Sleep(ctx, e.gap()); err != nil {
 			return nil, err
 		}
 	}

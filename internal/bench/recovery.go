@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/drover-ml/drover/internal/ctxtime"
 )
 
 // runRecovery: a worker process runs a long experiment and is killed with
@@ -84,7 +86,7 @@ func (e *env) droverRecovery(ctx context.Context, db int) (time.Duration, time.D
 		return 0, 0, fmt.Errorf("worker b: %w: %s", err, b.log.String())
 	}
 	// Let a heartbeat or two pass, as in a worker that has been running a while.
-	if err := sleepCtx(ctx, 1500*time.Millisecond); err != nil {
+	if err := ctxtime.Sleep(ctx, 1500*time.Millisecond); err != nil {
 		return 0, 0, err
 	}
 	killed := time.Now()
@@ -95,7 +97,7 @@ func (e *env) droverRecovery(ctx context.Context, db int) (time.Duration, time.D
 	}
 	// Stop the second attempt (b kills its process group on the cancel).
 	_, _ = q.Cancel(ctx, id)
-	_ = sleepCtx(ctx, 300*time.Millisecond)
+	_ = ctxtime.Sleep(ctx, 300*time.Millisecond)
 	lease := cfg.LeasePeriod()
 	for _, kv := range e.o.WorkerEnv {
 		if v, ok := strings.CutPrefix(kv, "DROVER_WORKER_LEASE_PERIOD="); ok {
@@ -122,7 +124,7 @@ func waitFile(ctx context.Context, path string, timeout time.Duration) (time.Tim
 		if time.Now().After(deadline) {
 			return time.Time{}, fmt.Errorf("%s: %w after %v", filepath.Base(path), errTimeout, timeout)
 		}
-		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
+		if err := ctxtime.Sleep(ctx, 5*time.Millisecond); err != nil {
 			return time.Time{}, err
 		}
 	}
@@ -166,7 +168,7 @@ func (e *env) asynqRecovery(ctx context.Context, db int) (time.Duration, error) 
 		return 0, err
 	}
 	defer srv.Shutdown()
-	if err := sleepCtx(ctx, 1500*time.Millisecond); err != nil {
+	if err := ctxtime.Sleep(ctx, 1500*time.Millisecond); err != nil {
 		return 0, err
 	}
 	killed := time.Now()

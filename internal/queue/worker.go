@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/drover-ml/drover/internal/ctxtime"
 )
 
 // WorkerInfo describes a worker process when it registers.
@@ -141,7 +143,7 @@ func (q *Queue) Control(ctx context.Context, worker string) <-chan ControlMsg {
 					return
 				}
 				q.log.Warn("control: read failed", slog.String("worker", worker), slog.Any("error", err))
-				sleep(ctx, controlPoll)
+				ctxtime.Sleep(ctx, controlPoll)
 				continue
 			}
 			var m ControlMsg
@@ -157,15 +159,6 @@ func (q *Queue) Control(ctx context.Context, worker string) <-chan ControlMsg {
 		}
 	}()
 	return ch
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
 }
 
 // WorkerID resolves a worker's name or identity to its identity ("" when

@@ -18,6 +18,7 @@ import (
 	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/blob"
 	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/ctxtime"
 	"github.com/drover-ml/drover/internal/queue"
 )
 
@@ -200,7 +201,7 @@ func (d *redisDispatcher) readLoop(ctx context.Context) {
 				return
 			}
 			d.log.Warn("reading results from redis failed; retrying", slog.Any("err", err), slog.Duration("backoff", backoff))
-			sleepCtx(ctx, backoff)
+			ctxtime.Sleep(ctx, backoff)
 			backoff = min(backoff*2, 5*time.Second)
 			continue
 		}
@@ -213,15 +214,6 @@ func (d *redisDispatcher) readLoop(ctx context.Context) {
 				d.log.Warn("ack results", slog.Any("err", err))
 			}
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/drover-ml/drover/internal/blob"
 	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/ctxtime"
 	"github.com/drover-ml/drover/internal/engine"
 	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
@@ -300,31 +301,31 @@ func (w *Worker) claimLoop(ctx context.Context) {
 		case errors.Is(err, queue.ErrDraining):
 			// Resume pushes a wake token; running attempts go on meanwhile.
 			if _, err := w.q.WaitForWork(ctx, w.ID(), 5*time.Second); err != nil && ctx.Err() == nil {
-				sleep(ctx, backoff)
+				ctxtime.Sleep(ctx, backoff)
 			}
 		case errors.Is(err, queue.ErrNoWork):
 			if _, err := w.q.WaitForWork(ctx, w.ID(), 5*time.Second); err != nil && ctx.Err() == nil {
 				w.log.Warn("waiting for work", slog.Any("err", err))
-				sleep(ctx, backoff)
+				ctxtime.Sleep(ctx, backoff)
 			}
 		case errors.Is(err, queue.ErrUnknownWorker):
 			w.log.Warn("the queue forgot this worker (silent too long?); registering again")
 			if err := w.register(ctx); err != nil && ctx.Err() == nil {
 				w.log.Error("register again", slog.Any("err", err))
-				sleep(ctx, backoff)
+				ctxtime.Sleep(ctx, backoff)
 				backoff = min(backoff*2, 10*time.Second)
 			}
 		case errors.Is(err, queue.ErrQuarantined):
 			w.log.Warn("quarantined after repeated failures; not claiming for a while")
-			sleep(ctx, 5*time.Second)
+			ctxtime.Sleep(ctx, 5*time.Second)
 		case errors.Is(err, queue.ErrNoSlot):
-			sleep(ctx, 100*time.Millisecond)
+			ctxtime.Sleep(ctx, 100*time.Millisecond)
 		default:
 			if ctx.Err() != nil {
 				return
 			}
 			w.log.Warn("claim failed; retrying", slog.Any("err", err), slog.Duration("backoff", backoff))
-			sleep(ctx, backoff)
+			ctxtime.Sleep(ctx, backoff)
 			backoff = min(backoff*2, 10*time.Second)
 		}
 	}
@@ -351,15 +352,6 @@ func (w *Worker) idleWatch(ctx context.Context, stop context.CancelFunc) {
 			stop()
 			return
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }
 
