@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/drover-ml/drover/internal/ctxtime"
+	"github.com/drover-ml/drover/internal/syncio"
 )
 
 // asynq is the benchmark peer: every server below runs on asynq's defaults
@@ -71,7 +74,7 @@ func (e *env) waitAsynqIdle(ctx context.Context, db int, timeout time.Duration) 
 		if time.Now().After(deadline) {
 			return fmt.Errorf("asynq: %d pending, %d active after %v", p, a, timeout)
 		}
-		if err := sleepCtx(ctx, time.Millisecond); err != nil {
+		if err := ctxtime.Sleep(ctx, time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -113,7 +116,7 @@ type asynqProc struct {
 	cmd     *exec.Cmd
 	done    chan struct{}
 	started chan string
-	log     *syncBuffer
+	log     *syncio.Buffer
 }
 
 func (e *env) startAsynqProc(db int) (*asynqProc, error) {
@@ -128,7 +131,7 @@ func (e *env) startAsynqProc(db int) (*asynqProc, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &asynqProc{cmd: cmd, done: make(chan struct{}), started: make(chan string, 4), log: &syncBuffer{}}
+	p := &asynqProc{cmd: cmd, done: make(chan struct{}), started: make(chan string, 4), log: &syncio.Buffer{}}
 	cmd.Stderr = p.log
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s asynq-worker: %w", e.o.BenchExe, err)

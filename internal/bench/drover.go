@@ -16,9 +16,11 @@ import (
 	"time"
 
 	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/ctxtime"
 	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
 	"github.com/drover-ml/drover/internal/server"
+	"github.com/drover-ml/drover/internal/syncio"
 	"github.com/drover-ml/drover/internal/worker"
 )
 
@@ -124,7 +126,7 @@ func waitWaiting(ctx context.Context, q *queue.Queue, n int, timeout time.Durati
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%d of %d workers waiting for work after %v", waiting, n, timeout)
 		}
-		if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
+		if err := ctxtime.Sleep(ctx, 10*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -162,7 +164,7 @@ var successResult = func() []byte {
 type proc struct {
 	cmd  *exec.Cmd
 	done chan struct{}
-	log  *syncBuffer
+	log  *syncio.Buffer
 }
 
 // startWorkerProc starts `drover worker` on defaults (config from the
@@ -194,7 +196,7 @@ func (e *env) startWorkerProc(db int, name string) (*proc, error) {
 		"DROVER_LOG_LEVEL=warn",
 	)
 	cmd.Env = append(envv, e.o.WorkerEnv...)
-	p := &proc{cmd: cmd, done: make(chan struct{}), log: &syncBuffer{}}
+	p := &proc{cmd: cmd, done: make(chan struct{}), log: &syncio.Buffer{}}
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s worker: %w", e.o.Exe, err)

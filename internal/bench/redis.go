@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,10 +9,11 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/drover-ml/drover/internal/syncio"
 )
 
 // ErrNoRedis: redis-server is not on PATH.
@@ -27,7 +27,7 @@ type Redis struct {
 	dir  string
 	cmd  *exec.Cmd
 	done chan struct{}
-	log  *syncBuffer
+	log  *syncio.Buffer
 }
 
 // StartRedis starts a redis-server on a free loopback port with its files
@@ -72,7 +72,7 @@ func startRedis(ctx context.Context, bin, dir string, port int) (*Redis, error) 
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
 		"--save", "", "--appendonly", "no", "--daemonize", "no",
 		"--protected-mode", "no", "--logfile", "")
-	r := &Redis{addr: "127.0.0.1:" + strconv.Itoa(port), dir: dir, cmd: cmd, done: make(chan struct{}), log: &syncBuffer{}}
+	r := &Redis{addr: "127.0.0.1:" + strconv.Itoa(port), dir: dir, cmd: cmd, done: make(chan struct{}), log: &syncio.Buffer{}}
 	cmd.Stdout, cmd.Stderr = r.log, r.log
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -117,23 +117,6 @@ func (r *Redis) Stop() {
 		<-r.done
 	}
 	_ = os.RemoveAll(r.dir)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // info reads INFO sections into one map.

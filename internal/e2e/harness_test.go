@@ -12,7 +12,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/syncio"
 	"github.com/drover-ml/drover/internal/testutil"
 )
 
@@ -73,16 +73,11 @@ type proc struct {
 	t    *testing.T
 	name string
 	cmd  *exec.Cmd
-	mu   sync.Mutex
-	log  strings.Builder
+	log  syncio.Buffer
 	done chan struct{}
 }
 
-func (p *proc) Log() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.log.String()
-}
+func (p *proc) Log() string { return p.log.String() }
 
 func (p *proc) signal(sig syscall.Signal) {
 	_ = p.cmd.Process.Signal(sig)
@@ -127,9 +122,7 @@ func startProc(t *testing.T, name string, env []string, args ...string) *proc {
 	go func() {
 		sc := bufio.NewScanner(r)
 		for sc.Scan() {
-			p.mu.Lock()
-			p.log.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
+			p.log.Write([]byte(sc.Text() + "\n"))
 		}
 	}()
 	go func() { cmd.Wait(); close(p.done) }()

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -20,6 +19,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/drover-ml/drover/internal/blob/minioserver"
+	"github.com/drover-ml/drover/internal/syncio"
 )
 
 const minioStartTimeout = 30 * time.Second
@@ -36,7 +36,7 @@ type MinIO struct {
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	exited chan struct{}
-	out    *minioOutput
+	out    *syncio.Buffer
 }
 
 var minioBuckets atomic.Int64
@@ -103,7 +103,7 @@ func (m *MinIO) start() error {
 	cmd.Env = append(os.Environ(),
 		"MINIO_ROOT_USER="+m.access, "MINIO_ROOT_PASSWORD="+m.secret,
 		"MINIO_UPDATE=off", "MINIO_BROWSER=off")
-	out := &minioOutput{}
+	out := &syncio.Buffer{Max: 1 << 20}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -197,24 +197,4 @@ func (m *MinIO) Log() string {
 		return ""
 	}
 	return m.out.String()
-}
-
-type minioOutput struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (o *minioOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.b.Len() < 1<<20 {
-		o.b.Write(p)
-	}
-	return len(p), nil
-}
-
-func (o *minioOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
 }

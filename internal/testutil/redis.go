@@ -1,7 +1,6 @@
 package testutil
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/drover-ml/drover/internal/syncio"
 )
 
 // RedisOption configures StartRedis.
@@ -44,7 +45,7 @@ type Redis struct {
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
-	log *lockedWriter
+	log *syncio.Buffer
 }
 
 const redisStartTimeout = 15 * time.Second
@@ -116,7 +117,7 @@ func (r *Redis) args() []string {
 
 func (r *Redis) start() error {
 	cmd := exec.Command(r.bin, r.args()...)
-	log := &lockedWriter{}
+	log := &syncio.Buffer{}
 	cmd.Stdout = log
 	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
@@ -251,22 +252,4 @@ func (r *Redis) Log() string {
 		return ""
 	}
 	return log.String()
-}
-
-// lockedWriter lets the exec goroutines and Log share the buffer.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  bytes.Buffer
-}
-
-func (l *lockedWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.String()
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -1,7 +1,6 @@
 package minioserver_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -10,31 +9,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/drover-ml/drover/internal/blob/minioserver"
 	"github.com/drover-ml/drover/internal/blob/s3"
+	"github.com/drover-ml/drover/internal/syncio"
 )
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -60,7 +42,7 @@ func binary(t *testing.T) string {
 
 func TestSupervisor(t *testing.T) {
 	bin := binary(t)
-	logs := &syncBuf{}
+	logs := &syncio.Buffer{}
 	const secret = "s3cr3t-Pa55word"
 	srv, err := minioserver.New(minioserver.Config{
 		Binary:     bin,
