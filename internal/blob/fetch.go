@@ -175,7 +175,7 @@ func (f *fetch) run(destPath, want string) (tr Transfer, err error) {
 		return tr, writeError{err}
 	}
 	if f.opts.Sync {
-		if err := syncDir(dir); err != nil {
+		if err := SyncPath(dir); err != nil {
 			os.Remove(destPath) // an error means nothing at destPath
 			return tr, writeError{err}
 		}
@@ -363,11 +363,13 @@ func (o *orderedHasher) run(ctx context.Context) error {
 	return nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+// SyncPath flushes the file or directory at path to disk. Synced, a
+// directory's entries (a file renamed into it) survive a crash.
+func SyncPath(path string) error {
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	return d.Sync()
+	defer f.Close()
+	return f.Sync()
 }

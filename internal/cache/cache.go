@@ -185,7 +185,7 @@ func (c *Cache) rebuild() error {
 	if err := os.Remove(markerPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("cache: %w", err)
 	}
-	if err := syncDir(c.dir); err != nil {
+	if err := blob.SyncPath(c.dir); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
 	ents, err := os.ReadDir(c.dir)
@@ -514,7 +514,7 @@ func (c *Cache) Close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, e := range c.entries {
-		if err := syncFile(c.path(e.sha, e.size)); err != nil {
+		if err := blob.SyncPath(c.path(e.sha, e.size)); err != nil {
 			c.log.Warn("cache: sync failed; next start re-verifies", attrSHA, e.sha, attrErr, err)
 			return
 		}
@@ -523,18 +523,7 @@ func (c *Cache) Close() {
 		c.log.Warn("cache: cannot mark clean; next start re-verifies", attrErr, err)
 		return
 	}
-	if err := syncFile(filepath.Join(c.dir, cleanMarker)); err == nil {
-		_ = syncDir(c.dir)
+	if err := blob.SyncPath(filepath.Join(c.dir, cleanMarker)); err == nil {
+		_ = blob.SyncPath(c.dir)
 	}
 }
-
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
-}
-
-func syncDir(dir string) error { return syncFile(dir) }

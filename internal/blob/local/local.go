@@ -97,7 +97,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) (e
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("blob: put %s: %w", key, err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := blob.SyncPath(dir); err != nil {
 		return fmt.Errorf("blob: put %s: %w", key, err)
 	}
 	return nil
@@ -254,13 +254,4 @@ func mapErr(err error) error {
 		return fmt.Errorf("%w: %w", blob.ErrNotFound, err)
 	}
 	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
