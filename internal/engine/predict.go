@@ -53,25 +53,12 @@ func PredictFileWith(ctx context.Context, modelDir, dataPath, outPath string, op
 	if err != nil {
 		return 0, err
 	}
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	p, err := m.Predict(f)
-	if err != nil {
-		return 0, err
-	}
-	var contrib []float64
-	if opts.Explain {
-		if contrib, err = m.Explain(f); err != nil {
-			return 0, err
-		}
-	}
 	tmp, err := os.CreateTemp(filepath.Dir(outPath), ".predict-*.csv")
 	if err != nil {
 		return 0, fmt.Errorf("engine: predict: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := m.WriteCSVExplained(tmp, p, contrib, f.Rows); err != nil {
+	if err := m.PredictTo(ctx, f, tmp, opts.Explain); err != nil {
 		tmp.Close()
 		return 0, err
 	}

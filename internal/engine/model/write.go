@@ -23,14 +23,28 @@ func (m *Model) PredictCSV(ctx context.Context, r io.Reader, w io.Writer, log fu
 	if err != nil {
 		return 0, err
 	}
+	return f.Rows, m.PredictTo(ctx, f, w, false)
+}
+
+// PredictTo predicts every row of f and writes the predictions CSV to w
+// (see PredictCSV); with explain, each feature's contribution follows
+// (WriteCSVExplained). It is the one predict path: the CLI's and the
+// server's (engine.PredictFileWith) and PredictCSV's.
+func (m *Model) PredictTo(ctx context.Context, f *frame.Frame, w io.Writer, explain bool) error {
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return err
 	}
 	p, err := m.Predict(f)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	return f.Rows, m.WriteCSV(w, p, f.Rows)
+	var contrib []float64
+	if explain {
+		if contrib, err = m.Explain(f); err != nil {
+			return err
+		}
+	}
+	return m.WriteCSVExplained(w, p, contrib, f.Rows)
 }
 
 // Header is the header of the predictions CSV.
