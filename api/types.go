@@ -33,10 +33,14 @@ func Terminal(status string) bool {
 	return status == StatusSucceeded || status == StatusFailed || status == StatusCancelled
 }
 
-// Error is the body of every non-2xx response: {"error": {"code": ..., "message": ...}}.
+// Error is the body of every non-2xx response:
+// {"error": {"code": ..., "message": ..., "field": ...}}. Code is stable
+// (docs/api.md lists every one); Field, when set, names the request field
+// at fault, e.g. "target" or "params.max_depth".
 type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
 	Status  int    `json:"-"`
 }
 

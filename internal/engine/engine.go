@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/drover-ml/drover/internal/engine/search"
+	"github.com/drover-ml/drover/internal/engine/spec"
 	"github.com/drover-ml/drover/internal/engine/usererr"
 )
 
@@ -43,6 +44,8 @@ const (
 	CodeDialOutOfRange     = usererr.DialOutOfRange
 	CodeSingleRowClass     = usererr.SingleRowClass
 	CodeBadParam           = usererr.BadParam
+	CodeUnknownModel       = usererr.UnknownModel
+	CodeTaskTargetMismatch = usererr.TaskTargetMismatch
 	CodeNoFeatures         = usererr.NoFeatures
 	CodeBadModel           = usererr.BadModel
 	CodeMissingColumns     = usererr.MissingColumns
@@ -50,14 +53,15 @@ const (
 
 // Tasks.
 const (
-	TaskAuto       = "auto"
-	TaskBinary     = "binary"
-	TaskMulticlass = "multiclass"
-	TaskRegression = "regression"
+	TaskAuto       = spec.TaskAuto
+	TaskBinary     = spec.TaskBinary
+	TaskMulticlass = spec.TaskMulticlass
+	TaskRegression = spec.TaskRegression
 )
 
-// MinRows is the fewest rows (with a target value) the engine trains on.
-const MinRows = 5
+// MinRows is the fewest rows (with a target value) the engine trains on;
+// the server checks the same minimum at submit (spec.MinRows).
+const MinRows = spec.MinRows
 
 // Options describe one experiment.
 type Options struct {

@@ -68,7 +68,12 @@ func TestUserErrors(t *testing.T) {
 		{"negative dial", good.String(), func(o *Options) { o.Interpretability = -1 }, CodeDialOutOfRange},
 		{"bad param", good.String(), func(o *Options) { o.Params = map[string]string{"max_depth": "deep"} }, CodeBadParam},
 		{"unknown param", good.String(), func(o *Options) { o.Params = map[string]string{"nope": "1"} }, CodeBadParam},
-		{"unknown model", good.String(), func(o *Options) { o.Models = []string{"svm"} }, CodeBadParam},
+		{"unknown model", good.String(), func(o *Options) { o.Models = []string{"svm"} }, CodeUnknownModel},
+		{"regression on a categorical target", good.String(), func(o *Options) { o.Target, o.Task = "cat", "regression" }, CodeTaskTargetMismatch},
+		{"binary on a 3-class target", good.String(), func(o *Options) { o.Target, o.Task = "cat", "binary" }, CodeTaskTargetMismatch},
+		{"n_estimators=-1", good.String(), func(o *Options) { o.Params = map[string]string{"n_estimators": "-1"} }, CodeBadParam},
+		{"learning_rate=NaN", good.String(), func(o *Options) { o.Params = map[string]string{"learning_rate": "NaN"} }, CodeBadParam},
+		{"four labelled rows", "x,y\n1,a\n2,b\n3,a\n4,b\n5,\n6,\n", nil, CodeTooFewRows},
 		{"no features", "a,y\n1,1.5\n1,2\n1,3\n1,4\n1,5\n1,6\n", nil, CodeNoFeatures},
 	}
 	for _, tt := range tests {

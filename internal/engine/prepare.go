@@ -7,6 +7,7 @@ import (
 	"github.com/drover-ml/drover/internal/engine/frame"
 	"github.com/drover-ml/drover/internal/engine/model"
 	"github.com/drover-ml/drover/internal/engine/search"
+	"github.com/drover-ml/drover/internal/engine/spec"
 	"github.com/drover-ml/drover/internal/engine/usererr"
 )
 
@@ -30,7 +31,7 @@ func prepare(f *frame.Frame, o *Options, report Reporter) (*prepared, error) {
 	tcol := f.Column(o.Target)
 	if tcol == nil {
 		msg := fmt.Sprintf("target column %q is not in the data", o.Target)
-		if m := closeMatches(o.Target, f.Names()); len(m) > 0 {
+		if m := spec.CloseMatches(o.Target, f.Names()); len(m) > 0 {
 			msg += fmt.Sprintf("; did you mean %s?", strings.Join(quoteAll(m), ", "))
 		}
 		return nil, usererr.New(usererr.TargetMissing, "%s", msg)
@@ -44,7 +45,7 @@ func prepare(f *frame.Frame, o *Options, report Reporter) (*prepared, error) {
 		report.log("info", fmt.Sprintf("task: %s (detected from target %q)", task, o.Target))
 	}
 	if task == TaskRegression && tcol.Kind != frame.Numeric {
-		return nil, usererr.New(usererr.BadParam, "task regression needs a numeric target; %q is categorical", o.Target)
+		return nil, usererr.New(usererr.TaskTargetMismatch, "task regression needs a numeric target; %q is categorical", o.Target)
 	}
 	p := &prepared{}
 	var y []float64
@@ -78,7 +79,7 @@ func prepare(f *frame.Frame, o *Options, report Reporter) (*prepared, error) {
 		case len(p.levels) < 2:
 			return nil, usererr.New(usererr.TargetConstant, "target %q has fewer than two classes with two or more rows: nothing to learn", o.Target)
 		case task == TaskBinary && len(p.levels) > 2:
-			return nil, usererr.New(usererr.BadParam, "task binary needs two classes; target %q has %d", o.Target, len(p.levels))
+			return nil, usererr.New(usererr.TaskTargetMismatch, "task binary needs two classes; target %q has %d", o.Target, len(p.levels))
 		case o.Task == TaskAuto && len(p.levels) == 2:
 			task = TaskBinary
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/drover-ml/drover/internal/engine/metric"
 	"github.com/drover-ml/drover/internal/engine/model"
 	"github.com/drover-ml/drover/internal/engine/search"
+	"github.com/drover-ml/drover/internal/engine/spec"
 )
 
 // Result is a finished experiment.
@@ -66,6 +67,10 @@ func Train(ctx context.Context, f *frame.Frame, opts Options, report Reporter) (
 }
 
 func train(ctx context.Context, f *frame.Frame, opts Options, report Reporter, start time.Time) (*Result, error) {
+	// The same check the server made at submit, now against the table read.
+	if err := spec.Check(opts.Spec(), DataOf(f, opts.Target)); err != nil {
+		return nil, err
+	}
 	p, err := prepare(f, &opts, report)
 	if err != nil {
 		return nil, err
@@ -75,7 +80,7 @@ func train(ctx context.Context, f *frame.Frame, opts Options, report Reporter, s
 	if opts.Scorer != "" {
 		scorer, _ = metric.Get(opts.Scorer)
 		if !scorer.AppliesTo(d.Task) {
-			return nil, scorerMismatch(scorer, d.Task)
+			return nil, spec.ScorerMismatch(scorer, d.Task)
 		}
 	}
 	dials := search.Dials{Accuracy: opts.Accuracy, Time: opts.Time, Interpretability: opts.Interpretability}.Suggest(d.Rows(), len(d.Cols))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/drover-ml/drover/internal/errcode"
 	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/store"
 	"io"
@@ -36,7 +37,7 @@ func (s *Server) succeeded(ctx context.Context, id string) (*store.Experiment, e
 		return nil, err
 	}
 	if e.Status != protocol.StatusSucceeded {
-		return nil, apiErr(http.StatusConflict, "not_succeeded", fmt.Sprintf("experiment %s is %s; artifacts exist once it has succeeded", id, e.Status))
+		return nil, apiErr(errcode.NotSucceeded, fmt.Sprintf("experiment %s is %s; artifacts exist once it has succeeded", id, e.Status))
 	}
 	return e, nil
 }
@@ -69,12 +70,12 @@ func (s *Server) handleGetArtifact(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	key := blob.ArtifactKey(e.ID, e.Attempt, name)
 	if strings.Contains(name, "..") || blob.ValidateKey(key) != nil {
-		s.writeError(w, r, apiErr(http.StatusBadRequest, "bad_name", fmt.Sprintf("bad artifact name %q", name)))
+		s.writeError(w, r, apiErr(errcode.BadName, fmt.Sprintf("bad artifact name %q", name)))
 		return
 	}
 	rc, size, err := s.artifactStore().Get(r.Context(), key)
 	if errors.Is(err, blob.ErrNotFound) {
-		s.writeError(w, r, apiErr(http.StatusNotFound, CodeNotFound, fmt.Sprintf("experiment %s has no artifact %q", e.ID, name)))
+		s.writeError(w, r, apiErr(errcode.NotFound, fmt.Sprintf("experiment %s has no artifact %q", e.ID, name)))
 		return
 	}
 	if err != nil {
@@ -158,7 +159,7 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("explain"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			s.writeError(w, r, apiErr(http.StatusBadRequest, "bad_request", "explain must be true or false, not "+strconv.Quote(v)))
+			s.writeError(w, r, apiErr(errcode.BadRequest, "explain must be true or false, not "+strconv.Quote(v)))
 			return
 		}
 		opts.Explain = b
@@ -169,7 +170,7 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.Spec.Command != "" {
-		s.writeError(w, r, apiErr(http.StatusConflict, "no_model", "command experiments have no drover model to predict with"))
+		s.writeError(w, r, apiErr(errcode.NoModel, "command experiments have no drover model to predict with"))
 		return
 	}
 	dir, err := s.modelDir(ctx, e)

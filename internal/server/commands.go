@@ -3,10 +3,10 @@ package server
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/errcode"
 	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/store"
 )
@@ -20,14 +20,14 @@ import (
 
 // errCommandsOff is the submit-time refusal.
 func errCommandsOff() *api.Error {
-	return apiErr(http.StatusBadRequest, CodeCommandNotAllowed,
+	return apiErr(errcode.CommandNotAllowed,
 		"command experiments are off on this server: set allow_command_experiments = true (and on the workers that should run them)")
 }
 
 // commandRefused is the failure recorded for a queued command experiment
 // that may not run.
 func commandRefused() *protocol.Error {
-	return &protocol.Error{Code: CodeCommandNotAllowed,
+	return &protocol.Error{Code: errcode.CommandNotAllowed,
 		Message: "command experiments are off on this server (allow_command_experiments = false); this one was never run"}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/engine/frame"
+	"github.com/drover-ml/drover/internal/engine/spec"
 	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/store"
 )
@@ -22,6 +23,30 @@ func protocolSpec(s api.Spec) protocol.Spec {
 		Accuracy: s.Accuracy, Time: s.Time, Interpretability: s.Interpretability, Seed: s.Seed, GPUs: s.GPUs,
 		Command: s.Command, Models: s.Models, Params: s.Params, Folds: s.Folds, Priority: s.Priority,
 	}
+}
+
+// engineSpec is a REST spec as the engine's validator reads it.
+func engineSpec(s api.Spec) *spec.Spec {
+	return &spec.Spec{Target: s.Target, Task: s.Task, Scorer: s.Scorer, Accuracy: s.Accuracy, Time: s.Time,
+		Interpretability: s.Interpretability, GPUs: s.GPUs, Command: s.Command, Models: s.Models, Params: s.Params, Folds: s.Folds}
+}
+
+// specData is what the validator needs of a stored dataset: its rows and
+// column summaries, with exact class counts where the upload's summary has
+// every level (a categorical column of up to ten levels).
+func specData(d *store.Dataset) *spec.Data {
+	out := &spec.Data{Rows: d.Rows, Columns: make([]spec.Column, len(d.Columns))}
+	for i, c := range d.Columns {
+		sc := spec.Column{Name: c.Name, Type: c.Type, Missing: c.Missing, Distinct: c.Distinct}
+		if h := c.Histogram; c.Type == "categorical" && h != nil && len(h.Labels) == c.Distinct && len(h.Counts) == len(h.Labels) {
+			sc.Counts = make(map[string]int, len(h.Labels))
+			for j, l := range h.Labels {
+				sc.Counts[l] = h.Counts[j]
+			}
+		}
+		out.Columns[i] = sc
+	}
+	return out
 }
 
 func apiSpec(s protocol.Spec) api.Spec {

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/drover-ml/drover/internal/errcode"
 	"io"
 	"mime"
 	"net/http"
@@ -89,7 +90,7 @@ func (s *Server) handleUploadDataset(w http.ResponseWriter, r *http.Request) {
 	}
 	guard.done()
 	if size == 0 {
-		s.writeError(w, r, apiErr(http.StatusBadRequest, "empty_file", "the uploaded file is empty"))
+		s.writeError(w, r, apiErr(errcode.EmptyFile, "the uploaded file is empty"))
 		return
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
@@ -151,7 +152,7 @@ func uploadError(err error, limit int64) error {
 	case errors.As(err, &ae):
 		return ae
 	}
-	return apiErr(http.StatusBadRequest, "upload_failed", "upload interrupted: "+err.Error())
+	return apiErr(errcode.UploadFailed, "upload interrupted: "+err.Error())
 }
 
 // checkColumns counts the header's fields before the whole file is
@@ -174,7 +175,7 @@ func (s *Server) checkColumns(f *os.File) error {
 }
 
 func tooManyColumns(n, limit int) error {
-	return apiErr(http.StatusBadRequest, "too_many_columns",
+	return apiErr(errcode.TooManyColumns,
 		fmt.Sprintf("the dataset has %d columns; this server takes at most %d (max_columns)", n, limit))
 }
 
@@ -183,15 +184,15 @@ func uploadBody(r *http.Request) (io.Reader, string, error) {
 	if ct == "multipart/form-data" && params["boundary"] != "" {
 		mr, err := r.MultipartReader()
 		if err != nil {
-			return nil, "", apiErr(http.StatusBadRequest, CodeBadRequest, "bad multipart body: "+err.Error())
+			return nil, "", apiErr(errcode.BadRequest, "bad multipart body: "+err.Error())
 		}
 		for {
 			part, err := mr.NextPart()
 			if errors.Is(err, io.EOF) {
-				return nil, "", apiErr(http.StatusBadRequest, CodeBadRequest, `multipart body has no "file" part`)
+				return nil, "", apiErr(errcode.BadRequest, `multipart body has no "file" part`)
 			}
 			if err != nil {
-				return nil, "", apiErr(http.StatusBadRequest, CodeBadRequest, "bad multipart body: "+err.Error())
+				return nil, "", apiErr(errcode.BadRequest, "bad multipart body: "+err.Error())
 			}
 			if part.FormName() == "file" {
 				name := cleanName(r.URL.Query().Get("name"))
@@ -226,7 +227,7 @@ func (s *Server) handleGetDataset(w http.ResponseWriter, r *http.Request) {
 // notFound names what was not found.
 func notFound(err error, what, id string) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return apiErr(http.StatusNotFound, CodeNotFound, fmt.Sprintf("no %s with id %q", what, id))
+		return apiErr(errcode.NotFound, fmt.Sprintf("no %s with id %q", what, id))
 	}
 	return err
 }
@@ -238,7 +239,7 @@ func (s *Server) publishDataset(ctx context.Context, ds *store.Dataset) error {
 		return nil
 	}
 	if _, _, err := blob.PutDataset(ctx, s.objects, s.datasetPath(ds.SHA256)); err != nil {
-		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "copy dataset to the object store: "+err.Error())
+		return apiErr(errcode.Unavailable, "copy dataset to the object store: "+err.Error())
 	}
 	return nil
 }

@@ -1,13 +1,25 @@
 package server
 
-// Error codes of the exposure defences (docs/security.md).
+import "github.com/drover-ml/drover/internal/errcode"
+
+// Short names of registered codes (internal/errcode is the registry: code,
+// HTTP status, meaning); new codes go there first.
 const (
-	CodeHostNotAllowed       = "host_not_allowed"
-	CodeCrossOrigin          = "cross_origin"
-	CodeUnsupportedMediaType = "unsupported_media_type"
-	CodeCommandNotAllowed    = "command_not_allowed"
-	CodeMethodNotAllowed     = "method_not_allowed"
-	CodeDiskFull             = "disk_full"
-	CodeTooManyUploads       = "too_many_uploads"
-	CodeTooManyAttempts      = "too_many_attempts"
+	CodeBadRequest           = errcode.BadRequest
+	CodeNotFound             = errcode.NotFound
+	CodeUnauthorized         = errcode.Unauthorized
+	CodeConflict             = errcode.Conflict
+	CodeTooLarge             = errcode.TooLarge
+	CodeInternal             = errcode.Internal
+	CodeUnavailable          = errcode.Unavailable
+	CodeHostNotAllowed       = errcode.HostNotAllowed
+	CodeCrossOrigin          = errcode.CrossOrigin
+	CodeUnsupportedMediaType = errcode.UnsupportedMediaType
+	CodeCommandNotAllowed    = errcode.CommandNotAllowed
+	CodeMethodNotAllowed     = errcode.MethodNotAllowed
+	CodeDiskFull             = errcode.DiskFull
+	CodeTooManyUploads       = errcode.TooManyUploads
+	CodeTooManyAttempts      = errcode.TooManyAttempts
+	CodeQuotaExceeded        = errcode.QuotaExceeded
+	CodeForbidden            = errcode.Forbidden
 )

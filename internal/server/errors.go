@@ -3,28 +3,27 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/drover-ml/drover/api"
 	"github.com/drover-ml/drover/internal/engine"
+	"github.com/drover-ml/drover/internal/errcode"
 	"github.com/drover-ml/drover/internal/store"
 )
 
-// Stable error codes of the HTTP API (besides the engine's own user codes).
-const (
-	CodeBadRequest   = "bad_request"
-	CodeNotFound     = "not_found"
-	CodeUnauthorized = "unauthorized"
-	CodeConflict     = "conflict"
-	CodeTooLarge     = "too_large"
-	CodeInternal     = "internal"
-	CodeUnavailable  = "unavailable"
-)
+// apiErr builds an *api.Error; its HTTP status is the code's in the one
+// registry of codes (internal/errcode).
+func apiErr(code, msg string) *api.Error {
+	return &api.Error{Status: errcode.Status(code), Code: code, Message: msg}
+}
 
-// apiErr builds an *api.Error with an HTTP status.
-func apiErr(status int, code, msg string) *api.Error {
-	return &api.Error{Status: status, Code: code, Message: msg}
+// fieldErr is apiErr naming the request field at fault.
+func fieldErr(code, field, msg string) *api.Error {
+	e := apiErr(code, msg)
+	e.Field = field
+	return e
 }
 
 // writeError is the one place errors become HTTP responses: a status and a
@@ -36,12 +35,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &ae):
 	case errors.As(err, &ue):
-		ae = apiErr(http.StatusBadRequest, ue.Code, ue.Message)
+		ae = fieldErr(ue.Code, ue.Field, ue.Message)
 	case errors.Is(err, store.ErrNotFound):
-		ae = apiErr(http.StatusNotFound, CodeNotFound, "not found")
+		ae = apiErr(errcode.NotFound, "not found")
 	default:
 		s.log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
-		ae = apiErr(http.StatusInternalServerError, CodeInternal, "internal error; see the server log")
+		ae = apiErr(errcode.Internal, "internal error; see the server log")
+	}
+	if _, ok := errcode.Lookup(ae.Code); !ok {
+		s.log.Error("unregistered error code (add it to internal/errcode)", slog.String("code", ae.Code), slog.String("path", r.URL.Path))
 	}
 	status := ae.Status
 	if status == 0 {
@@ -56,4 +58,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// badSpec is apiErr with a formatted message.
+func badSpec(code, format string, args ...any) *api.Error {
+	return apiErr(code, fmt.Sprintf(format, args...))
 }

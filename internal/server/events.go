@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/drover-ml/drover/internal/errcode"
 	"net/http"
 	"strconv"
 	"time"
@@ -34,7 +35,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	fl, ok := w.(http.Flusher)
 	if !ok {
-		s.writeError(w, r, apiErr(http.StatusInternalServerError, CodeInternal, "streaming not supported"))
+		s.writeError(w, r, apiErr(errcode.Internal, "streaming not supported"))
 		return
 	}
 	changed, unsubscribe := s.hub.subscribe(id)

@@ -10,46 +10,30 @@ import (
 	"time"
 
 	"github.com/drover-ml/drover/api"
-	"github.com/drover-ml/drover/internal/engine/metric"
+	"github.com/drover-ml/drover/internal/engine/spec"
+	"github.com/drover-ml/drover/internal/errcode"
 	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/store"
 )
 
-// Tasks a user may name.
-var tasks = []string{"auto", "binary", "multiclass", "regression"}
-
-// Model families the engine knows.
-var modelFamilies = []string{"glm", "gbm", "xgboost"}
-
-const maxGPUsPerExperiment = 64
-
-func badSpec(code, format string, args ...any) *api.Error {
-	return apiErr(http.StatusBadRequest, code, fmt.Sprintf(format, args...))
-}
-
 // validateSpec checks an experiment request against its dataset before
-// anything is stored, so a bad request never reaches a processor.
+// anything is stored, so a bad request never reaches a processor. What a
+// valid run is belongs to the engine (spec.Check, the same check a run
+// makes on the table it reads); the server adds what only it knows: the
+// dataset and this server's worker mode.
 func (s *Server) validateSpec(ctx context.Context, sp *api.Spec) error {
 	if sp.DatasetID == "" {
-		return badSpec(CodeBadRequest, "dataset_id is required")
+		return fieldErr(errcode.BadRequest, "dataset_id", "dataset_id is required")
 	}
 	ds, err := s.store.GetDataset(ctx, sp.DatasetID)
 	if errors.Is(err, store.ErrNotFound) {
-		return apiErr(http.StatusNotFound, "dataset_not_found", fmt.Sprintf("no dataset with id %q", sp.DatasetID))
+		return fieldErr(errcode.DatasetNotFound, "dataset_id", fmt.Sprintf("no dataset with id %q", sp.DatasetID))
 	}
 	if err != nil {
 		return err
 	}
-	for name, v := range map[string]int{"accuracy": sp.Accuracy, "time": sp.Time, "interpretability": sp.Interpretability} {
-		if v < 0 || v > 10 {
-			return badSpec("dial_out_of_range", "%s must be from 1 to 10 (0 = let drover choose), got %d", name, v)
-		}
-	}
-	if sp.GPUs < 0 || sp.GPUs > maxGPUsPerExperiment {
-		return badSpec(CodeBadRequest, "gpus must be from 0 to %d, got %d", maxGPUsPerExperiment, sp.GPUs)
-	}
 	if sp.GPUs > 0 && s.cfg.WorkerMode == "multiprocessing" {
-		return badSpec("gpus_unavailable", "worker_mode multiprocessing runs experiments on this server's CPUs; GPU experiments need singlenode or multinode workers")
+		return fieldErr(errcode.GPUsUnavailable, "gpus", "worker_mode multiprocessing runs experiments on this server's CPUs; GPU experiments need singlenode or multinode workers")
 	}
 	if sp.Command != "" {
 		if !s.cfg.AllowCommandExperiments {
@@ -57,59 +41,14 @@ func (s *Server) validateSpec(ctx context.Context, sp *api.Spec) error {
 		}
 		return nil
 	}
-	if sp.Task == "" {
-		sp.Task = "auto"
+	es := engineSpec(*sp)
+	if err := spec.Check(es, specData(ds)); err != nil {
+		return err
 	}
-	if !slices.Contains(tasks, sp.Task) {
-		return badSpec("unknown_task", "unknown task %q: use one of %s", sp.Task, strings.Join(tasks, ", "))
-	}
-	if sp.Scorer != "" {
-		sc, ok := metric.Get(sp.Scorer)
-		if !ok {
-			return badSpec("unknown_scorer", "unknown scorer %q: use one of %s", sp.Scorer, strings.Join(metric.Names(), ", "))
-		}
-		if sp.Task != "auto" && !sc.AppliesTo(sp.Task) {
-			return badSpec("scorer_task_mismatch", "scorer %q does not apply to %s tasks", sp.Scorer, sp.Task)
-		}
-	}
-	for _, m := range sp.Models {
-		if !slices.Contains(modelFamilies, m) {
-			return badSpec("unknown_model", "unknown model %q: use one of %s", m, strings.Join(modelFamilies, ", "))
-		}
-	}
-	if sp.Target == "" {
-		return badSpec("target_missing", "target is required: name the column to predict")
-	}
-	var col *store.Column
-	for i := range ds.Columns {
-		if ds.Columns[i].Name == sp.Target {
-			col = &ds.Columns[i]
-		}
-	}
-	if col == nil {
-		return badSpec("target_missing", "target column %q is not in dataset %s (columns: %s)", sp.Target, ds.ID, columnList(ds.Columns))
-	}
-	switch {
-	case col.Missing >= ds.Rows:
-		return badSpec("target_all_missing", "target column %q has no values", sp.Target)
-	case ds.Rows-col.Missing < 2:
-		return badSpec("too_few_rows", "dataset %s has %d row(s) with a target value; at least 2 are needed", ds.ID, ds.Rows-col.Missing)
-	case col.Distinct == 1:
-		return badSpec("target_constant", "target column %q has a single value: there is nothing to predict", sp.Target)
+	if sp.Command == "" {
+		sp.Task = es.Task // normalised: "" is auto
 	}
 	return nil
-}
-
-func columnList(cols []store.Column) string {
-	names := make([]string, 0, len(cols))
-	for i, c := range cols {
-		if i == 12 {
-			names = append(names, fmt.Sprintf("... %d more", len(cols)-12))
-			break
-		}
-		names = append(names, c.Name)
-	}
-	return strings.Join(names, ", ")
 }
 
 func (s *Server) handleCreateExperiment(w http.ResponseWriter, r *http.Request) {
@@ -204,7 +143,7 @@ func (s *Server) annotate(ctx context.Context, list []*store.Experiment, out []*
 func (s *Server) getExperiment(ctx context.Context, id string) (*store.Experiment, error) {
 	e, err := s.store.GetExperiment(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, apiErr(http.StatusNotFound, CodeNotFound, fmt.Sprintf("no experiment with id %q", id))
+		return nil, apiErr(errcode.NotFound, fmt.Sprintf("no experiment with id %q", id))
 	}
 	return e, err
 }
@@ -227,7 +166,7 @@ func (s *Server) handleCancelExperiment(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	if e.Status.Terminal() {
-		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s already %s", e.ID, e.Status)))
+		s.writeError(w, r, apiErr(errcode.Conflict, fmt.Sprintf("experiment %s already %s", e.ID, e.Status)))
 		return
 	}
 	if err := s.disp.Cancel(r.Context(), e); err != nil {
@@ -251,11 +190,11 @@ func (s *Server) handleFinishExperiment(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	if e.Spec.Command != "" {
-		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, "command experiments have no search to finish early; cancel it instead"))
+		s.writeError(w, r, apiErr(errcode.Conflict, "command experiments have no search to finish early; cancel it instead"))
 		return
 	}
 	if e.Status != protocol.StatusRunning {
-		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is %s; only a running experiment can be finished", e.ID, e.Status)))
+		s.writeError(w, r, apiErr(errcode.Conflict, fmt.Sprintf("experiment %s is %s; only a running experiment can be finished", e.ID, e.Status)))
 		return
 	}
 	ok, err := s.disp.Finish(r.Context(), e)
@@ -264,7 +203,7 @@ func (s *Server) handleFinishExperiment(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	if !ok {
-		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is between attempts; try again", e.ID)))
+		s.writeError(w, r, apiErr(errcode.Conflict, fmt.Sprintf("experiment %s is between attempts; try again", e.ID)))
 		return
 	}
 	s.event(r.Context(), e.ID, protocol.Event{Type: protocol.EventLog, Level: "info", Attempt: e.Attempt, Message: "finish requested by a user"})

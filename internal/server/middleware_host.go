@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/errcode"
 )
 
 // hostAllow decides which Host headers the server answers. A browser that
@@ -123,7 +124,7 @@ func (s *Server) checkHost(next http.Handler) http.Handler {
 			return
 		}
 		s.log.Warn("request for an unknown host refused", "host", r.Host, "remote", r.RemoteAddr)
-		s.writeError(w, r, apiErr(http.StatusMisdirectedRequest, CodeHostNotAllowed,
+		s.writeError(w, r, apiErr(errcode.HostNotAllowed,
 			"this server does not answer to host "+quoteShort(r.Host)+": set public_url to the URL users reach it at (docs/security.md)"))
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/errcode"
 )
 
 // maxJSONBody is the largest JSON request body any endpoint reads.
@@ -30,7 +31,7 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path,
 			"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "remote", r.RemoteAddr)
-		s.writeError(w, r, apiErr(http.StatusForbidden, CodeCrossOrigin,
+		s.writeError(w, r, apiErr(errcode.CrossOrigin,
 			"cross-origin request refused: only pages of this server may change anything here"))
 	}))
 	return cop.Handler(next)
@@ -55,7 +56,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, what
 		var extra json.RawMessage
 		if err2 := dec.Decode(&extra); err2 != io.EOF {
 			if err2 == nil {
-				return apiErr(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("bad %s: trailing data after the JSON value", what))
+				return apiErr(errcode.BadRequest, fmt.Sprintf("bad %s: trailing data after the JSON value", what))
 			}
 			err = err2
 		}
@@ -65,12 +66,12 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, what
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return apiErr(http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("%s body is over %d bytes", what, mbe.Limit))
+		return apiErr(errcode.TooLarge, fmt.Sprintf("%s body is over %d bytes", what, mbe.Limit))
 	}
 	if errors.Is(err, io.EOF) {
-		return apiErr(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("bad %s: empty body, want a JSON object", what))
+		return apiErr(errcode.BadRequest, fmt.Sprintf("bad %s: empty body, want a JSON object", what))
 	}
-	return apiErr(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("bad %s: %v", what, err))
+	return apiErr(errcode.BadRequest, fmt.Sprintf("bad %s: %v", what, err))
 }
 
 // requireJSON refuses a body whose Content-Type is not application/json.
@@ -81,7 +82,7 @@ func requireJSON(r *http.Request) error {
 		if got == "" {
 			got = "none"
 		}
-		return apiErr(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+		return apiErr(errcode.UnsupportedMediaType,
 			fmt.Sprintf("%s %s takes Content-Type application/json, got %s", r.Method, r.URL.Path, quoteShort(got)))
 	}
 	return nil

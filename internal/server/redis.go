@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/drover-ml/drover/internal/errcode"
 	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/store"
 	"log/slog"
@@ -162,7 +163,7 @@ func (d *redisDispatcher) Submit(ctx context.Context, e *store.Experiment) error
 func (d *redisDispatcher) Cancel(ctx context.Context, e *store.Experiment) error {
 	out, err := d.q.Cancel(ctx, e.ID)
 	if err != nil {
-		return apiErr(503, CodeUnavailable, "cannot reach the queue to cancel: "+err.Error())
+		return apiErr(errcode.Unavailable, "cannot reach the queue to cancel: "+err.Error())
 	}
 	d.log.Info("cancel", slog.String("experiment", e.ID), slog.String("found", out.String()))
 	// The cancellation is durable in Redis now; record it in the store at
@@ -382,7 +383,7 @@ func (d *redisDispatcher) reconcile(ctx context.Context) error {
 func (d *redisDispatcher) Finish(ctx context.Context, e *store.Experiment) (bool, error) {
 	ok, err := d.q.Finish(ctx, e.ID)
 	if err != nil {
-		return false, apiErr(503, CodeUnavailable, "cannot reach the queue: "+err.Error())
+		return false, apiErr(errcode.Unavailable, "cannot reach the queue: "+err.Error())
 	}
 	return ok, nil
 }

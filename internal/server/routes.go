@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/subtle"
+	"github.com/drover-ml/drover/internal/errcode"
 	"net/http"
 	"strings"
 )
@@ -36,7 +37,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/workers/{id}/resume", s.handleWorkerAction("resume"))
 	mux.HandleFunc("POST /api/v1/workers/{id}/remove", s.handleWorkerAction("remove"))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, apiErr(http.StatusNotFound, CodeNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path))
+		s.writeError(w, r, apiErr(errcode.NotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path))
 	})
 	s.mountUI(mux)
 	return s.checkHost(s.crossOrigin(s.bodyDeadline(s.authenticate(mux))))
@@ -59,7 +60,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="drover"`)
-		s.writeError(w, r, apiErr(http.StatusUnauthorized, CodeUnauthorized, "missing or wrong API token: send 'Authorization: Bearer <api_token>'"))
+		s.writeError(w, r, apiErr(errcode.Unauthorized, "missing or wrong API token: send 'Authorization: Bearer <api_token>'"))
 	})
 }
 

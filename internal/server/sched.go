@@ -6,16 +6,14 @@ import (
 	"net/http"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/errcode"
 	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
 	"github.com/drover-ml/drover/internal/store"
 )
 
 // Error codes of scheduling.
-const (
-	CodeQuotaExceeded = "quota_exceeded"
-	CodeForbidden     = "forbidden"
-)
+const ()
 
 // BootstrapAdmin is the user api_token authenticates as, and the owner of
 // every experiment and dataset recorded before drover had users.
@@ -58,10 +56,10 @@ func (s *Server) admitExperiment(ctx context.Context, who principal, sp *api.Spe
 		sp.Priority = queue.PriorityNormal
 	}
 	if _, err := queue.PriorityRank(sp.Priority); err != nil {
-		return badSpec("unknown_priority", "priority %q: use high, normal or low", sp.Priority)
+		return fieldErr(errcode.UnknownPriority, "priority", fmt.Sprintf("priority %q: use high, normal or low", sp.Priority))
 	}
 	if sp.Priority == queue.PriorityHigh && !who.Admin {
-		return apiErr(http.StatusForbidden, CodeForbidden, "only admins may queue high-priority experiments")
+		return apiErr(errcode.Forbidden, "only admins may queue high-priority experiments")
 	}
 	if limit := s.queuedLimit(who.Name); limit > 0 {
 		queued, err := s.store.ListExperiments(ctx, protocol.StatusQueued)
@@ -75,7 +73,7 @@ func (s *Server) admitExperiment(ctx context.Context, who principal, sp *api.Spe
 			}
 		}
 		if n >= limit {
-			return apiErr(http.StatusTooManyRequests, CodeQuotaExceeded,
+			return apiErr(errcode.QuotaExceeded,
 				fmt.Sprintf("%s has %d of %d allowed experiments queued (max_queued_per_user); wait for some to start or cancel some", who.Name, n, limit))
 		}
 	}
@@ -91,7 +89,7 @@ type reprioritizer interface {
 // handleSetPriority changes a queued experiment's priority (admins only).
 func (s *Server) handleSetPriority(w http.ResponseWriter, r *http.Request) {
 	if !s.who(r).Admin {
-		s.writeError(w, r, apiErr(http.StatusForbidden, CodeForbidden, "only admins may change an experiment's priority"))
+		s.writeError(w, r, apiErr(errcode.Forbidden, "only admins may change an experiment's priority"))
 		return
 	}
 	var body struct {
@@ -102,7 +100,7 @@ func (s *Server) handleSetPriority(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := queue.PriorityRank(body.Priority); err != nil || body.Priority == "" {
-		s.writeError(w, r, badSpec("unknown_priority", "priority %q: use high, normal or low", body.Priority))
+		s.writeError(w, r, badSpec(errcode.UnknownPriority, "priority %q: use high, normal or low", body.Priority))
 		return
 	}
 	e, err := s.getExperiment(r.Context(), r.PathValue("id"))
@@ -111,12 +109,12 @@ func (s *Server) handleSetPriority(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.Status != protocol.StatusQueued {
-		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is %s; only a queued experiment's priority can change", e.ID, e.Status)))
+		s.writeError(w, r, apiErr(errcode.Conflict, fmt.Sprintf("experiment %s is %s; only a queued experiment's priority can change", e.ID, e.Status)))
 		return
 	}
 	rp, ok := s.disp.(reprioritizer)
 	if !ok {
-		s.writeError(w, r, apiErr(http.StatusConflict, CodeConflict, "this dispatcher cannot change priorities"))
+		s.writeError(w, r, apiErr(errcode.Conflict, "this dispatcher cannot change priorities"))
 		return
 	}
 	if err := rp.Reprioritize(r.Context(), e, body.Priority); err != nil {
@@ -140,7 +138,7 @@ func (s *Server) handleSetPriority(w http.ResponseWriter, r *http.Request) {
 func (s *Server) setStoredPriority(ctx context.Context, id, priority string) error {
 	_, err := s.store.UpdateExperiment(ctx, id, func(e *store.Experiment) error {
 		if e.Status != protocol.StatusQueued {
-			return apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is %s now", id, e.Status))
+			return apiErr(errcode.Conflict, fmt.Sprintf("experiment %s is %s now", id, e.Status))
 		}
 		if e.Spec.Priority == priority {
 			return store.ErrUnchanged
@@ -162,10 +160,10 @@ func (d *localDispatcher) Reprioritize(ctx context.Context, e *store.Experiment,
 func (d *redisDispatcher) Reprioritize(ctx context.Context, e *store.Experiment, priority string) error {
 	ok, err := d.q.Reprioritize(ctx, e.ID, priority)
 	if err != nil {
-		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "cannot reach the queue: "+err.Error())
+		return apiErr(errcode.Unavailable, "cannot reach the queue: "+err.Error())
 	}
 	if !ok {
-		return apiErr(http.StatusConflict, CodeConflict, fmt.Sprintf("experiment %s is no longer queued", e.ID))
+		return apiErr(errcode.Conflict, fmt.Sprintf("experiment %s is no longer queued", e.ID))
 	}
 	return d.s.setStoredPriority(ctx, e.ID, priority)
 }
@@ -202,13 +200,13 @@ type workerControl interface {
 	RemoveWorker(ctx context.Context, nameOrID string) error
 }
 
-var errNoWorkers = apiErr(http.StatusConflict, CodeConflict,
+var errNoWorkers = apiErr(errcode.Conflict,
 	"worker_mode multiprocessing runs experiments in this server; there are no workers to drain or remove")
 
 func (s *Server) handleWorkerAction(action string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !s.who(r).Admin {
-			s.writeError(w, r, apiErr(http.StatusForbidden, CodeForbidden, "only admins may "+action+" workers"))
+			s.writeError(w, r, apiErr(errcode.Forbidden, "only admins may "+action+" workers"))
 			return
 		}
 		wc, ok := s.disp.(workerControl)
@@ -238,10 +236,10 @@ func (s *Server) handleWorkerAction(action string) http.HandlerFunc {
 func (d *redisDispatcher) resolveWorker(ctx context.Context, nameOrID string) (string, error) {
 	id, err := d.q.WorkerID(ctx, nameOrID)
 	if err != nil {
-		return "", apiErr(http.StatusServiceUnavailable, CodeUnavailable, "cannot reach the queue: "+err.Error())
+		return "", apiErr(errcode.Unavailable, "cannot reach the queue: "+err.Error())
 	}
 	if id == "" {
-		return "", apiErr(http.StatusNotFound, CodeNotFound, fmt.Sprintf("no worker named or with id %q", nameOrID))
+		return "", apiErr(errcode.NotFound, fmt.Sprintf("no worker named or with id %q", nameOrID))
 	}
 	return id, nil
 }
@@ -258,10 +256,10 @@ func (d *redisDispatcher) DrainWorker(ctx context.Context, nameOrID string, on b
 		ok, err = d.q.Resume(ctx, id)
 	}
 	if err != nil {
-		return nil, apiErr(http.StatusServiceUnavailable, CodeUnavailable, "cannot reach the queue: "+err.Error())
+		return nil, apiErr(errcode.Unavailable, "cannot reach the queue: "+err.Error())
 	}
 	if !ok {
-		return nil, apiErr(http.StatusNotFound, CodeNotFound, fmt.Sprintf("worker %q is gone", nameOrID))
+		return nil, apiErr(errcode.NotFound, fmt.Sprintf("worker %q is gone", nameOrID))
 	}
 	ws, err := d.Workers(ctx)
 	if err != nil {
@@ -272,7 +270,7 @@ func (d *redisDispatcher) DrainWorker(ctx context.Context, nameOrID string, on b
 			return &ws[i], nil
 		}
 	}
-	return nil, apiErr(http.StatusNotFound, CodeNotFound, fmt.Sprintf("worker %q is gone", nameOrID))
+	return nil, apiErr(errcode.NotFound, fmt.Sprintf("worker %q is gone", nameOrID))
 }
 
 func (d *redisDispatcher) RemoveWorker(ctx context.Context, nameOrID string) error {
@@ -281,7 +279,7 @@ func (d *redisDispatcher) RemoveWorker(ctx context.Context, nameOrID string) err
 		return err
 	}
 	if _, err := d.q.Remove(ctx, id); err != nil {
-		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "cannot reach the queue: "+err.Error())
+		return apiErr(errcode.Unavailable, "cannot reach the queue: "+err.Error())
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"github.com/drover-ml/drover/internal/errcode"
 	"io"
 	"mime"
 	"net/http"
@@ -89,7 +90,7 @@ func wantsJSON(r *http.Request) bool {
 // error; a browser without JavaScript posts the form and is redirected.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.APIToken == "" {
-		s.writeError(w, r, apiErr(http.StatusConflict, "no_token_configured", "this server has no api_token: no login is needed"))
+		s.writeError(w, r, apiErr(errcode.NoTokenConfigured, "this server has no api_token: no login is needed"))
 		return
 	}
 	token, next, err := loginForm(r)
@@ -104,7 +105,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("ui login failed", "remote", r.RemoteAddr)
 		time.Sleep(loginFailDelay)
 		if wantsJSON(r) {
-			s.writeError(w, r, apiErr(http.StatusUnauthorized, "wrong_token", "that token is not this server's API token"))
+			s.writeError(w, r, apiErr(errcode.WrongToken, "that token is not this server's API token"))
 			return
 		}
 		http.Redirect(w, r, loginPath+"?error=wrong_token&next="+url.QueryEscape(next), http.StatusSeeOther)
@@ -136,13 +137,13 @@ func loginForm(r *http.Request) (token, next string, err error) {
 			Next  string `json:"next"`
 		}
 		if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&body); err != nil {
-			return "", "", apiErr(http.StatusBadRequest, CodeBadRequest, "bad login request: "+err.Error())
+			return "", "", apiErr(errcode.BadRequest, "bad login request: "+err.Error())
 		}
 		return body.Token, body.Next, nil
 	}
 	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		return "", "", apiErr(http.StatusBadRequest, CodeBadRequest, "bad login form: "+err.Error())
+		return "", "", apiErr(errcode.BadRequest, "bad login form: "+err.Error())
 	}
 	return r.PostForm.Get("token"), r.PostForm.Get("next"), nil
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/drover-ml/drover/internal/errcode"
 )
 
 // UploadIdleTimeout is how long an upload (a dataset, a predict body) may
@@ -69,7 +71,7 @@ func (g *uploadGuard) Read(p []byte) (int, error) {
 	}
 	var ne interface{ Timeout() bool }
 	if err != nil && errors.As(err, &ne) && ne.Timeout() {
-		return k, apiErr(http.StatusRequestTimeout, "upload_timeout",
+		return k, apiErr(errcode.UploadTimeout,
 			fmt.Sprintf("upload dropped: no data for %s", UploadIdleTimeout))
 	}
 	return k, err
@@ -86,7 +88,7 @@ func (e *errTooLargeT) Error() string { return "too large" }
 
 // apiError turns the refusal into the API's error.
 func (e *errTooLargeT) apiError(what, key string) error {
-	return apiErr(http.StatusRequestEntityTooLarge, CodeTooLarge,
+	return apiErr(errcode.TooLarge,
 		fmt.Sprintf("%s is over %d MiB (%s)", what, e.limit>>20, key))
 }
 
@@ -98,7 +100,7 @@ func checkDisk(dir string, more int64) error {
 		return nil // unknown: do not refuse on a guess
 	}
 	if float64(free-more) < minFreeDisk*float64(total) {
-		return apiErr(http.StatusInsufficientStorage, CodeDiskFull, fmt.Sprintf(
+		return apiErr(errcode.DiskFull, fmt.Sprintf(
 			"the server's disk is nearly full (%d MiB free of %d MiB; uploads must leave 5%% free): free space on %s",
 			free>>20, total>>20, filepath.Dir(dir)))
 	}
@@ -141,7 +143,7 @@ func (s *sniffer) verdict(eof bool) error {
 	}
 	if bytes.IndexByte(s.head, 0) >= 0 {
 		s.done = true
-		return apiErr(http.StatusBadRequest, "not_csv", "the upload is not a CSV file: it holds NUL bytes (binary data)")
+		return apiErr(errcode.NotCSV, "the upload is not a CSV file: it holds NUL bytes (binary data)")
 	}
 	text := s.head
 	if !eof {
@@ -152,7 +154,7 @@ func (s *sniffer) verdict(eof bool) error {
 	}
 	if !utf8.Valid(text) {
 		s.done = true
-		return apiErr(http.StatusBadRequest, "invalid_utf8", "the upload is not a UTF-8 CSV file")
+		return apiErr(errcode.InvalidUTF8, "the upload is not a UTF-8 CSV file")
 	}
 	return nil
 }
@@ -174,7 +176,7 @@ func (s uploadSlots) give() { <-s }
 // errBusy is the answer when every upload slot is taken.
 func errBusy(w http.ResponseWriter, n int) error {
 	w.Header().Set("Retry-After", "5")
-	return apiErr(http.StatusTooManyRequests, CodeTooManyUploads,
+	return apiErr(errcode.TooManyUploads,
 		fmt.Sprintf("the server takes %d uploads at once (max_concurrent_uploads); try again shortly", n))
 }
 

@@ -1,40 +1,49 @@
 // Package usererr holds the one error type the engine returns for bad input
-// or bad parameters: a stable machine-readable code and a one-line message.
-// The top-level engine package re-exports it as engine.UserError.
+// or bad parameters: a stable machine-readable code (registered in
+// internal/errcode, with its HTTP status and meaning), a one-line message
+// and, for a bad spec, the field at fault. The top-level engine package
+// re-exports it as engine.UserError.
 package usererr
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/drover-ml/drover/internal/errcode"
+)
 
 // Stable codes. Callers (server, CLI) switch on these, never on messages.
 const (
-	EmptyFile          = "empty_file"
-	NoHeader           = "no_header"
-	HeaderOnly         = "header_only"
-	RaggedRows         = "ragged_rows"
-	InvalidUTF8        = "invalid_utf8"
-	DuplicateColumn    = "duplicate_column"
-	NotCSV             = "not_csv"
-	TargetMissing      = "target_missing"
-	TargetConstant     = "target_constant"
-	TargetAllMissing   = "target_all_missing"
-	TooFewRows         = "too_few_rows"
-	UnknownTask        = "unknown_task"
-	UnknownScorer      = "unknown_scorer"
-	ScorerTaskMismatch = "scorer_task_mismatch"
-	DialOutOfRange     = "dial_out_of_range"
-	SingleRowClass     = "single_row_class"
-	BadParam           = "bad_param"
-	UnknownModel       = "unknown_model"
-	NoFeatures         = "no_features"
-	BadModel           = "bad_model"
-	MissingColumns     = "missing_columns"
+	EmptyFile          = errcode.EmptyFile
+	NoHeader           = errcode.NoHeader
+	HeaderOnly         = errcode.HeaderOnly
+	RaggedRows         = errcode.RaggedRows
+	InvalidUTF8        = errcode.InvalidUTF8
+	DuplicateColumn    = errcode.DuplicateColumn
+	NotCSV             = errcode.NotCSV
+	TargetMissing      = errcode.TargetMissing
+	TargetConstant     = errcode.TargetConstant
+	TargetAllMissing   = errcode.TargetAllMissing
+	TooFewRows         = errcode.TooFewRows
+	UnknownTask        = errcode.UnknownTask
+	TaskTargetMismatch = errcode.TaskTargetMismatch
+	UnknownScorer      = errcode.UnknownScorer
+	ScorerTaskMismatch = errcode.ScorerTaskMismatch
+	DialOutOfRange     = errcode.DialOutOfRange
+	SingleRowClass     = errcode.SingleRowClass
+	BadParam           = errcode.BadParam
+	UnknownModel       = errcode.UnknownModel
+	NoFeatures         = errcode.NoFeatures
+	BadModel           = errcode.BadModel
+	MissingColumns     = errcode.MissingColumns
 )
 
 // Error is a problem with the user's data or parameters. It is never worth
-// retrying. Message is one line.
+// retrying. Message is one line; Field, when set, names the spec field at
+// fault ("target", "params.max_depth").
 type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }
