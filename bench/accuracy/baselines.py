@@ -27,6 +27,7 @@ import time
 import warnings
 
 import numpy as np
+import scipy.sparse
 import xgboost
 import sklearn
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
@@ -102,8 +103,9 @@ def linear_matrix(feats, train):
         else:
             k = len(c[2])
             codes = np.where(np.isnan(x), k, x).astype(int)
-            parts.append(np.eye(k + 1)[codes])
-    return np.hstack(parts)
+            parts.append(scipy.sparse.csr_matrix((np.ones(len(codes)), (np.arange(len(codes)), codes)),
+                                                 shape=(len(codes), k + 1)))
+    return scipy.sparse.hstack([scipy.sparse.csr_matrix(p) for p in parts]).tocsr()
 
 
 def score(task, y, p):
@@ -149,7 +151,10 @@ def run(path, target, threads):
                 p = predict(m, xl[test], clf)
             else:
                 if name == "sklearn-hgb" and any(cat):
-                    m.set_params(categorical_features=np.array(cat))
+                    # HistGradientBoosting takes at most 255 categories per
+                    # feature: wider categoricals stay ordinal codes.
+                    m.set_params(categorical_features=np.array(
+                        [c and np.nanmax(xt[:, j]) < 255 for j, c in enumerate(cat)]))
                 m.fit(xt[train], y[train])
                 p = predict(m, xt[test], clf)
             secs[name] += time.time() - t0

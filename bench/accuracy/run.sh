@@ -6,7 +6,9 @@
 # Usage: bench/accuracy/run.sh [DATA_DIR]     (default: ../shared/data from the repo root)
 # Env:   THREADS (default: nproc) for every library; RESULTS (default: a new
 #        temporary directory) keeps the raw JSON; DROVER_XGBOOST_LIB as in drover;
-#        DROVER_ARGS adds flags to every drover train (e.g. "--time 1").
+#        DROVER_ARGS adds flags to every drover train (e.g. "--time 1");
+#        BASELINES=FILE reuses the baselines.jsonl of an earlier run on the
+#        same DATA_DIR instead of running the baselines again.
 # Needs: go, /usr/bin/python3 with Debian's python3-xgboost, python3-sklearn.
 # Exit status 1 when drover misses the 1 % bar on a dataset.
 set -eu
@@ -34,8 +36,12 @@ go build -o "$results/drover" ./cmd/drover
 echo "# baselines (5-fold, random_state=0)" >&2
 args=""
 for p in $pairs; do args="$args $data/${p%%:*}:${p#*:}"; done
-# shellcheck disable=SC2086
-$py bench/accuracy/baselines.py "$threads" $args > "$results/baselines.jsonl"
+if [ -n "${BASELINES:-}" ]; then
+	cp "$BASELINES" "$results/baselines.jsonl"
+else
+	# shellcheck disable=SC2086
+	$py bench/accuracy/baselines.py "$threads" $args > "$results/baselines.jsonl"
+fi
 
 for p in $pairs; do
 	file=${p%%:*} target=${p#*:}
