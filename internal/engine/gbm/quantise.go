@@ -16,19 +16,24 @@ const quantLimit = 1 << 24
 // result does not depend on the number of threads.
 func (t *trainer) quantise(rows []uint32, tree uint64) {
 	q := float64(min(quantLimit, (math.MaxInt32-1)/max(len(rows), 1)))
-	var mu sync.Mutex
-	gmax, hmax := 0.0, 0.0
-	parallelRange(len(rows), t.threads, 8192, func(lo, hi int) {
-		var gm, hm float64
-		for _, r := range rows[lo:hi] {
-			p := t.gh[r]
-			gm = max(gm, math.Abs(float64(p.g)))
-			hm = max(hm, float64(p.h))
-		}
-		mu.Lock()
-		gmax, hmax = max(gmax, gm), max(hmax, hm)
-		mu.Unlock()
-	})
+	var gmax, hmax float64
+	if t.updateByLeaf {
+		// Every row is in the tree: the gradient pass found the maxima.
+		gmax, hmax = t.gmax[t.outK], t.hmax[t.outK]
+	} else {
+		var mu sync.Mutex
+		parallelRange(len(rows), t.threads, 8192, func(lo, hi int) {
+			var gm, hm float64
+			for _, r := range rows[lo:hi] {
+				p := t.gh[r]
+				gm = max(gm, math.Abs(float64(p.g)))
+				hm = max(hm, float64(p.h))
+			}
+			mu.Lock()
+			gmax, hmax = max(gmax, gm), max(hmax, hm)
+			mu.Unlock()
+		})
+	}
 	t.gscale, t.hscale = 1, 1
 	if gmax > 0 {
 		t.gscale = gmax / q

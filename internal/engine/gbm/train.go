@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"time"
 )
 
@@ -27,7 +28,8 @@ type trainer struct {
 	gh     []gpair   // gradients of the tree being built
 	ghq    []int64   // gh quantised and packed (see quantise)
 
-	gscale, hscale float64 // quantisation steps of the tree being built
+	gscale, hscale float64   // quantisation steps of the tree being built
+	gmax, hmax     []float64 // per output, over all rows: see gradients
 	seedBase       uint64
 	treeCount      uint64
 
@@ -178,9 +180,7 @@ func (t *trainer) run(obj objective, y []float32, valid *Matrix, yValid []float3
 		if h, ok := obj.(*huber); ok {
 			h.startRound(t.margin, y)
 		}
-		parallelRange(t.n, t.threads, 4096, func(lo, hi int) {
-			obj.gradients(t.margin, y, t.ghAll, lo, hi)
-		})
+		t.gradients(obj, y)
 		nrows := t.sampleRows()
 		trees, err := t.buildRound(nrows, miss, vbins, vmargin)
 		if err != nil {
@@ -213,6 +213,40 @@ func (t *trainer) run(obj objective, y []float32, valid *Matrix, yValid []float3
 		m.BestRound, m.BestValidLoss = bestRound, bestLoss
 	}
 	return m, nil
+}
+
+// gradients computes the gradients of every output and, when every tree
+// sees every row, their largest |g| and h per output (quantise needs them;
+// scanning each chunk right after writing it is cheaper than another pass).
+func (t *trainer) gradients(obj objective, y []float32) {
+	K := t.nout
+	if t.gmax == nil {
+		t.gmax, t.hmax = make([]float64, K), make([]float64, K)
+	}
+	clear(t.gmax)
+	clear(t.hmax)
+	var mu sync.Mutex
+	parallelRange(t.n, t.threads, 4096, func(lo, hi int) {
+		obj.gradients(t.margin, y, t.ghAll, lo, hi)
+		if !t.updateByLeaf {
+			return
+		}
+		for k := range K {
+			gm, hm := gradMax(t.ghAll[k*t.n+lo : k*t.n+hi])
+			mu.Lock()
+			t.gmax[k], t.hmax[k] = max(t.gmax[k], gm), max(t.hmax[k], hm)
+			mu.Unlock()
+		}
+	})
+}
+
+// gradMax returns the largest |g| and h of gh.
+func gradMax(gh []gpair) (gm, hm float64) {
+	for _, p := range gh {
+		gm = max(gm, math.Abs(float64(p.g)))
+		hm = max(hm, float64(p.h))
+	}
+	return gm, hm
 }
 
 // sampleRows fills t.rows with the rows of this round and returns how many.
@@ -331,6 +365,7 @@ func (t *trainer) newWorker(threads int, first bool) *trainer {
 		ctx: t.ctx, p: t.p, threads: threads, n: t.n, nf: t.nf,
 		feats: t.feats, maxBins: t.maxBins, bins: t.bins, cbins: t.cbins,
 		nout: t.nout, margin: t.margin, ghAll: t.ghAll, seedBase: t.seedBase,
+		gmax: t.gmax, hmax: t.hmax,
 		updateByLeaf: t.updateByLeaf,
 		rows:         make([]uint32, t.n),
 		splitScratch: make([]split, t.nf),
