@@ -220,6 +220,55 @@ func (c *Client) FinishExperiment(ctx context.Context, id string) (*Experiment, 
 	return &out, c.postJSON(ctx, "/api/v1/experiments/"+url.PathEscape(id)+"/finish", nil, &out)
 }
 
+// CreateUser creates a user (admins); the answer holds its token, shown once.
+func (c *Client) CreateUser(ctx context.Context, name string, admin bool) (*NewUserToken, error) {
+	var out NewUserToken
+	return &out, c.postJSON(ctx, "/api/v1/users", map[string]any{"name": name, "admin": admin}, &out)
+}
+
+// ListUsers lists users (admins).
+func (c *Client) ListUsers(ctx context.Context) ([]User, error) {
+	var out []User
+	return out, c.getJSON(ctx, "/api/v1/users", &out)
+}
+
+// RevokeUser revokes a user's token (admins).
+func (c *Client) RevokeUser(ctx context.Context, name string) (*User, error) {
+	var out User
+	return &out, c.postJSON(ctx, "/api/v1/users/"+url.PathEscape(name)+"/revoke", nil, &out)
+}
+
+// RotateToken gives a user a new token; the old one stops working (admins).
+func (c *Client) RotateToken(ctx context.Context, name string) (*NewUserToken, error) {
+	var out NewUserToken
+	return &out, c.postJSON(ctx, "/api/v1/users/"+url.PathEscape(name)+"/token", nil, &out)
+}
+
+// SetPassword sets a user's password for the web UI (the user or an admin).
+func (c *Client) SetPassword(ctx context.Context, name, password string) (*User, error) {
+	var out User
+	return &out, c.postJSON(ctx, "/api/v1/users/"+url.PathEscape(name)+"/password", map[string]string{"password": password}, &out)
+}
+
+// UserLimits changes a user's quotas; nil fields stay as they are.
+type UserLimits struct {
+	MaxRunning  *int    `json:"max_running,omitempty"`
+	MaxQueued   *int    `json:"max_queued,omitempty"`
+	MaxPriority *string `json:"max_priority,omitempty"`
+}
+
+// SetUserLimits sets a user's quotas (admins).
+func (c *Client) SetUserLimits(ctx context.Context, name string, l UserLimits) (*User, error) {
+	var out User
+	return &out, c.postJSON(ctx, "/api/v1/users/"+url.PathEscape(name)+"/limits", l, &out)
+}
+
+// ShareDataset lets every user see and use a dataset.
+func (c *Client) ShareDataset(ctx context.Context, id string) (*Dataset, error) {
+	var out Dataset
+	return &out, c.postJSON(ctx, "/api/v1/datasets/"+url.PathEscape(id)+"/share", nil, &out)
+}
+
 // SetPriority moves a queued experiment to another priority class (admins).
 func (c *Client) SetPriority(ctx context.Context, id, priority string) (*Experiment, error) {
 	var out Experiment

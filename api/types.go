@@ -77,6 +77,29 @@ type Dataset struct {
 	Rows      int       `json:"rows"`
 	Columns   []Column  `json:"columns"`
 	CreatedAt time.Time `json:"created_at"`
+	Owner     string    `json:"owner,omitempty"`  // user who uploaded it
+	Shared    bool      `json:"shared,omitempty"` // every user may see and use it
+}
+
+// User is an account (GET /api/v1/users, admins only). Tokens and password
+// hashes are never shown.
+type User struct {
+	Name        string     `json:"name"`
+	Admin       bool       `json:"admin"`
+	MaxRunning  int        `json:"max_running"`  // -1 = server default, 0 = no limit
+	MaxQueued   int        `json:"max_queued"`   // -1 = server default, 0 = no limit
+	MaxPriority string     `json:"max_priority"` // "" = normal (admins: high)
+	HasPassword bool       `json:"has_password"`
+	CreatedAt   time.Time  `json:"created_at"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+}
+
+// NewUserToken answers user creation and token rotation: the token is
+// shown this once.
+type NewUserToken struct {
+	Name  string `json:"name"`
+	Token string `json:"token"`
+	Admin bool   `json:"admin,omitempty"`
 }
 
 // Spec is what a user asks for when creating an experiment.
@@ -228,10 +251,13 @@ type Worker struct {
 	Health       string   `json:"health"` // healthy | suspect | unhealthy | quarantined
 	// State is "active", or "draining (2 running)" / "drained" after drover
 	// worker drain: a draining worker takes nothing new.
-	State     string     `json:"state,omitempty"`
-	Draining  bool       `json:"draining,omitempty"`
-	LastSeen  *time.Time `json:"last_seen,omitempty"`
-	StartedAt *time.Time `json:"started_at,omitempty"`
+	State    string `json:"state,omitempty"`
+	Draining bool   `json:"draining,omitempty"`
+	// RunningOthers counts, for a user who is not an admin, the
+	// experiments of other users it runs (their ids are not shown).
+	RunningOthers int        `json:"running_others,omitempty"`
+	LastSeen      *time.Time `json:"last_seen,omitempty"`
+	StartedAt     *time.Time `json:"started_at,omitempty"`
 }
 
 // QueueDepth counts queued experiments by queue.

@@ -71,6 +71,22 @@ func newDatasetCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(upload, list, show)
+	share := &cobra.Command{
+		Use:   "share ID",
+		Short: "Let every user see and use a dataset (its owner or an admin)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			d, err := g.client().ShareDataset(c.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(g.stdout, d)
+			}
+			fmt.Fprintf(g.stdout, "%s shared with every user\n", d.ID)
+			return nil
+		},
+	}
+	cmd.AddCommand(upload, list, show, share)
 	return cmd
 }

@@ -129,7 +129,7 @@ Start a server on this machine with 'drover server', or train once with 'drover 
 	pf.BoolVar(&g.json, "json", false, "print JSON instead of tables")
 	root.AddCommand(
 		newServerCmd(g), newWorkerCmd(g), newTrainCmd(g), newPredictCmd(g),
-		newDatasetCmd(g), newExperimentCmd(g), newSystemCmd(g), newConfigCmd(g),
+		newDatasetCmd(g), newExperimentCmd(g), newSystemCmd(g), newConfigCmd(g), newUserCmd(g),
 		newVersionCmd(g), newRunExperimentCmd(g),
 	)
 	return root

@@ -177,3 +177,121 @@ func TestExitWhenIdle(t *testing.T) {
 		t.Fatalf("exit code %d, want 0\n%s", code, w.Log())
 	}
 }
+
+// Two users on a shared pool (real server, Redis and worker processes):
+// each sees only their own experiments, the admin sees both; fair share
+// gives the second processor to the user who runs nothing; a user at the
+// running quota waits with the reason while the processor takes another
+// user's experiment.
+func TestTwoUsersFairShareAndQuota(t *testing.T) {
+	const root = "root-token-e2e"
+	c := newCluster(t, nil, allowCommands, "DROVER_WORKER_REMOTE_PROCESSORS=2", "DROVER_SCHEDULING_POLICY=fair", "DROVER_API_TOKEN="+root)
+	c.cl.Token = root
+	ctx := context.Background()
+	mk := func(name string) *api.Client {
+		tok, err := c.cl.CreateUser(ctx, name, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return api.NewClient(c.url, tok.Token)
+	}
+	alice, bob, carol := mk("alice"), mk("bob"), mk("carol")
+	ds := c.dataset()
+	if _, err := c.cl.ShareDataset(ctx, ds.ID); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	submit := func(cl *api.Client, n int) []string {
+		var ids []string
+		for range n {
+			e, err := cl.CreateExperiment(ctx, api.Spec{DatasetID: ds.ID, Command: gate(dir)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, e.ID)
+		}
+		return ids
+	}
+	a, b := submit(alice, 3), submit(bob, 2)
+	c.startWorker("w1")
+	running := func() map[string]bool {
+		out := map[string]bool{}
+		list, _ := c.cl.ListExperiments(ctx, api.StatusRunning)
+		for _, e := range list {
+			out[e.ID] = true
+		}
+		return out
+	}
+	c.waitFor("two running", 30*time.Second, func() bool { return len(running()) == 2 })
+	if r := running(); !r[a[0]] || !r[b[0]] {
+		t.Fatalf("fair share: running %v, want alice's first %s and bob's first %s", r, a[0], b[0])
+	}
+	// each user sees only their own; the admin sees both
+	for name, cl := range map[string]*api.Client{"alice": alice, "bob": bob} {
+		l, err := cl.ListExperiments(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range l {
+			if e.Owner != name {
+				t.Fatalf("%s sees %s's experiment %s", name, e.Owner, e.ID)
+			}
+		}
+	}
+	if _, err := bob.GetExperiment(ctx, a[0]); err == nil {
+		t.Fatal("bob reads alice's experiment")
+	}
+	if l, _ := c.cl.ListExperiments(ctx, ""); len(l) != 5 {
+		t.Fatalf("admin sees %d experiments, want 5", len(l))
+	}
+	// quota: alice may run one at a time; carol's experiment takes the
+	// processor that alice's second cannot
+	one := 1
+	if _, err := c.cl.SetUserLimits(ctx, "alice", api.UserLimits{MaxRunning: &one}); err != nil {
+		t.Fatal(err)
+	}
+	open(t, dir)
+	cid, err := carol.CreateExperiment(ctx, api.Spec{DatasetID: ds.ID, Command: "sleep 0.2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range append(a, b...) {
+		if f := c.waitStatus(id, 60*time.Second, api.StatusSucceeded, api.StatusFailed); f.Status != api.StatusSucceeded {
+			t.Fatalf("%s: %s", id, f.Status)
+		}
+	}
+	if f := c.waitStatus(cid.ID, 60*time.Second, api.StatusSucceeded); f.Owner != "carol" {
+		t.Fatalf("carol's experiment owner %q", f.Owner)
+	}
+}
+
+// Over the running quota an alice experiment waits with the reason while
+// a free processor takes bob's.
+func TestQuotaTakesTheNextRunnable(t *testing.T) {
+	const root = "root-token-e2e"
+	c := newCluster(t, nil, allowCommands, "DROVER_WORKER_REMOTE_PROCESSORS=2", "DROVER_MAX_RUNNING_PER_USER=1", "DROVER_API_TOKEN="+root)
+	c.cl.Token = root
+	ctx := context.Background()
+	at, _ := c.cl.CreateUser(ctx, "alice", false)
+	bt, _ := c.cl.CreateUser(ctx, "bob", false)
+	alice, bob := api.NewClient(c.url, at.Token), api.NewClient(c.url, bt.Token)
+	ds := c.dataset()
+	if _, err := c.cl.ShareDataset(ctx, ds.ID); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	a1, _ := alice.CreateExperiment(ctx, api.Spec{DatasetID: ds.ID, Command: gate(dir)})
+	a2, _ := alice.CreateExperiment(ctx, api.Spec{DatasetID: ds.ID, Command: gate(dir)})
+	b1, err := bob.CreateExperiment(ctx, api.Spec{DatasetID: ds.ID, Command: gate(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.startWorker("w1")
+	c.waitStatus(a1.ID, 30*time.Second, api.StatusRunning)
+	c.waitStatus(b1.ID, 30*time.Second, api.StatusRunning)
+	if e := c.get(a2.ID); e.Status != api.StatusQueued || e.WaitReason != "alice runs 1 of 1 allowed" {
+		t.Fatalf("alice's second: %s %q", e.Status, e.WaitReason)
+	}
+	open(t, dir)
+	c.waitStatus(a2.ID, 60*time.Second, api.StatusSucceeded)
+}

@@ -114,7 +114,8 @@ func apiEvents(evs []store.Event) []api.Event {
 }
 
 func apiDataset(d *store.Dataset) *api.Dataset {
-	out := &api.Dataset{ID: d.ID, Name: d.Name, SHA256: d.SHA256, Size: d.Size, Rows: d.Rows, CreatedAt: d.CreatedAt}
+	out := &api.Dataset{ID: d.ID, Name: d.Name, SHA256: d.SHA256, Size: d.Size, Rows: d.Rows, CreatedAt: d.CreatedAt,
+		Owner: d.Owner, Shared: d.Shared}
 	if d.Columns != nil {
 		out.Columns = make([]api.Column, len(d.Columns))
 	}

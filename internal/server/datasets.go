@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,7 +130,8 @@ func (s *Server) handleUploadDataset(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = sum[:12] + ".csv"
 	}
-	ds := &store.Dataset{ID: newID("ds"), Name: name, SHA256: sum, Size: size, Rows: rows, Columns: storeColumns(cols), CreatedAt: time.Now().UTC()}
+	ds := &store.Dataset{ID: newID("ds"), Name: name, SHA256: sum, Size: size, Rows: rows, Columns: storeColumns(cols), CreatedAt: time.Now().UTC(),
+		Owner: s.who(r).Name}
 	if err := s.publishDataset(r.Context(), ds); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -212,15 +214,39 @@ func (s *Server) handleListDatasets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	who := s.who(r)
+	list = slices.DeleteFunc(list, func(ds *store.Dataset) bool { return !who.maySee(ds) })
 	writeJSON(w, http.StatusOK, apiDatasets(list))
 }
 
 func (s *Server) handleGetDataset(w http.ResponseWriter, r *http.Request) {
 	ds, err := s.store.GetDataset(r.Context(), r.PathValue("id"))
+	if err == nil && !s.who(r).maySee(ds) {
+		err = store.ErrNotFound
+	}
 	if err != nil {
 		s.writeError(w, r, notFound(err, "dataset", r.PathValue("id")))
 		return
 	}
+	writeJSON(w, http.StatusOK, apiDataset(ds))
+}
+
+// handleShareDataset lets every user see and use a dataset (its owner or
+// an admin may share it).
+func (s *Server) handleShareDataset(w http.ResponseWriter, r *http.Request) {
+	id, who := r.PathValue("id"), s.who(r)
+	ds, err := s.store.GetDataset(r.Context(), id)
+	if err == nil && !who.mayAccess(datasetOwner(ds)) {
+		err = store.ErrNotFound
+	}
+	if err == nil {
+		ds, err = s.store.ShareDataset(r.Context(), id)
+	}
+	if err != nil {
+		s.writeError(w, r, notFound(err, "dataset", id))
+		return
+	}
+	s.log.Info("dataset shared", "id", id, "by", who.Name)
 	writeJSON(w, http.StatusOK, apiDataset(ds))
 }
 

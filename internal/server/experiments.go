@@ -26,7 +26,7 @@ func (s *Server) validateSpec(ctx context.Context, sp *api.Spec) error {
 		return fieldErr(errcode.BadRequest, "dataset_id", "dataset_id is required")
 	}
 	ds, err := s.store.GetDataset(ctx, sp.DatasetID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !whoCtx(ctx).maySee(ds)) {
 		return fieldErr(errcode.DatasetNotFound, "dataset_id", fmt.Sprintf("no dataset with id %q", sp.DatasetID))
 	}
 	if err != nil {
@@ -71,7 +71,7 @@ func (s *Server) handleCreateExperiment(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	s.event(r.Context(), e.ID, protocol.Event{Type: protocol.EventStatus, Status: protocol.StatusQueued, Message: "queued"})
+	s.event(r.Context(), e.ID, protocol.Event{Type: protocol.EventStatus, Status: protocol.StatusQueued, Message: "queued by " + who.Name})
 	if err := s.disp.Submit(r.Context(), e); err != nil {
 		s.log.Warn("submit failed; the dispatcher will pick it up later", "experiment", e.ID, "err", err)
 	}
@@ -97,6 +97,9 @@ func (s *Server) handleListExperiments(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if who := s.who(r); !who.Admin {
+		list = slices.DeleteFunc(list, func(e *store.Experiment) bool { return ownerOf(e) != who.Name })
 	}
 	out := apiExperiments(list)
 	s.annotate(r.Context(), list, out)
@@ -140,9 +143,11 @@ func (s *Server) annotate(ctx context.Context, list []*store.Experiment, out []*
 	}
 }
 
+// getExperiment is the experiment for the user who asks (ctx): others'
+// experiments answer 404, as if they did not exist, except to admins.
 func (s *Server) getExperiment(ctx context.Context, id string) (*store.Experiment, error) {
 	e, err := s.store.GetExperiment(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !whoCtx(ctx).mayAccess(ownerOf(e))) {
 		return nil, apiErr(errcode.NotFound, fmt.Sprintf("no experiment with id %q", id))
 	}
 	return e, err
@@ -206,6 +211,6 @@ func (s *Server) handleFinishExperiment(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, apiErr(errcode.Conflict, fmt.Sprintf("experiment %s is between attempts; try again", e.ID)))
 		return
 	}
-	s.event(r.Context(), e.ID, protocol.Event{Type: protocol.EventLog, Level: "info", Attempt: e.Attempt, Message: "finish requested by a user"})
+	s.event(r.Context(), e.ID, protocol.Event{Type: protocol.EventLog, Level: "info", Attempt: e.Attempt, Message: "finish requested by " + s.who(r).Name})
 	writeJSON(w, http.StatusAccepted, apiExperiment(e))
 }

@@ -222,7 +222,7 @@ func (d *localDispatcher) Cancel(ctx context.Context, e *store.Experiment) error
 	r := d.running[e.ID]
 	d.mu.Unlock()
 	if r != nil {
-		r.proc.Kill("cancelled by a user")
+		r.proc.Kill("cancelled by " + whoCtx(ctx).Name)
 		select {
 		case <-r.recorded:
 		case <-ctx.Done():

@@ -177,7 +177,7 @@ func (d *redisDispatcher) Cancel(ctx context.Context, e *store.Experiment) error
 	case protocol.StatusQueued:
 		return d.s.cancelQueued(ctx, e.ID)
 	case protocol.StatusRunning:
-		d.s.finish(ctx, e.ID, cur.Attempt, cancelledResult("cancelled by a user"), false)
+		d.s.finish(ctx, e.ID, cur.Attempt, cancelledResult("cancelled by "+whoCtx(ctx).Name), false)
 	}
 	return nil
 }

@@ -33,6 +33,13 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/experiments/{id}/predict", s.handlePredict)
 
 	mux.HandleFunc("GET /api/v1/system/info", s.handleSystemInfo)
+	mux.HandleFunc("POST /api/v1/users", s.handleCreateUser)
+	mux.HandleFunc("GET /api/v1/users", s.handleListUsers)
+	mux.HandleFunc("POST /api/v1/users/{name}/revoke", s.handleRevokeUser)
+	mux.HandleFunc("POST /api/v1/users/{name}/token", s.handleRotateToken)
+	mux.HandleFunc("POST /api/v1/users/{name}/password", s.handleSetPassword)
+	mux.HandleFunc("POST /api/v1/users/{name}/limits", s.handleSetUserLimits)
+	mux.HandleFunc("POST /api/v1/datasets/{id}/share", s.handleShareDataset)
 	mux.HandleFunc("POST /api/v1/workers/{id}/drain", s.handleWorkerAction("drain"))
 	mux.HandleFunc("POST /api/v1/workers/{id}/resume", s.handleWorkerAction("resume"))
 	mux.HandleFunc("POST /api/v1/workers/{id}/remove", s.handleWorkerAction("remove"))
@@ -48,11 +55,22 @@ func (s *Server) routes() http.Handler {
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	token := s.cfg.APIToken
 	if token == "" {
-		return next
+		// No api_token (loopback only): anyone is the bootstrap admin,
+		// unless a request carries a user's token.
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if p := s.userFromToken(r.Context(), requestToken(r)); p != nil {
+				r = withPrincipal(r, *p)
+			}
+			next.ServeHTTP(w, r)
+		})
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" || s.isLoginPath(r.URL.Path) || s.validToken(r) {
 			next.ServeHTTP(w, r)
+			return
+		}
+		if p := s.userFromToken(r.Context(), requestToken(r)); p != nil {
+			next.ServeHTTP(w, withPrincipal(r, *p))
 			return
 		}
 		if !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/metrics" && r.URL.Path != "/apis/health/v1" {
@@ -65,11 +83,16 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 }
 
 func (s *Server) validToken(r *http.Request) bool {
-	got := ""
-	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
-		got = strings.TrimPrefix(h, "Bearer ")
-	} else if c, err := r.Cookie(TokenCookie); err == nil {
-		got = c.Value
-	}
+	got := requestToken(r)
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.APIToken)) == 1
+}
+
+// requestToken is the bearer token or the UI's login cookie.
+func requestToken(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+		return strings.TrimPrefix(h, "Bearer ")
+	} else if c, err := r.Cookie(TokenCookie); err == nil {
+		return c.Value
+	}
+	return ""
 }

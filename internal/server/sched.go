@@ -25,10 +25,31 @@ type principal struct {
 	Admin bool
 }
 
-// who is the user a request authenticated as. Until users exist beside
-// api_token, every request is the bootstrap admin.
+// who is the user a request authenticated as: a user's token, or api_token
+// (and every request of a server without api_token) as the bootstrap admin.
 func (s *Server) who(r *http.Request) principal {
+	return whoCtx(r.Context())
+}
+
+// whoCtx is who() for code that has the request's context only.
+func whoCtx(ctx context.Context) principal {
+	if p, ok := ctx.Value(principalKey{}).(principal); ok {
+		return p
+	}
 	return principal{Name: BootstrapAdmin, Admin: true}
+}
+
+// mayAccess: admins act on everything, users on what they own.
+func (p principal) mayAccess(owner string) bool { return p.Admin || p.Name == owner }
+
+// maySee: a dataset is visible to its owner, to admins, and to everyone once shared.
+func (p principal) maySee(ds *store.Dataset) bool { return ds.Shared || p.mayAccess(datasetOwner(ds)) }
+
+func datasetOwner(ds *store.Dataset) string {
+	if ds.Owner == "" {
+		return BootstrapAdmin
+	}
+	return ds.Owner
 }
 
 // ownerOf is the experiment's owner, the bootstrap admin when unrecorded.
@@ -39,14 +60,37 @@ func ownerOf(e *store.Experiment) string {
 	return e.Owner
 }
 
-// limits are the running quotas the dispatchers apply.
+// limits are the running quotas the dispatchers apply: the server's
+// default and each user's override.
 func (s *Server) limits() queue.Limits {
-	return queue.Limits{Default: s.cfg.MaxRunningPerUser, Users: map[string]int{}}
+	lim := queue.Limits{Default: s.cfg.MaxRunningPerUser, Users: map[string]int{}}
+	if users, err := s.store.ListUsers(context.Background()); err == nil {
+		for _, u := range users {
+			if u.MaxRunning >= 0 {
+				lim.Users[u.Name] = u.MaxRunning
+			}
+		}
+	}
+	return lim
 }
 
 // queuedLimit is how many experiments user may have queued (0 = no limit).
-func (s *Server) queuedLimit(user string) int {
+func (s *Server) queuedLimit(ctx context.Context, user string) int {
+	if u, err := s.store.UserByName(ctx, user); err == nil && u.MaxQueued >= 0 {
+		return u.MaxQueued
+	}
 	return s.cfg.MaxQueuedPerUser
+}
+
+// maxPriority is the highest class the user may ask for.
+func (s *Server) maxPriority(ctx context.Context, who principal) string {
+	if who.Admin {
+		return queue.PriorityHigh
+	}
+	if u, err := s.store.UserByName(ctx, who.Name); err == nil && u.MaxPriority != "" {
+		return u.MaxPriority
+	}
+	return queue.PriorityNormal
 }
 
 // admitExperiment checks the priority the user asks for and the queued
@@ -58,10 +102,12 @@ func (s *Server) admitExperiment(ctx context.Context, who principal, sp *api.Spe
 	if _, err := queue.PriorityRank(sp.Priority); err != nil {
 		return fieldErr(errcode.UnknownPriority, "priority", fmt.Sprintf("priority %q: use high, normal or low", sp.Priority))
 	}
-	if sp.Priority == queue.PriorityHigh && !who.Admin {
-		return apiErr(errcode.Forbidden, "only admins may queue high-priority experiments")
+	want, _ := queue.PriorityRank(sp.Priority)
+	if most, _ := queue.PriorityRank(s.maxPriority(ctx, who)); want < most {
+		return apiErr(errcode.Forbidden, fmt.Sprintf("%s may queue at most %s-priority experiments (only admins, or users given max_priority, may use %s)",
+			who.Name, queue.PriorityName(most), sp.Priority))
 	}
-	if limit := s.queuedLimit(who.Name); limit > 0 {
+	if limit := s.queuedLimit(ctx, who.Name); limit > 0 {
 		queued, err := s.store.ListExperiments(ctx, protocol.StatusQueued)
 		if err != nil {
 			return err

@@ -49,6 +49,30 @@ func (s *Server) handleSystemInfo(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if who := s.who(r); !who.Admin {
+		// everyone's load, but only the user's own experiment ids
+		running, err := s.store.ListExperiments(r.Context(), api.StatusRunning)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		mine := map[string]bool{}
+		for _, e := range running {
+			mine[e.ID] = ownerOf(e) == who.Name
+		}
+		for i := range info.Workers {
+			wk := &info.Workers[i]
+			own := []string{}
+			for _, id := range wk.Running {
+				if mine[id] {
+					own = append(own, id)
+				} else {
+					wk.RunningOthers++
+				}
+			}
+			wk.Running = own
+		}
+	}
 	writeJSON(w, http.StatusOK, info)
 }
 

@@ -101,7 +101,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !safeNext(next) {
 		next = "/"
 	}
-	if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.APIToken)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.APIToken)) != 1 && s.userFromToken(r.Context(), token) == nil {
 		s.log.Warn("ui login failed", "remote", r.RemoteAddr)
 		time.Sleep(loginFailDelay)
 		if wantsJSON(r) {

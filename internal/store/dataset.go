@@ -18,6 +18,8 @@ type Dataset struct {
 	Rows      int
 	Columns   []Column
 	CreatedAt time.Time
+	Owner     string // the user who uploaded it
+	Shared    bool   // every user may see and use it
 }
 
 // Column is the stored summary of one dataset column. It is kept as JSON
@@ -37,7 +39,7 @@ type Histogram struct {
 	Counts []int     `json:"counts"`
 }
 
-const datasetCols = `id, name, sha256, size, rows, columns, created_at`
+const datasetCols = `id, name, sha256, size, rows, columns, created_at, owner, shared`
 
 // CreateDataset records a dataset.
 func (s *Store) CreateDataset(ctx context.Context, d *Dataset) error {
@@ -45,8 +47,8 @@ func (s *Store) CreateDataset(ctx context.Context, d *Dataset) error {
 	if err != nil {
 		return fmt.Errorf("store: encode dataset columns: %w", err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO datasets(`+datasetCols+`) VALUES(?,?,?,?,?,?,?)`,
-		d.ID, d.Name, d.SHA256, d.Size, d.Rows, string(cols), formatTime(d.CreatedAt))
+	_, err = s.db.ExecContext(ctx, `INSERT INTO datasets(`+datasetCols+`) VALUES(?,?,?,?,?,?,?,?,?)`,
+		d.ID, d.Name, d.SHA256, d.Size, d.Rows, string(cols), formatTime(d.CreatedAt), d.Owner, d.Shared)
 	if err != nil {
 		return fmt.Errorf("store: insert dataset %s: %w", d.ID, err)
 	}
@@ -58,7 +60,7 @@ type scanner interface{ Scan(...any) error }
 func scanDataset(r scanner) (*Dataset, error) {
 	var d Dataset
 	var cols, created string
-	if err := r.Scan(&d.ID, &d.Name, &d.SHA256, &d.Size, &d.Rows, &cols, &created); err != nil {
+	if err := r.Scan(&d.ID, &d.Name, &d.SHA256, &d.Size, &d.Rows, &cols, &created, &d.Owner, &d.Shared); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(cols), &d.Columns); err != nil {

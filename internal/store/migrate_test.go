@@ -195,6 +195,8 @@ func TestMigrateStoreOf77055ae(t *testing.T) {
 		check(t, w.ID+" size", d.Size, w.Size)
 		check(t, w.ID+" rows", d.Rows, w.Rows)
 		sameTime(t, w.ID+" created_at", &w.CreatedAt, &d.CreatedAt)
+		check(t, w.ID+" owner (the bootstrap admin)", d.Owner, "admin")
+		check(t, w.ID+" shared", d.Shared, false)
 		if !reflect.DeepEqual(d.Columns, w.Columns) {
 			t.Errorf("%s columns:\n got  %+v\n want %+v", w.ID, d.Columns, w.Columns)
 		}
@@ -223,7 +225,7 @@ func TestMigrateStoreOf77055ae(t *testing.T) {
 		check(t, w.ID+" worker", e.Worker, w.Worker)
 		check(t, w.ID+" worker_name", e.WorkerName, w.WorkerName)
 		check(t, w.ID+" queue", e.Queue, w.Queue)
-		check(t, w.ID+" owner (none before users)", e.Owner, "")
+		check(t, w.ID+" owner (the bootstrap admin: none before users)", e.Owner, "admin")
 		check(t, w.ID+" progress", e.Progress, w.Progress)
 		check(t, w.ID+" message", e.Message, w.Message)
 		sameJSON(t, w.ID+" summary", w.Summary, e.Summary)
