@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/store"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/loops"
 	"github.com/drover-ml/drover/internal/queue"
 	"github.com/drover-ml/drover/internal/runner"
 )
@@ -28,9 +30,8 @@ type localDispatcher struct {
 	wake    chan struct{}
 	mu      sync.Mutex
 	running map[string]*localRun
-	wg      sync.WaitGroup
-	cancel  context.CancelFunc
-	once    sync.Once
+	// g owns the dispatch loop and one goroutine per running attempt.
+	g loops.Group
 }
 
 type localRun struct {
@@ -52,30 +53,25 @@ func newLocalDispatcher(s *Server) *localDispatcher {
 	}
 }
 
+// errServerStopping ends the local dispatcher's context; running children
+// are killed with it as the reason (runner.Start watches that context).
+var errServerStopping = errors.New("server stopping")
+
 func (d *localDispatcher) Start(ctx context.Context) error {
 	if err := d.s.recoverRunning(ctx); err != nil {
 		return fmt.Errorf("server: recover experiments: %w", err)
 	}
-	ctx, d.cancel = context.WithCancel(ctx)
-	d.wg.Add(1)
-	go d.loop(ctx)
+	if _, err := d.g.Start(ctx); err != nil {
+		return fmt.Errorf("server: local dispatcher: %w", err)
+	}
+	d.g.Go(d.loop)
 	d.poke()
 	return nil
 }
 
-func (d *localDispatcher) Stop() {
-	d.once.Do(func() {
-		if d.cancel != nil {
-			d.cancel()
-		}
-		d.mu.Lock()
-		for _, r := range d.running {
-			r.proc.Kill("server stopping")
-		}
-		d.mu.Unlock()
-		d.wg.Wait()
-	})
-}
+// Stop kills the running children and waits until each attempt's goroutine
+// has seen its child end; idempotent.
+func (d *localDispatcher) Stop() { d.g.Stop(errServerStopping) }
 
 func (d *localDispatcher) poke() {
 	select {
@@ -90,7 +86,6 @@ func (d *localDispatcher) Submit(ctx context.Context, e *store.Experiment) error
 }
 
 func (d *localDispatcher) loop(ctx context.Context) {
-	defer d.wg.Done()
 	// A slow tick as a safety net; starts are driven by pokes.
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
@@ -196,9 +191,8 @@ func (d *localDispatcher) start(ctx context.Context, e *store.Experiment) error 
 	r := &localRun{owner: ownerOf(e), attempt: attempt, proc: proc, started: time.Now(), recorded: make(chan struct{})}
 	d.running[e.ID] = r
 	d.mu.Unlock()
-	d.wg.Add(1)
-	go func() {
-		defer d.wg.Done()
+	// Called from the dispatch loop, a goroutine of d.g: Go always starts it.
+	d.g.Go(func(ctx context.Context) {
 		defer close(r.recorded)
 		out := proc.Wait()
 		d.mu.Lock()
@@ -213,7 +207,7 @@ func (d *localDispatcher) start(ctx context.Context, e *store.Experiment) error 
 		retry := out.Status == protocol.StatusFailed && out.FailureKind == protocol.FailureInfra && attempt <= s.cfg.MaxRetries
 		s.finish(context.WithoutCancel(ctx), e.ID, attempt, res, retry)
 		d.poke()
-	}()
+	})
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/drover-ml/drover/internal/blob"
 	"github.com/drover-ml/drover/internal/config"
 	"github.com/drover-ml/drover/internal/ctxtime"
+	"github.com/drover-ml/drover/internal/loops"
 	"github.com/drover-ml/drover/internal/queue"
 )
 
@@ -39,10 +40,28 @@ type redisDispatcher struct {
 
 	names sync.Map // worker identity → name, filled from snapshots
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
+	g         loops.Group // the results reader and the reconcile loop
+	reaper    reaper
+	closeOnce sync.Once
 }
+
+// reaper takes back, every reapInterval, the leases of workers that went
+// silent (redisDispatcher.reap).
+type reaper struct {
+	reap func(context.Context)
+	g    loops.Group
+}
+
+func (r *reaper) Start(ctx context.Context) error {
+	if _, err := r.g.Start(ctx); err != nil {
+		return fmt.Errorf("server: reaper: %w", err)
+	}
+	r.g.Every(reapInterval, r.reap)
+	return nil
+}
+
+// Stop ends the reaper and waits for a round in progress; idempotent.
+func (r *reaper) Stop() { r.g.Stop(nil) }
 
 // OpenQueue connects to the Redis of cfg. It is shared by server and worker.
 func OpenQueue(ctx context.Context, cfg *config.Config, log *slog.Logger) (*queue.Queue, error) {
@@ -95,22 +114,22 @@ func (d *redisDispatcher) Start(ctx context.Context) error {
 	if err := d.reconcile(ctx); err != nil {
 		return fmt.Errorf("server: reconcile with redis: %w", err)
 	}
-	ctx, d.cancel = context.WithCancel(ctx)
-	d.wg.Add(3)
-	go d.readLoop(ctx)
-	go d.every(ctx, reapInterval, d.reap)
-	go d.every(ctx, reconcileInterval, d.reconcileNow)
-	return nil
+	ctx, err := d.g.Start(ctx)
+	if err != nil {
+		return fmt.Errorf("server: redis dispatcher: %w", err)
+	}
+	d.g.Go(d.readLoop)
+	d.g.Every(reconcileInterval, d.reconcileNow)
+	d.reaper.reap = d.reap
+	return d.reaper.Start(ctx)
 }
 
+// Stop ends the reader, the reconcile loop and the reaper, waits for them
+// and closes the queue; idempotent.
 func (d *redisDispatcher) Stop() {
-	d.once.Do(func() {
-		if d.cancel != nil {
-			d.cancel()
-		}
-		d.wg.Wait()
-		d.q.Close()
-	})
+	d.reaper.Stop()
+	d.g.Stop(nil)
+	d.closeOnce.Do(func() { d.q.Close() })
 }
 
 // assignment builds the payload a worker receives.
@@ -191,7 +210,6 @@ func cancelledResult(msg string) protocol.Event {
 // for at most redis_result_queue_polling_interval per call, so a result is
 // applied as soon as it arrives.
 func (d *redisDispatcher) readLoop(ctx context.Context) {
-	defer d.wg.Done()
 	host, _ := os.Hostname()
 	r := d.q.NewReader("server-" + host)
 	backoff := 100 * time.Millisecond
@@ -287,21 +305,6 @@ func requeueMessage(m queue.Message) string {
 		return fmt.Sprintf("attempt %d failed on worker %s", m.Ref.Attempt, m.Ref.Worker)
 	}
 	return fmt.Sprintf("attempt %d on worker %s ended (%s)", m.Ref.Attempt, m.Ref.Worker, m.Reason)
-}
-
-// every runs fn every interval until ctx ends.
-func (d *redisDispatcher) every(ctx context.Context, interval time.Duration, fn func(context.Context)) {
-	defer d.wg.Done()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fn(ctx)
-		}
-	}
 }
 
 // reap takes back the leases of workers that went silent.

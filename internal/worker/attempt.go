@@ -81,7 +81,7 @@ func (w *Worker) admit(ctx context.Context, lease *queue.Lease, prev *attempt) (
 // handed back to the queue.
 func (w *Worker) launch(ctx context.Context, at *attempt, claimed time.Time) {
 	log := w.log.With(slog.String("experiment", at.ref.Experiment), slog.Int("attempt", at.ref.Attempt))
-	go w.prefetchNext(ctx) // off the start path: one Redis round trip
+	w.bg.Go(w.prefetchNext) // off the start path: one Redis round trip
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()

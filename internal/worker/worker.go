@@ -22,6 +22,7 @@ import (
 	"github.com/drover-ml/drover/internal/config"
 	"github.com/drover-ml/drover/internal/ctxtime"
 	"github.com/drover-ml/drover/internal/engine"
+	"github.com/drover-ml/drover/internal/loops"
 	"github.com/drover-ml/drover/internal/protocol"
 	"github.com/drover-ml/drover/internal/queue"
 	"github.com/drover-ml/drover/internal/runner"
@@ -81,7 +82,15 @@ type Worker struct {
 	// lastActive is when an attempt last left the running set (or Run
 	// began); with nothing running, the worker is idle since then.
 	lastActive time.Time
-	wg         sync.WaitGroup
+	wg         sync.WaitGroup // the attempts' goroutines
+
+	// claims owns the claim loop and the idle watch: they stop first.
+	// bg owns heartbeats, control messages and prefetches, which outlive
+	// claiming until the attempts are settled.
+	claims, bg loops.Group
+	idle       chan struct{} // closed by the idle watch (ExitWhenIdle)
+	stopOnce   sync.Once
+	registered bool
 }
 
 // attempt is one claimed experiment on this worker, from the claim to its
@@ -143,7 +152,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, q *queue.Que
 	w := &Worker{
 		cfg: cfg, log: log.With(slog.String("component", "worker")), q: q, opts: opts,
 		slots: cfg.WorkerRemoteProcessors, dir: dir, lock: lock,
-		running: map[string]*attempt{}, slotFree: make(chan struct{}, 1),
+		running: map[string]*attempt{}, slotFree: make(chan struct{}, 1), idle: make(chan struct{}),
 	}
 	w.name = workerName(cfg, dir)
 	n, how := detectGPUs(ctx, cfg.WorkerGPUs)
@@ -203,49 +212,83 @@ func (w *Worker) ID() string {
 	return w.id
 }
 
-// Run registers the worker and serves until ctx ends, then stops
-// gracefully: it claims nothing more, lets running attempts finish for
-// worker_grace_period, then kills the rest and hands them back to the queue.
+// Run registers the worker and serves until ctx ends (or, with
+// ExitWhenIdle, until it has been idle that long), then stops gracefully
+// (Stop).
 func (w *Worker) Run(ctx context.Context) error {
-	defer w.lock.Close()
-	defer w.data.Close()
+	if err := w.Start(ctx); err != nil {
+		w.Stop()
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case <-w.idle:
+	}
+	w.Stop()
+	return nil
+}
+
+// Start registers the worker and starts its loops; it returns once the
+// worker serves. Claiming ends when ctx does; Stop finishes the job.
+func (w *Worker) Start(ctx context.Context) error {
+	w.mu.Lock()
+	again := w.registered
+	w.mu.Unlock()
+	if again {
+		return fmt.Errorf("worker: %w", loops.ErrStarted)
+	}
 	if err := w.register(ctx); err != nil {
 		return err
 	}
+	if _, err := w.claims.Start(ctx); err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	if _, err := w.bg.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	w.mu.Lock()
+	w.registered = true
+	w.lastActive = time.Now()
+	w.mu.Unlock()
 	w.log.Info("worker ready", slog.String("id", w.ID()), slog.String("name", w.name),
 		slog.Int("processors", w.slots), slog.Int("gpus", w.gpus.total()), slog.Any("capabilities", w.caps))
-
-	// Heartbeats and control messages outlive ctx until the attempts are settled.
-	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopBG()
-	var bgWG sync.WaitGroup
-	bgWG.Add(2)
-	go func() { defer bgWG.Done(); w.heartbeatLoop(bg) }()
-	go func() { defer bgWG.Done(); w.controlLoop(bg) }()
-
+	w.bg.Go(w.heartbeatLoop)
+	w.bg.Go(w.controlLoop)
 	if w.opts.ExitWhenIdle > 0 {
-		var stop context.CancelFunc
-		ctx, stop = context.WithCancel(ctx)
-		defer stop()
-		w.mu.Lock()
-		w.lastActive = time.Now()
-		w.mu.Unlock()
-		go w.idleWatch(ctx, stop)
+		w.claims.Go(w.idleWatch)
 	}
-
-	w.claimLoop(ctx)
-	w.drain()
-	stopBG()
-	bgWG.Wait()
-	dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if n, err := w.q.Deregister(dctx, w.ID()); err != nil {
-		w.log.Warn("deregister", slog.Any("err", err))
-	} else if n > 0 {
-		w.log.Info("handed attempts back to the queue", slog.Int("count", n))
-	}
-	w.log.Info("worker stopped")
+	w.claims.Go(w.claimLoop)
 	return nil
+}
+
+// Stop stops gracefully: it claims nothing more, hands back attempts that
+// have not started their process, lets running ones finish for
+// worker_grace_period, then kills the rest and hands them back to the
+// queue; then it deregisters and releases the data directory. Idempotent;
+// safe after a failed Start.
+func (w *Worker) Stop() {
+	w.stopOnce.Do(func() {
+		defer w.lock.Close()
+		defer w.data.Close()
+		w.claims.Stop(errStopping)
+		w.mu.Lock()
+		registered := w.registered
+		w.mu.Unlock()
+		if !registered {
+			w.bg.Stop(nil)
+			return
+		}
+		w.drain()
+		w.bg.Stop(nil)
+		dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if n, err := w.q.Deregister(dctx, w.ID()); err != nil {
+			w.log.Warn("deregister", slog.Any("err", err))
+		} else if n > 0 {
+			w.log.Info("handed attempts back to the queue", slog.Int("count", n))
+		}
+		w.log.Info("worker stopped")
+	})
 }
 
 func (w *Worker) register(ctx context.Context) error {
@@ -331,8 +374,8 @@ func (w *Worker) claimLoop(ctx context.Context) {
 	}
 }
 
-// idleWatch calls stop once the worker has run nothing for ExitWhenIdle.
-func (w *Worker) idleWatch(ctx context.Context, stop context.CancelFunc) {
+// idleWatch closes w.idle once the worker has run nothing for ExitWhenIdle.
+func (w *Worker) idleWatch(ctx context.Context) {
 	limit := w.opts.ExitWhenIdle
 	tick := min(time.Second, max(limit/20, 10*time.Millisecond))
 	t := time.NewTicker(tick)
@@ -349,7 +392,7 @@ func (w *Worker) idleWatch(ctx context.Context, stop context.CancelFunc) {
 		w.mu.Unlock()
 		if idle && time.Since(since) >= limit {
 			w.log.Info("idle; exiting (--exit-when-idle)", slog.Duration("idle", time.Since(since).Round(time.Millisecond)))
-			stop()
+			close(w.idle)
 			return
 		}
 	}
