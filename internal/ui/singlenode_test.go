@@ -89,6 +89,12 @@ func TestSystemInfoSinglenode(t *testing.T) {
 		t.Errorf("System Info alert reads %q", got)
 	}
 	b.shot("15b-system-info-alert")
+	// Drain the worker from the page: it takes nothing new ("drained", as
+	// nothing runs), then Resume makes it active again.
+	b.do("drain", 10*time.Second, chromedp.Click(chromedp.CSS(`#workers-table button[data-action="drain"]`)))
+	b.waitJS("drained", `document.querySelector('#workers-table .worker-state .state').textContent === 'drained'`, 15*time.Second)
+	b.do("resume", 10*time.Second, chromedp.Click(chromedp.CSS(`#workers-table button[data-action="resume"]`)))
+	b.waitJS("active again", `document.querySelector('#workers-table .worker-state .state').textContent === 'active'`, 15*time.Second)
 	b.do("back to the list", 20*time.Second, chromedp.Navigate(srv.URL()+"/experiments"), chromedp.WaitVisible(chromedp.CSS(row)))
 
 	// Cancel it from its page, through the confirmation dialog.

@@ -1,6 +1,7 @@
 // Resources > System Info: worker mode, processors, queues and every
 // worker with its health; refreshed every 2 s.
 import {api} from '../api.js';
+import {meta} from '../meta.js';
 import {h, clear, setText, fmtAgo, fmtTime, showError, alertList} from '../dom.js';
 
 export const title = 'System Info';
@@ -34,13 +35,26 @@ export async function render(main, ctx) {
   // the "no worker" message says nothing.
   const tableWrap = h('div', {class: 'table-wrap', hidden: true}, h('table', {id: 'workers-table'},
     h('thead', h('tr', col('Worker'), col('Host'), col('Processors', 'num'), col('Running'),
-      col('GPUs', 'num'), col('Capabilities'), col('Health'), col('Last seen'))),
+      col('GPUs', 'num'), col('Capabilities'), col('Health'), col('State'), col('Last seen'))),
     tbody));
   main.append(err, alerts, h('div', {class: 'stats'}, modeBox, totalBox, busyBox, workersBox, cpuQBox, gpuQBox, gpusBox),
     h('section', {class: 'card', 'aria-labelledby': 'workers-h'}, h('h2', {id: 'workers-h'}, 'Workers'), empty,
       tableWrap),
     updated);
-  ctx.every(POLL_MS, async () => {
+  // act drains or resumes a worker (admins only; the server says so to
+  // others), then refreshes at once.
+  let refresh = null;
+  const act = async (w, action, btn) => {
+    btn.disabled = true;
+    try {
+      await api(`/workers/${encodeURIComponent(w.id)}/${action}`, {method: 'POST', signal: ctx.signal});
+      showError(err, null);
+    } catch (e) {
+      if (e.name !== 'AbortError') showError(err, e, `Could not ${action} ${w.name || w.id}`);
+    }
+    refresh?.();
+  };
+  ctx.every(POLL_MS, refresh = async () => {
     let info;
     try {
       info = await api('/system/info', ctx);
@@ -61,13 +75,20 @@ export async function render(main, ctx) {
     empty.hidden = info.workers.length > 0;
     tableWrap.hidden = info.workers.length === 0;
     clear(tbody);
-    for (const w of info.workers) tbody.append(workerRow(w));
+    for (const w of info.workers) tbody.append(workerRow(w, act));
     setText(updated, `drover ${info.version} \u00b7 ${info.cpu_cores} CPU cores on the server \u00b7 updated ${new Date().toLocaleTimeString()}`);
   });
 }
 
-function workerRow(w) {
+function workerRow(w, act) {
   const running = w.running || [];
+  const state = w.state || 'active';
+  // The server's own processors (multiprocessing) cannot be drained.
+  const canAct = meta.worker_mode !== 'multiprocessing' && w.id !== 'local';
+  const draining = state !== 'active';
+  const btn = canAct ? h('button', {type: 'button', class: 'btn btn-secondary btn-small', dataset: {action: draining ? 'resume' : 'drain'},
+    title: draining ? 'Take new experiments again' : 'Take nothing new; finish what runs'}, draining ? 'Resume' : 'Drain') : null;
+  btn?.addEventListener('click', () => act(w, btn.dataset.action, btn));
   return h('tr', {dataset: {worker: w.id}},
     h('td', h('strong', w.name || w.id), w.name && w.name !== w.id ? h('div', {class: 'small muted mono'}, w.id) : null,
       w.started_at ? h('div', {class: 'small muted'}, `since ${fmtTime(w.started_at)}`) : null),
@@ -79,5 +100,6 @@ function workerRow(w) {
     h('td', {class: 'num'}, w.gpus ? `${w.free_gpus} / ${w.gpus}` : '0'),
     h('td', (w.capabilities || []).length ? w.capabilities.map((c) => h('span', {class: 'chip'}, c)) : h('span', {class: 'muted'}, '\u2013')),
     h('td', h('span', {class: `badge badge-${w.health}`}, w.health)),
+    h('td', {class: 'worker-state'}, h('span', {class: 'state'}, state), btn ? h('div', btn) : null),
     h('td', {class: 'nowrap', title: w.last_seen ? new Date(w.last_seen).toLocaleString() : ''}, fmtAgo(w.last_seen)));
 }
