@@ -16,7 +16,7 @@ export async function render(main, ctx) {
   const tbody = h('tbody');
   const table = h('div', {class: 'table-wrap'}, h('table', {id: 'experiments-table'},
     h('thead', h('tr', h('th', 'Experiment'), h('th', 'Status'), h('th', 'Progress / queue'), h('th', 'Worker'),
-      h('th', {class: 'num'}, 'Attempt'), h('th', 'Duration'), h('th', {class: 'hide-narrow'}, 'Created'))),
+      h('th', {class: 'num'}, 'Attempt'), h('th', 'Duration'), h('th', {class: 'hide-narrow'}, 'Owner'), h('th', {class: 'hide-narrow'}, 'Created'))),
     tbody));
   main.append(err, h('section', {class: 'card'}, empty, table));
   const rows = new Map();
@@ -54,12 +54,13 @@ function makeRow(e) {
     sub: h('div', {class: 'small muted'}),
     status: badge(e.status),
     progress: h('td', {class: 'small'}),
-    worker: h('td', {class: 'small mono'}),
+    worker: h('td', {class: 'small mono worker'}),
     attempt: h('td', {class: 'num'}),
     duration: h('td', {class: 'nowrap'}),
+    owner: h('td', {class: 'hide-narrow nowrap small'}),
     created: h('td', {class: 'hide-narrow nowrap small'}),
   };
-  r.tr = h('tr', {dataset: {id: e.id}}, h('td', r.link, r.sub), h('td', r.status), r.progress, r.worker, r.attempt, r.duration, r.created);
+  r.tr = h('tr', {dataset: {id: e.id}}, h('td', r.link, r.sub), h('td', r.status), r.progress, r.worker, r.attempt, r.duration, r.owner, r.created);
   return r;
 }
 
@@ -84,5 +85,6 @@ function updateRow(r, e) {
   r.worker.title = e.worker ? `${e.worker_name || ''} ${e.worker}`.trim() : '';
   setText(r.attempt, e.attempt ? String(e.attempt) : '');
   setText(r.duration, expDuration(e));
+  setText(r.owner, e.owner || '');
   setText(r.created, fmtTime(e.created_at));
 }
