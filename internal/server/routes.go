@@ -2,13 +2,13 @@ package server
 
 import (
 	"crypto/subtle"
+	"fmt"
 	"github.com/drover-ml/drover/internal/errcode"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 )
-
-// TokenCookie is the cookie the web UI keeps the API token in after login.
-const TokenCookie = "drover_token"
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
@@ -51,7 +51,9 @@ func (s *Server) routes() http.Handler {
 }
 
 // authenticate requires the API token, when one is configured, on every
-// request but /healthz: as a bearer token, or as the UI's login cookie.
+// request but /healthz: as a bearer token, or as the UI's session cookie.
+// Wrong bearer tokens count as failed attempts of the client's address
+// (session.go), which is then slowed down.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	token := s.cfg.APIToken
 	if token == "" {
@@ -65,7 +67,33 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		})
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" || s.isLoginPath(r.URL.Path) || s.validToken(r) {
+		if r.URL.Path == "/healthz" || s.isLoginPath(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		bearer, hasBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if hasBearer {
+			addr, now := clientAddr(r), time.Now()
+			if wait := s.failures.wait(addr, now); wait > 0 {
+				s.writeError(w, r, tooManyAttempts(w, wait))
+				return
+			}
+			if subtle.ConstantTimeCompare([]byte(bearer), []byte(token)) == 1 {
+				s.failures.ok(addr)
+				next.ServeHTTP(w, r)
+				return
+			}
+			if p := s.userFromToken(r.Context(), bearer); p != nil {
+				s.failures.ok(addr)
+				next.ServeHTTP(w, withPrincipal(r, *p))
+				return
+			}
+			s.failures.fail(addr, now)
+			s.log.Warn("wrong API token", "remote", r.RemoteAddr, "path", r.URL.Path)
+		} else if se, ok := s.session(r); ok {
+			if se.User.Name != BootstrapAdmin {
+				r = withPrincipal(r, se.User)
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -82,9 +110,21 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) validToken(r *http.Request) bool {
-	got := requestToken(r)
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.APIToken)) == 1
+// session is the live session the request's cookie names.
+func (s *Server) session(r *http.Request) (session, bool) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return session{}, false
+	}
+	return s.sessions.get(c.Value, time.Now())
+}
+
+// tooManyAttempts is the answer while a client address must wait.
+func tooManyAttempts(w http.ResponseWriter, wait time.Duration) error {
+	secs := int(wait/time.Second) + 1
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return apiErr(errcode.TooManyAttempts,
+		fmt.Sprintf("too many wrong tokens from your address: try again in %d s", secs))
 }
 
 // requestToken is the bearer token or the UI's login cookie.

@@ -65,17 +65,19 @@ func (p Position) place() string {
 
 // Server is one running main server.
 type Server struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	store   *store.Store
-	blobs   blob.Store // the server's own files (local directory)
-	objects blob.Store // the object store shared with remote workers; nil unless multinode
-	dataDir string
-	hub     *hub
-	metrics *metrics
-	disp    Dispatcher
-	minio   *minioserver.Server // the local MinIO this server supervises, if any
-	uploads uploadSlots         // concurrent uploads (max_concurrent_uploads)
+	cfg      *config.Config
+	log      *slog.Logger
+	store    *store.Store
+	blobs    blob.Store // the server's own files (local directory)
+	objects  blob.Store // the object store shared with remote workers; nil unless multinode
+	dataDir  string
+	hub      *hub
+	metrics  *metrics
+	disp     Dispatcher
+	minio    *minioserver.Server // the local MinIO this server supervises, if any
+	uploads  uploadSlots         // concurrent uploads (max_concurrent_uploads)
+	sessions *sessions           // the web UI's logins
+	failures *failures           // wrong tokens per client address
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -92,6 +94,10 @@ type Server struct {
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
+	}
+	if cfg.APIToken != "" && len(cfg.APIToken) < MinTokenLength {
+		return nil, fmt.Errorf("server: api_token is %d characters long; use at least %d (e.g. the output of: openssl rand -hex 24)",
+			len(cfg.APIToken), MinTokenLength)
 	}
 	dataDir, err := filepath.Abs(cfg.DataDirectory)
 	if err != nil {
@@ -110,15 +116,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		return nil, fmt.Errorf("server: blob store: %w", err)
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     log.With(slog.String("component", "server")),
-		store:   st,
-		blobs:   blobs,
-		dataDir: dataDir,
-		hub:     newHub(),
-		metrics: newMetrics(),
-		done:    make(chan struct{}),
-		uploads: make(uploadSlots, max(1, cfg.MaxConcurrentUploads)),
+		cfg:      cfg,
+		log:      log.With(slog.String("component", "server")),
+		store:    st,
+		blobs:    blobs,
+		dataDir:  dataDir,
+		hub:      newHub(),
+		metrics:  newMetrics(),
+		done:     make(chan struct{}),
+		uploads:  make(uploadSlots, max(1, cfg.MaxConcurrentUploads)),
+		sessions: newSessions(),
+		failures: newFailures(),
 	}
 	if cfg.UsesObjectStore() {
 		objects, mio, err := openObjects(ctx, cfg, dataDir, s.log)

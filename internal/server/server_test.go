@@ -386,7 +386,7 @@ func TestRestartRequeuesOrFails(t *testing.T) {
 
 func TestAPIToken(t *testing.T) {
 	cfg := newConfig(t)
-	cfg.APIToken = "s3cret-token"
+	cfg.APIToken = "s3cret-token-for-tests"
 	h := start(t, cfg)
 	anon := api.NewClient(h.srv.URL(), "")
 	if _, err := anon.ListDatasets(context.Background()); apiCode(err) != "unauthorized" {

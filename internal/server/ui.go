@@ -21,8 +21,6 @@ const (
 	logoutPath = "/logout"
 	// loginFailDelay slows down guessing the token through the login form.
 	loginFailDelay = 300 * time.Millisecond
-	// loginCookieAge is how long a browser stays logged in.
-	loginCookieAge = 7 * 24 * time.Hour
 )
 
 // mountUI serves the web UI (package ui) on its page paths and /assets/,
@@ -73,10 +71,21 @@ func (s *Server) redirectToLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // safeNext accepts only a path on this server, so the login page cannot be
-// used to send users elsewhere.
+// used to send users elsewhere: it starts with one "/", and holds no
+// whitespace, control character or backslash (browsers drop tabs and read
+// "\" as "/", so "/\t/evil.example" would become "//evil.example").
 func safeNext(next string) bool {
-	return strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") &&
-		!strings.ContainsAny(next, "\r\n")
+	if len(next) == 0 || len(next) > 2048 || next[0] != '/' || strings.HasPrefix(next, "//") {
+		return false
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c == 0x7f || c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	u, err := url.Parse(next)
+	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil && u.Opaque == "" &&
+		strings.HasPrefix(u.Path, "/") && !strings.HasPrefix(u.Path, "//")
 }
 
 // wantsJSON tells the app's fetch (Accept: application/json) from a plain
@@ -101,7 +110,23 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !safeNext(next) {
 		next = "/"
 	}
-	if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.APIToken)) != 1 && s.userFromToken(r.Context(), token) == nil {
+	addr, now := clientAddr(r), time.Now()
+	if wait := s.failures.wait(addr, now); wait > 0 {
+		if wantsJSON(r) {
+			s.writeError(w, r, tooManyAttempts(w, wait))
+			return
+		}
+		http.Redirect(w, r, loginPath+"?error=too_many_attempts&next="+url.QueryEscape(next), http.StatusSeeOther)
+		return
+	}
+	who := principal{Name: BootstrapAdmin, Admin: true}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.APIToken)) != 1 {
+		if p := s.userFromToken(r.Context(), token); p != nil {
+			who = *p
+		}
+	}
+	if who.Name == BootstrapAdmin && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.APIToken)) != 1 {
+		s.failures.fail(addr, now)
 		s.log.Warn("ui login failed", "remote", r.RemoteAddr)
 		time.Sleep(loginFailDelay)
 		if wantsJSON(r) {
@@ -111,13 +136,15 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, loginPath+"?error=wrong_token&next="+url.QueryEscape(next), http.StatusSeeOther)
 		return
 	}
+	s.failures.ok(addr)
+	id := s.sessions.create(who, now)
 	http.SetCookie(w, &http.Cookie{
-		Name:     TokenCookie,
-		Value:    token,
+		Name:     SessionCookie,
+		Value:    id,
 		Path:     "/",
-		MaxAge:   int(loginCookieAge / time.Second),
+		MaxAge:   int(sessionLifetime / time.Second),
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   s.secureCookies(r),
 		SameSite: http.SameSiteStrictMode,
 	})
 	if wantsJSON(r) {
@@ -148,10 +175,14 @@ func loginForm(r *http.Request) (token, next string, err error) {
 	return r.PostForm.Get("token"), r.PostForm.Get("next"), nil
 }
 
-// handleLogout forgets the login cookie.
+// handleLogout ends the session on the server and forgets the cookie: the
+// old cookie is worth nothing afterwards, wherever a copy of it is.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: TokenCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		s.sessions.revoke(c.Value)
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.secureCookies(r), SameSite: http.SameSiteStrictMode})
 	if wantsJSON(r) {
 		w.WriteHeader(http.StatusNoContent)
 		return
