@@ -128,6 +128,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		sessions: newSessions(),
 		failures: newFailures(),
 	}
+	s.sweep()
 	if cfg.UsesObjectStore() {
 		objects, mio, err := openObjects(ctx, cfg, dataDir, s.log)
 		if err != nil {
