@@ -77,6 +77,16 @@ func TestSystemInfoSinglenode(t *testing.T) {
 	row := `#experiments-table tr[data-id="` + g.ID + `"]`
 	b.do("open list", 20*time.Second, chromedp.Navigate(srv.URL()+"/experiments"), chromedp.WaitVisible(chromedp.CSS(row)))
 	b.waitJS("queue place", `document.querySelector('`+row+`').textContent.includes('#1 in GPU queue')`, 10*time.Second)
+	if !eval[bool](b, `!!document.querySelector('`+row+` .needs-person')`) {
+		t.Error("the GPU experiment's row is not marked as waiting on a person")
+	}
+	// The overview shows the same alert.
+	b.do("overview alert", 20*time.Second, chromedp.Navigate(srv.URL()+"/"), chromedp.WaitVisible(chromedp.CSS(".stats")))
+	b.waitJS("overview alert", `!document.getElementById('alerts').hidden && document.getElementById('alerts').textContent.includes('needs a GPU')`, 10*time.Second)
+	if got := eval[string](b, `[...document.querySelectorAll('.stat .label')].map(l => l.textContent).join(',')`); !strings.Contains(got, "Failed") || !strings.Contains(got, "Cancelled") {
+		t.Errorf("overview counts %q lack Failed and Cancelled", got)
+	}
+	b.do("back to the list", 20*time.Second, chromedp.Navigate(srv.URL()+"/experiments"), chromedp.WaitVisible(chromedp.CSS(row)))
 	t.Logf("queued row: %s", b.text(row))
 	b.shot("15-queued-gpu-experiment")
 	// System Info raises it as an alert: it can never run as things are.

@@ -165,3 +165,9 @@ export function alertList(box, alerts) {
       a.experiments?.length ? [' (', a.experiments.slice(0, 3).map((id, i) => [i ? ', ' : '', h('a', {class: 'mono', href: `/experiments/${encodeURIComponent(id)}`}, id)]),
         a.count > 3 ? `, \u2026` : '', ')'] : null))));
 }
+
+// waitsOnPerson: the experiment waits for something no one has started
+// (a worker, GPUs, a capability) or for its owner's quota (wait_kind).
+export function waitsOnPerson(e) {
+  return e.status === 'queued' && ['no_worker', 'no_gpu', 'capability', 'quota'].includes(e.wait_kind);
+}

@@ -1,7 +1,7 @@
 // Experiments: every experiment with status, queue place and wait reason,
 // worker, attempt and duration; refreshed every 2 s in place.
 import {api} from '../api.js';
-import {h, clear, setText, setBadge, badge, expName, expDuration, queueText, fmtTime, showError} from '../dom.js';
+import {h, clear, setText, setBadge, badge, expName, expDuration, queueText, fmtTime, showError, waitsOnPerson} from '../dom.js';
 
 export const title = 'Experiments';
 
@@ -70,7 +70,7 @@ function updateRow(r, e) {
     e.spec.gpus ? `${e.spec.gpus} GPU` : ''].filter(Boolean).join(' \u00b7 '));
   if (r.status.dataset.status !== e.status) setBadge(r.status, e.status);
   clear(r.progress);
-  if (e.status === 'queued') r.progress.append(queueText(e));
+  if (e.status === 'queued') r.progress.append(waitsOnPerson(e) ? h('span', {class: 'needs-person', title: 'Waits until someone acts'}, '\u26a0 ', queueText(e)) : queueText(e));
   else if (e.status === 'running') {
     const pct = Math.round((e.progress || 0) * 100);
     const bar = h('span', {class: 'mini-bar', 'aria-hidden': 'true'}, h('span'));

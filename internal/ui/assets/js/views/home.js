@@ -1,6 +1,6 @@
 // Overview: what is running, what waits, and where to start.
 import {api} from '../api.js';
-import {h, badge, expName, expDuration, queueText, errorBox} from '../dom.js';
+import {h, clear, badge, expName, expDuration, queueText, errorBox, alertList} from '../dom.js';
 
 export const title = 'Overview';
 
@@ -9,22 +9,35 @@ export async function render(main, ctx) {
     h('p', {class: 'sub'}, 'AutoML experiments on tabular data, run across a pool of processors.')),
   h('div', {class: 'actions'}, h('a', {class: 'btn btn-secondary', href: '/datasets'}, 'Upload a dataset'),
     h('a', {class: 'btn', href: '/experiments/new'}, 'New experiment'))));
+  const alerts = h('div', {class: 'alert', role: 'status', hidden: true, id: 'alerts'});
   const body = h('div');
-  main.append(body);
+  main.append(alerts, body);
+  // The overview refreshes by itself (durations, counts, alerts).
+  ctx.every(REFRESH_MS, () => draw(body, alerts, ctx));
+}
+
+const REFRESH_MS = 5000;
+
+async function draw(body, alerts, ctx) {
   let info, exps, dss;
   try {
     [info, exps, dss] = await Promise.all([api('/system/info', ctx), api('/experiments', ctx), api('/datasets', ctx)]);
   } catch (e) {
     if (e.name === 'AbortError') return;
-    body.append(errorBox(e, 'Could not load the overview'));
+    clear(body).append(errorBox(e, 'Could not load the overview'));
     return;
   }
+  if (!ctx.alive) return;
+  clear(body);
+  alertList(alerts, info.alerts);
   const count = (st) => exps.filter((e) => e.status === st).length;
   body.append(h('div', {class: 'stats'},
     stat('Datasets', dss.length),
     stat('Running', count('running')),
     stat('Queued', count('queued')),
     stat('Succeeded', count('succeeded')),
+    stat('Failed', count('failed')),
+    stat('Cancelled', count('cancelled')),
     stat('Processors', `${info.busy_processors} busy of ${info.total_processors}`, true),
     stat('Worker mode', info.worker_mode, true)));
   const recent = exps.slice(0, 8);
