@@ -184,7 +184,7 @@ func TestExitWhenIdle(t *testing.T) {
 // running quota waits with the reason while the processor takes another
 // user's experiment.
 func TestTwoUsersFairShareAndQuota(t *testing.T) {
-	const root = "root-token-e2e"
+	const root = "root-token-e2e-0123456789" // at least 16 characters (the server refuses shorter)
 	c := newCluster(t, nil, allowCommands, "DROVER_WORKER_REMOTE_PROCESSORS=2", "DROVER_SCHEDULING_POLICY=fair", "DROVER_API_TOKEN="+root)
 	c.cl.Token = root
 	ctx := context.Background()
@@ -268,7 +268,7 @@ func TestTwoUsersFairShareAndQuota(t *testing.T) {
 // Over the running quota an alice experiment waits with the reason while
 // a free processor takes bob's.
 func TestQuotaTakesTheNextRunnable(t *testing.T) {
-	const root = "root-token-e2e"
+	const root = "root-token-e2e-0123456789" // at least 16 characters (the server refuses shorter)
 	c := newCluster(t, nil, allowCommands, "DROVER_WORKER_REMOTE_PROCESSORS=2", "DROVER_MAX_RUNNING_PER_USER=1", "DROVER_API_TOKEN="+root)
 	c.cl.Token = root
 	ctx := context.Background()

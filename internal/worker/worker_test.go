@@ -266,6 +266,9 @@ func TestCancelDuringFetch(t *testing.T) {
 	if p := partials(t, w.dir); len(p) == 0 {
 		t.Fatal("no partial file while the fetch is held midway")
 	}
+	// The claim reaches the server's store through the results stream; wait
+	// for it, so the cancel meets attempt 1 as the store records it.
+	e.waitStatus(first.ID, api.StatusRunning)
 	if _, err := e.cl.CancelExperiment(t.Context(), first.ID); err != nil {
 		t.Fatal(err)
 	}
