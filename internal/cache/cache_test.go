@@ -339,7 +339,9 @@ func TestPrefetch(t *testing.T) {
 	c := open(t, t.TempDir(), 1<<20, src)
 	c.Prefetch(sum(d))
 	deadline := time.Now().Add(5 * time.Second)
-	for c.Stats().Entries == 0 && time.Now().Before(deadline) {
+	// Done when the file is in and the prefetch has let go of it (it holds
+	// it between admission and its own Release).
+	for s := c.Stats(); (s.Entries == 0 || s.InUse != 0) && time.Now().Before(deadline); s = c.Stats() {
 		time.Sleep(time.Millisecond)
 	}
 	if _, hit := get(t, c, sum(d)); !hit {
