@@ -72,6 +72,27 @@ func (m *Model) booster(l *lib) (uintptr, error) {
 // P(y = 1) for binary, class probabilities for multiclass, the prediction
 // for regression. threads > 0 bounds XGBoost's threads.
 func (m *Model) Predict(x *Matrix, out []float64, threads int) error {
+	return m.predictInto(x, out, x.Rows*m.Outputs(), 0, threads)
+}
+
+// Contributions writes XGBoost's exact TreeSHAP contributions (its
+// pred_contribs) of every row of x to the raw score (log-odds for binary,
+// one margin per class for multiclass, the value for regression): row i,
+// output k, feature j at (i*Outputs()+k)*(NumFeatures+1)+j, the bias last.
+// A row's contributions and bias add up to its margin.
+func (m *Model) Contributions(x *Matrix, out []float64, threads int) error {
+	return m.predictInto(x, out, x.Rows*m.Outputs()*(m.NumFeatures+1), predictContribs, threads)
+}
+
+// Margin writes the raw scores of the rows of x (Outputs() per row,
+// row-major): what Contributions explains.
+func (m *Model) Margin(x *Matrix, out []float64, threads int) error {
+	return m.predictInto(x, out, x.Rows*m.Outputs(), predictMargin, threads)
+}
+
+// predictInto runs XGBoosterPredict with option mask on the rows of x and
+// writes its want values into out. threads > 0 bounds XGBoost's threads.
+func (m *Model) predictInto(x *Matrix, out []float64, want int, mask int32, threads int) error {
 	l, err := load()
 	if err != nil {
 		return err
@@ -79,9 +100,8 @@ func (m *Model) Predict(x *Matrix, out []float64, threads int) error {
 	if err := x.check("prediction", m.NumFeatures); err != nil {
 		return err
 	}
-	k := m.Outputs()
-	if len(out) != x.Rows*k {
-		return fmt.Errorf("xgb: output has %d values, want %d", len(out), x.Rows*k)
+	if len(out) != want {
+		return fmt.Errorf("xgb: output has %d values, want %d", len(out), want)
 	}
 	if x.Rows == 0 {
 		return nil
@@ -109,102 +129,7 @@ func (m *Model) Predict(x *Matrix, out []float64, threads int) error {
 			return err
 		}
 	}
-	p, err := l.predict(b, d, len(out))
-	if err != nil {
-		return err
-	}
-	for i, v := range p {
-		out[i] = float64(v)
-	}
-	return nil
-}
-
-// Contributions writes XGBoost's exact TreeSHAP contributions (its
-// pred_contribs) of every row of x to the raw score (log-odds for binary,
-// one margin per class for multiclass, the value for regression): row i,
-// output k, feature j at (i*Outputs()+k)*(NumFeatures+1)+j, the bias last.
-// A row's contributions and bias add up to its margin.
-func (m *Model) Contributions(x *Matrix, out []float64, threads int) error {
-	l, err := load()
-	if err != nil {
-		return err
-	}
-	if err := x.check("prediction", m.NumFeatures); err != nil {
-		return err
-	}
-	want := x.Rows * m.Outputs() * (m.NumFeatures + 1)
-	if len(out) != want {
-		return fmt.Errorf("xgb: contributions output has %d values, want %d", len(out), want)
-	}
-	if x.Rows == 0 {
-		return nil
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	cat := x.Categorical
-	if cat == nil {
-		cat = m.Categorical
-	}
-	d, err := l.dmatrix(&Matrix{Cols: x.Cols, Categorical: cat, Rows: x.Rows}, nil)
-	if err != nil {
-		return err
-	}
-	defer l.dmatrixFree(d)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, err := m.booster(l)
-	if err != nil {
-		return err
-	}
-	if threads > 0 {
-		if err := l.call("XGBoosterSetParam nthread", l.boosterSetParam(b, "nthread", strconv.Itoa(threads))); err != nil {
-			return err
-		}
-	}
-	p, err := l.predictMask(b, d, predictContribs, want)
-	if err != nil {
-		return err
-	}
-	for i, v := range p {
-		out[i] = float64(v)
-	}
-	return nil
-}
-
-// Margin writes the raw scores of the rows of x (Outputs() per row,
-// row-major): what Contributions explains.
-func (m *Model) Margin(x *Matrix, out []float64, threads int) error {
-	l, err := load()
-	if err != nil {
-		return err
-	}
-	if err := x.check("prediction", m.NumFeatures); err != nil {
-		return err
-	}
-	if len(out) != x.Rows*m.Outputs() {
-		return fmt.Errorf("xgb: output has %d values, want %d", len(out), x.Rows*m.Outputs())
-	}
-	if x.Rows == 0 {
-		return nil
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	cat := x.Categorical
-	if cat == nil {
-		cat = m.Categorical
-	}
-	d, err := l.dmatrix(&Matrix{Cols: x.Cols, Categorical: cat, Rows: x.Rows}, nil)
-	if err != nil {
-		return err
-	}
-	defer l.dmatrixFree(d)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, err := m.booster(l)
-	if err != nil {
-		return err
-	}
-	p, err := l.predictMask(b, d, predictMargin, len(out))
+	p, err := l.predictMask(b, d, mask, want)
 	if err != nil {
 		return err
 	}
