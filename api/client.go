@@ -263,6 +263,29 @@ func (c *Client) SetUserLimits(ctx context.Context, name string, l UserLimits) (
 	return &out, c.postJSON(ctx, "/api/v1/users/"+url.PathEscape(name)+"/limits", l, &out)
 }
 
+// DeleteDataset deletes a dataset and its file (its owner or an admin). A
+// dataset that a queued or running experiment uses is refused with
+// dataset_in_use (409).
+func (c *Client) DeleteDataset(ctx context.Context, id string) error {
+	return c.delete(ctx, "/api/v1/datasets/"+url.PathEscape(id))
+}
+
+// DeleteExperiment deletes a finished experiment with its events and
+// artifacts (its owner or an admin); a queued or running one is refused
+// with conflict (409): cancel it first.
+func (c *Client) DeleteExperiment(ctx context.Context, id string) error {
+	return c.delete(ctx, "/api/v1/experiments/"+url.PathEscape(id))
+}
+
+func (c *Client) delete(ctx context.Context, path string) error {
+	resp, err := c.send(ctx, http.MethodDelete, path, nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
 // ShareDataset lets every user see and use a dataset.
 func (c *Client) ShareDataset(ctx context.Context, id string) (*Dataset, error) {
 	var out Dataset

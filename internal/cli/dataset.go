@@ -87,6 +87,6 @@ func newDatasetCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(upload, list, show, share)
+	cmd.AddCommand(upload, list, show, share, newDatasetDeleteCmd(g))
 	return cmd
 }

@@ -15,7 +15,7 @@ import (
 
 func newExperimentCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "experiment", Aliases: []string{"exp"}, Short: "Create, follow and manage experiments"}
-	cmd.AddCommand(newExpCreateCmd(g), newExpListCmd(g), newExpShowCmd(g), newExpCancelCmd(g), newExpFinishCmd(g), newExpPriorityCmd(g), newExpLogsCmd(g), newExpDownloadCmd(g))
+	cmd.AddCommand(newExpCreateCmd(g), newExpListCmd(g), newExpShowCmd(g), newExpCancelCmd(g), newExpFinishCmd(g), newExpPriorityCmd(g), newExpLogsCmd(g), newExpDownloadCmd(g), newExpDeleteCmd(g))
 	return cmd
 }
 

@@ -34,6 +34,7 @@ const (
 	UnknownPriority   = "unknown_priority"
 	Forbidden         = "forbidden"
 	QuotaExceeded     = "quota_exceeded"
+	DatasetInUse      = "dataset_in_use"
 
 	// Exposure defences (docs/security.md).
 	HostNotAllowed       = "host_not_allowed"
@@ -116,8 +117,9 @@ var Registry = []Entry{
 	{NotFound, http.StatusNotFound, "no such experiment, dataset, artifact or path"},
 	{DatasetNotFound, http.StatusNotFound, "the spec names a dataset that does not exist"},
 	{UploadTimeout, http.StatusRequestTimeout, "an upload sent no byte for 60 s"},
-	{Conflict, http.StatusConflict, "the experiment is not in a state that allows this (cancel a finished one, finish a queued one)"},
+	{Conflict, http.StatusConflict, "the experiment is not in a state that allows this (cancel a finished one, finish a queued one, delete a queued or running one)"},
 	{NotSucceeded, http.StatusConflict, "artifacts or predictions of an experiment that has not succeeded"},
+	{DatasetInUse, http.StatusConflict, "the dataset is used by a queued or running experiment; cancel it or wait before deleting"},
 	{NoModel, http.StatusConflict, "the experiment produced no model (a command experiment)"},
 	{NoTokenConfigured, http.StatusConflict, "UI login on a server without api_token"},
 	{MethodNotAllowed, http.StatusMethodNotAllowed, "the path does not take this method"},

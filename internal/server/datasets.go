@@ -116,6 +116,10 @@ func (s *Server) handleUploadDataset(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Until the row is stored, no delete of the same content may remove
+	// the file (delete.go).
+	unlock := s.contents.lock(sum)
+	defer unlock()
 	dest := s.datasetPath(sum)
 	if _, err := os.Stat(dest); err != nil {
 		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {

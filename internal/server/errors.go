@@ -36,6 +36,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &ae):
 	case errors.As(err, &ue):
 		ae = fieldErr(ue.Code, ue.Field, ue.Message)
+	case errors.Is(err, store.ErrDatasetGone):
+		ae = fieldErr(errcode.DatasetNotFound, "dataset_id", "the dataset was deleted")
 	case errors.Is(err, store.ErrNotFound):
 		ae = apiErr(errcode.NotFound, "not found")
 	default:

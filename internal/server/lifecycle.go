@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/drover-ml/drover/internal/protocol"
 	"log/slog"
@@ -126,6 +127,10 @@ func (s *Server) finish(ctx context.Context, id string, attempt int, res protoco
 		return nil
 	})
 	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			// Deleted since (a late message about a finished experiment).
+			return false
+		}
 		if err != errStale {
 			s.log.Error("record result", slog.String("experiment", id), slog.Any("err", err))
 		} else {

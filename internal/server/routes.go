@@ -19,10 +19,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/datasets", s.handleUploadDataset)
 	mux.HandleFunc("GET /api/v1/datasets", s.handleListDatasets)
 	mux.HandleFunc("GET /api/v1/datasets/{id}", s.handleGetDataset)
+	mux.HandleFunc("DELETE /api/v1/datasets/{id}", s.handleDeleteDataset)
 
 	mux.HandleFunc("POST /api/v1/experiments", s.handleCreateExperiment)
 	mux.HandleFunc("GET /api/v1/experiments", s.handleListExperiments)
 	mux.HandleFunc("GET /api/v1/experiments/{id}", s.handleGetExperiment)
+	mux.HandleFunc("DELETE /api/v1/experiments/{id}", s.handleDeleteExperiment)
 	mux.HandleFunc("POST /api/v1/experiments/{id}/cancel", s.handleCancelExperiment)
 	mux.HandleFunc("POST /api/v1/experiments/{id}/finish", s.handleFinishExperiment)
 	mux.HandleFunc("POST /api/v1/experiments/{id}/priority", s.handleSetPriority)

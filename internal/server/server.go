@@ -22,6 +22,7 @@ import (
 	"github.com/drover-ml/drover/internal/blob/local"
 	"github.com/drover-ml/drover/internal/blob/minioserver"
 	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/loops"
 	"github.com/drover-ml/drover/internal/queue"
 	"github.com/drover-ml/drover/internal/store"
 )
@@ -78,6 +79,8 @@ type Server struct {
 	uploads  uploadSlots         // concurrent uploads (max_concurrent_uploads)
 	sessions *sessions           // the web UI's logins
 	failures *failures           // wrong tokens per client address
+	contents contentLocks        // per dataset content: filing an upload against deleting it
+	bg       loops.Group         // background jobs of the server itself (the object orphan sweep)
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -129,6 +132,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		failures: newFailures(),
 	}
 	s.sweep()
+	if n := s.sweepLocalOrphans(ctx); n > 0 {
+		s.log.Info("startup sweep removed files no dataset or experiment names (an interrupted delete or upload)", slog.Int("entries", n))
+	}
 	if cfg.UsesObjectStore() {
 		objects, mio, err := openObjects(ctx, cfg, dataDir, s.log)
 		if err != nil {
@@ -171,6 +177,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.disp.Start(ctx); err != nil {
 		ln.Close()
 		return err
+	}
+	if s.objects != nil {
+		if _, err := s.bg.Start(ctx); err == nil {
+			s.bg.Go(s.sweepObjectOrphans)
+		}
 	}
 	s.httpSrv = &http.Server{
 		Handler:           s.routes(),
@@ -217,6 +228,7 @@ func (s *Server) Stop() {
 			s.cancel()
 		}
 		s.disp.Stop()
+		s.bg.Stop(nil)
 		s.store.Close()
 		if s.minio != nil {
 			s.minio.Stop()

@@ -66,14 +66,23 @@ func scanExperiment(r scanner) (*Experiment, error) {
 	return &e, nil
 }
 
-// CreateExperiment records a new experiment (normally queued).
+// CreateExperiment records a new experiment (normally queued). One that
+// names a dataset is refused with ErrDatasetGone unless the dataset's row
+// exists: the check and the insert are one statement, so a concurrent
+// DeleteDataset either sees the new experiment or makes this one fail.
 func (s *Store) CreateExperiment(ctx context.Context, e *Experiment) error {
 	args, err := experimentArgs(e)
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO experiments(`+experimentCols+`) VALUES(?`+strings.Repeat(",?", len(args)-1)+`)`, args...); err != nil {
+	args = append(args, e.Spec.DatasetID, e.Spec.DatasetID)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO experiments(`+experimentCols+`) SELECT ?`+strings.Repeat(",?", len(args)-3)+
+		` WHERE ? = '' OR EXISTS (SELECT 1 FROM datasets WHERE id = ?)`, args...)
+	if err != nil {
 		return fmt.Errorf("store: insert experiment %s: %w", e.ID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return ErrDatasetGone
 	}
 	return nil
 }

@@ -192,6 +192,14 @@ class Dataset:
         self._full = True
         return self
 
+    def delete(self) -> None:
+        """Deletes the dataset and its file (its owner or an admin).
+
+        Raises Conflict (code ``dataset_in_use``) while a queued or running
+        experiment uses it, Forbidden for a dataset another user shared,
+        NotFound when it does not exist (any more)."""
+        self._client._http.json("DELETE", f"/api/v1/datasets/{_quote(self.id)}")
+
     def to_dict(self) -> Dict[str, Any]:
         return dict(self.data)
 
@@ -240,6 +248,10 @@ class Datasets:
     def get(self, id: str) -> Dataset:
         """One dataset, with its columns. Raises NotFound when there is none."""
         return Dataset(self._client, self._client._http.json("GET", f"/api/v1/datasets/{_quote(id)}"))
+
+    def delete(self, id: str) -> None:
+        """Deletes a dataset by id; see :meth:`Dataset.delete`."""
+        Dataset(self._client, {"id": id}, full=False).delete()
 
     def list(self, limit: Optional[int] = None, q: Optional[str] = None) -> Iterator[Dataset]:
         """Iterates over datasets, newest first, fetching pages as it goes.
@@ -467,6 +479,14 @@ class Experiment:
         self._full = True
         return self
 
+    def delete(self) -> None:
+        """Deletes a finished experiment with its events and artifacts (its
+        owner or an admin).
+
+        Raises Conflict (code ``conflict``) while it is queued or running:
+        :meth:`cancel` it first."""
+        self._client._http.json("DELETE", self._path())
+
     def wait(self, timeout: Optional[float] = None, progress: bool = True) -> "Experiment":
         """Follows the experiment until it ends and returns it (refreshed).
 
@@ -650,6 +670,10 @@ class Experiments:
     def get(self, id: str) -> Experiment:
         """One experiment with its summary. Raises NotFound when there is none."""
         return Experiment(self._client, self._client._http.json("GET", f"/api/v1/experiments/{_quote(id)}"))
+
+    def delete(self, id: str) -> None:
+        """Deletes a finished experiment by id; see :meth:`Experiment.delete`."""
+        Experiment(self._client, {"id": id}, full=False).delete()
 
     def list(
         self,
