@@ -1,5 +1,9 @@
 # drover — run `make help` for the targets.
 GO ?= go
+# The Go toolchain go.mod's `toolchain` line names (a patch release with the
+# standard library's security fixes; see scripts/toolchain.sh).
+GOTOOLCHAIN ?= $(shell sed -n 's/^toolchain  *//p' go.mod)
+export GOTOOLCHAIN
 BIN ?= bin/drover
 
 .PHONY: help build run test test-race unit lint bench deps fmt clean

@@ -7,6 +7,7 @@
 # files) at a pinned version. Everything Go comes through the Go module proxy.
 # Safe to run again: it skips what is there.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 
 MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
 STATICCHECK_VERSION="v0.8.2"   # honnef.co/go/tools

@@ -6,8 +6,10 @@
 # CI runs exactly this (through .ci/run). Arguments go to `go test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/toolchain.sh
 
 bash scripts/install-deps.sh
+echo "== $(go version) (GOTOOLCHAIN=$GOTOOLCHAIN)"
 BIN_DIR="${DROVER_TOOLS_BIN:-$(go env GOPATH)/bin}"
 export PATH="$BIN_DIR:$PATH"
 
