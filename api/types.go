@@ -213,9 +213,35 @@ const (
 	// EventData reports how an attempt got its dataset (multinode): Bytes
 	// moved and whether the worker's cache had it (CacheHit).
 	EventData = "data"
+	// EventPlan opens an AutoML search: Plan holds its task, scorer and
+	// time budget.
+	EventPlan = "plan"
+	// EventCandidate reports one candidate model as soon as the search has
+	// scored it (the live leaderboard): Candidate holds it.
+	EventCandidate = "candidate"
 )
 
-// Event is one progress, log, status or result line of an attempt.
+// Plan is what an AutoML search is about to do (a plan event).
+type Plan struct {
+	Task          string  `json:"task"`
+	Scorer        string  `json:"scorer"`
+	BudgetSeconds float64 `json:"budget_seconds"` // the whole run's time budget
+	Rows          int     `json:"rows,omitempty"`
+	Features      int     `json:"features,omitempty"`
+}
+
+// Candidate is one candidate the search has scored (a candidate event):
+// its leaderboard row and the seconds since the run started.
+type Candidate struct {
+	Model          string            `json:"model"`
+	Params         map[string]string `json:"params,omitempty"`
+	CVScore        float64           `json:"cv_score"`
+	CVStd          float64           `json:"cv_std"`
+	FitSeconds     float64           `json:"fit_seconds"`
+	ElapsedSeconds float64           `json:"elapsed_seconds"`
+}
+
+// Event is one progress, log, status, plan, candidate or result line of an attempt.
 type Event struct {
 	Seq         int64           `json:"seq,omitempty"`
 	Time        time.Time       `json:"time"`
@@ -230,6 +256,8 @@ type Event struct {
 	Summary     json.RawMessage `json:"summary,omitempty"`
 	Bytes       int64           `json:"bytes,omitempty"`
 	CacheHit    bool            `json:"cache_hit,omitempty"`
+	Plan        *Plan           `json:"plan,omitempty"`
+	Candidate   *Candidate      `json:"candidate,omitempty"`
 }
 
 // Artifact is one file an experiment produced.

@@ -265,13 +265,20 @@ func formatEvent(ev api.Event) string {
 		return fmt.Sprintf("%s  progress %3.0f%%  %s", ts, ev.Fraction*100, ev.Message)
 	case api.EventStatus:
 		return fmt.Sprintf("%s  status   %s  %s", ts, ev.Status, ev.Message)
-	default:
-		lvl := ev.Level
-		if lvl == "" {
-			lvl = "info"
+	case api.EventPlan:
+		if p := ev.Plan; p != nil {
+			return fmt.Sprintf("%s  plan     task %s, scorer %s, budget %.0fs", ts, p.Task, p.Scorer, p.BudgetSeconds)
 		}
-		return fmt.Sprintf("%s  %-8s %s", ts, lvl, ev.Message)
+	case api.EventCandidate:
+		if c := ev.Candidate; c != nil {
+			return fmt.Sprintf("%s  scored   %s cv %.5g ± %.3g (%.1fs)", ts, c.Model, c.CVScore, c.CVStd, c.FitSeconds)
+		}
 	}
+	lvl := ev.Level
+	if lvl == "" {
+		lvl = "info"
+	}
+	return fmt.Sprintf("%s  %-8s %s", ts, lvl, ev.Message)
 }
 
 func newExpDownloadCmd(g *globals) *cobra.Command {

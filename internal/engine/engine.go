@@ -108,14 +108,31 @@ func (o Options) threads() int {
 const (
 	EventProgress = "progress"
 	EventLog      = "log"
+	// EventPlan opens the search: Plan says what it will score and for how long.
+	EventPlan = "plan"
+	// EventCandidate reports one candidate as soon as it is scored.
+	EventCandidate = "candidate"
 )
 
-// Event is a progress or log report.
+// Event is a progress, log, plan or candidate report.
 type Event struct {
-	Type     string  // "progress" or "log"
+	Type     string  // EventProgress, EventLog, EventPlan or EventCandidate
 	Fraction float64 // progress: 0..1
 	Level    string  // log: "info" or "warn"
 	Message  string
+	Plan     *Plan             // plan events
+	Entry    *LeaderboardEntry // candidate events: the candidate scored
+	// Elapsed, on candidate events, is the time since the run started.
+	Elapsed time.Duration
+}
+
+// Plan is what a search is about to do.
+type Plan struct {
+	Task     string
+	Scorer   string
+	Budget   time.Duration // the whole run's time budget
+	Rows     int
+	Features int
 }
 
 // Reporter receives events; it may be nil.

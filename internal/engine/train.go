@@ -90,11 +90,20 @@ func train(ctx context.Context, f *frame.Frame, opts Options, report Reporter, s
 	}
 	report.log("info", fmt.Sprintf("%d rows, %d features, task %s, scorer %s, dials accuracy=%d time=%d interpretability=%d, budget %s",
 		d.Rows(), len(d.Cols), d.Task, scorer.Name, dials.Accuracy, dials.Time, dials.Interpretability, budget))
+	if report != nil {
+		report(Event{Type: EventPlan, Plan: &Plan{Task: d.Task, Scorer: scorer.Name, Budget: budget, Rows: d.Rows(), Features: len(d.Cols)}})
+	}
 	res, err := search.Run(ctx, d, search.Config{
 		Scorer: scorer, Dials: dials, Folds: opts.Folds, Models: opts.Models, Params: opts.Params,
 		Seed: opts.Seed, Threads: opts.threads(), Deadline: start.Add(budget), Finish: opts.Finish,
 		Progress: func(fr float64, msg string) { report.progress(0.02+0.96*fr, msg) },
 		Log:      func(level, msg string) { report.log(level, msg) },
+		Candidate: func(e search.Entry) {
+			if report != nil {
+				le := entry(e)
+				report(Event{Type: EventCandidate, Entry: &le, Elapsed: time.Since(start)})
+			}
+		},
 	})
 	if err != nil {
 		return nil, err

@@ -61,7 +61,33 @@ const (
 	// took to start (Fraction holds the seconds); the server turns it into
 	// a metric and does not store it.
 	EventPickup EventType = "pickup"
+	// EventPlan opens an AutoML search: Plan holds its task, scorer and
+	// time budget.
+	EventPlan EventType = "plan"
+	// EventCandidate reports one candidate model as soon as the search has
+	// scored it: Candidate holds its model, parameters and CV score.
+	EventCandidate EventType = "candidate"
 )
+
+// Plan is what an AutoML search is about to do (EventPlan).
+type Plan struct {
+	Task          string  `json:"task"`
+	Scorer        string  `json:"scorer"`
+	BudgetSeconds float64 `json:"budget_seconds"`
+	Rows          int     `json:"rows,omitempty"`
+	Features      int     `json:"features,omitempty"`
+}
+
+// Candidate is one candidate the search has scored (EventCandidate).
+// ElapsedSeconds counts from the start of the run.
+type Candidate struct {
+	Model          string            `json:"model"`
+	Params         map[string]string `json:"params,omitempty"`
+	CVScore        float64           `json:"cv_score"`
+	CVStd          float64           `json:"cv_std"`
+	FitSeconds     float64           `json:"fit_seconds"`
+	ElapsedSeconds float64           `json:"elapsed_seconds"`
+}
 
 // Error is a failure as it travels between processes: a stable code and a
 // one-line message.
@@ -92,7 +118,8 @@ type Spec struct {
 	Priority         string            `json:"priority,omitempty"` // high, normal ("") or low
 }
 
-// Event is one progress, log, status, data or result line of an attempt.
+// Event is one progress, log, status, data, plan, candidate or result line
+// of an attempt.
 // Summary, on a succeeded result, is the engine's summary as JSON.
 type Event struct {
 	Time        time.Time       `json:"time"`
@@ -107,6 +134,8 @@ type Event struct {
 	Summary     json.RawMessage `json:"summary,omitempty"`
 	Bytes       int64           `json:"bytes,omitempty"`
 	CacheHit    bool            `json:"cache_hit,omitempty"`
+	Plan        *Plan           `json:"plan,omitempty"`
+	Candidate   *Candidate      `json:"candidate,omitempty"`
 }
 
 // Job is what the runner child reads from its --job file.

@@ -42,7 +42,7 @@ func (e *Emitter) Emit(ev protocol.Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.w.Write(append(b, '\n'))
-	if e.log != nil {
+	if e.log != nil && ev.Type != protocol.EventCandidate { // the engine logs each candidate's score itself
 		fmt.Fprintln(e.log, logLine(ev))
 	}
 }
@@ -53,6 +53,10 @@ func logLine(ev protocol.Event) string {
 	switch ev.Type {
 	case protocol.EventProgress:
 		return fmt.Sprintf("%s progress %3.0f%% %s", ts, ev.Fraction*100, ev.Message)
+	case protocol.EventPlan:
+		if p := ev.Plan; p != nil {
+			return fmt.Sprintf("%s plan task %s, scorer %s, budget %.0fs", ts, p.Task, p.Scorer, p.BudgetSeconds)
+		}
 	case protocol.EventResult:
 		line := fmt.Sprintf("%s result %s", ts, ev.Status)
 		if ev.Error != nil {
@@ -226,9 +230,7 @@ func runEngine(ctx context.Context, job protocol.Job, em *Emitter, usr1 <-chan o
 		}
 	}()
 	opts.Finish = finish
-	report := func(ev engine.Event) {
-		em.Emit(protocol.Event{Type: protocol.EventType(ev.Type), Fraction: ev.Fraction, Level: ev.Level, Message: ev.Message, Attempt: job.Attempt})
-	}
+	report := func(ev engine.Event) { em.Emit(eventOf(ev, job.Attempt)) }
 	res, err := engine.TrainFile(ctx, job.DataPath, opts, report)
 	if err != nil {
 		var ue *engine.UserError
@@ -314,4 +316,17 @@ func MaybeChild() {
 	if len(os.Args) >= 4 && os.Args[1] == "run-experiment" && os.Args[2] == "--job" {
 		os.Exit(RunChild(os.Args[3], os.Stdin, os.Stdout))
 	}
+}
+
+// eventOf is an engine report as a protocol event of attempt.
+func eventOf(ev engine.Event, attempt int) protocol.Event {
+	out := protocol.Event{Type: protocol.EventType(ev.Type), Fraction: ev.Fraction, Level: ev.Level, Message: ev.Message, Attempt: attempt}
+	if p := ev.Plan; p != nil {
+		out.Plan = &protocol.Plan{Task: p.Task, Scorer: p.Scorer, BudgetSeconds: p.Budget.Seconds(), Rows: p.Rows, Features: p.Features}
+	}
+	if e := ev.Entry; e != nil {
+		out.Candidate = &protocol.Candidate{Model: e.Model, Params: e.Params, CVScore: e.CVScore, CVStd: e.CVStd,
+			FitSeconds: e.FitSeconds, ElapsedSeconds: ev.Elapsed.Seconds()}
+	}
+	return out
 }

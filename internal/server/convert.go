@@ -102,7 +102,23 @@ func apiEvent(ev store.Event) api.Event {
 		Seq: ev.Seq, Time: ev.Time, Type: string(ev.Type), Attempt: ev.Attempt, Fraction: ev.Fraction, Level: ev.Level,
 		Message: ev.Message, Status: string(ev.Status), FailureKind: string(ev.FailureKind), Error: apiError(ev.Error),
 		Summary: ev.Summary, Bytes: ev.Bytes, CacheHit: ev.CacheHit,
+		Plan: apiPlan(ev.Plan), Candidate: apiCandidate(ev.Candidate),
 	}
+}
+
+func apiPlan(p *protocol.Plan) *api.Plan {
+	if p == nil {
+		return nil
+	}
+	return &api.Plan{Task: p.Task, Scorer: p.Scorer, BudgetSeconds: p.BudgetSeconds, Rows: p.Rows, Features: p.Features}
+}
+
+func apiCandidate(c *protocol.Candidate) *api.Candidate {
+	if c == nil {
+		return nil
+	}
+	return &api.Candidate{Model: c.Model, Params: c.Params, CVScore: c.CVScore, CVStd: c.CVStd,
+		FitSeconds: c.FitSeconds, ElapsedSeconds: c.ElapsedSeconds}
 }
 
 func apiEvents(evs []store.Event) []api.Event {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 
 	"github.com/drover-ml/drover/internal/protocol"
@@ -15,15 +16,23 @@ type Event struct {
 	protocol.Event
 }
 
-const eventCols = `seq, time, type, attempt, fraction, level, message, status, failure_kind, error_code, error_message, summary, bytes, cache_hit`
+const eventCols = `seq, time, type, attempt, fraction, level, message, status, failure_kind, error_code, error_message, summary, bytes, cache_hit, plan, candidate`
 
 // AppendEvent stores an event of an experiment and returns it with its sequence number.
 func (s *Store) AppendEvent(ctx context.Context, id string, ev protocol.Event) (Event, error) {
 	code, msg := errorCols(ev.Error)
+	plan, err := jsonCol(ev.Plan)
+	if err != nil {
+		return Event{Event: ev}, fmt.Errorf("store: encode the plan of %s: %w", id, err)
+	}
+	cand, err := jsonCol(ev.Candidate)
+	if err != nil {
+		return Event{Event: ev}, fmt.Errorf("store: encode the candidate of %s: %w", id, err)
+	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO events(experiment_id, time, type, attempt, fraction, level, message, status,
-	failure_kind, error_code, error_message, summary, bytes, cache_hit) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	failure_kind, error_code, error_message, summary, bytes, cache_hit, plan, candidate) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		id, formatTime(ev.Time), string(ev.Type), ev.Attempt, ev.Fraction, ev.Level, ev.Message, string(ev.Status),
-		string(ev.FailureKind), code, msg, rawCol(ev.Summary), ev.Bytes, ev.CacheHit)
+		string(ev.FailureKind), code, msg, rawCol(ev.Summary), ev.Bytes, ev.CacheHit, plan, cand)
 	if err != nil {
 		return Event{Event: ev}, fmt.Errorf("store: insert event of %s: %w", id, err)
 	}
@@ -49,15 +58,27 @@ func (s *Store) Events(ctx context.Context, id string, after int64, limit int) (
 	for rows.Next() {
 		var ev Event
 		var tm, typ, status, kind string
-		var code, msg, sum sql.NullString
+		var code, msg, sum, plan, cand sql.NullString
 		if err := rows.Scan(&ev.Seq, &tm, &typ, &ev.Attempt, &ev.Fraction, &ev.Level, &ev.Message, &status,
-			&kind, &code, &msg, &sum, &ev.Bytes, &ev.CacheHit); err != nil {
+			&kind, &code, &msg, &sum, &ev.Bytes, &ev.CacheHit, &plan, &cand); err != nil {
 			return nil, fmt.Errorf("store: read events of %s: %w", id, err)
 		}
 		ev.Time, ev.Type, ev.Status, ev.FailureKind = parseTime(tm), protocol.EventType(typ), protocol.Status(status), protocol.FailureKind(kind)
 		ev.Error = errorFrom(code, msg)
 		if sum.Valid {
 			ev.Summary = []byte(sum.String)
+		}
+		if plan.Valid {
+			ev.Plan = new(protocol.Plan)
+			if err := json.Unmarshal([]byte(plan.String), ev.Plan); err != nil {
+				return nil, fmt.Errorf("store: read the plan of event %d: %w", ev.Seq, err)
+			}
+		}
+		if cand.Valid {
+			ev.Candidate = new(protocol.Candidate)
+			if err := json.Unmarshal([]byte(cand.String), ev.Candidate); err != nil {
+				return nil, fmt.Errorf("store: read the candidate of event %d: %w", ev.Seq, err)
+			}
 		}
 		out = append(out, ev)
 	}
@@ -85,4 +106,16 @@ func rawCol(b []byte) any {
 		return nil
 	}
 	return string(b)
+}
+
+// jsonCol stores a document (a *Plan or *Candidate) as JSON text; nil is NULL.
+func jsonCol[T any](v *T) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
 }

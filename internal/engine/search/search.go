@@ -50,6 +50,9 @@ type Config struct {
 	Finish   <-chan struct{}
 	Progress func(fraction float64, message string)
 	Log      func(level, message string)
+	// Candidate, if set, is called with each candidate as soon as it is
+	// scored (the live leaderboard of a running experiment).
+	Candidate func(Entry)
 }
 
 // Entry is one leaderboard row.
@@ -119,6 +122,9 @@ func Run(ctx context.Context, d *Data, cfg Config) (*Result, error) {
 	if s.cfg.Progress == nil {
 		s.cfg.Progress = func(float64, string) {}
 	}
+	if s.cfg.Candidate == nil {
+		s.cfg.Candidate = func(Entry) {}
+	}
 	plan := PlanFor(cfg.Dials)
 	if s.cfg.Deadline.IsZero() {
 		s.cfg.Deadline = s.start.Add(plan.Budget)
@@ -170,6 +176,7 @@ func (s *searcher) fitOnly(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	e := Entry{Model: c.kind, Params: c.display, FitSeconds: time.Since(t0).Seconds(), cand: c}
+	s.cfg.Candidate(e)
 	res := &Result{Leaderboard: []Entry{e}, Best: e, Members: []model.Member{m}}
 	res.Importance = importance(res.Members, len(s.data.Cols))
 	return res, nil
@@ -265,6 +272,7 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 			return nil, err
 		}
 		board = append(board, e)
+		s.cfg.Candidate(e)
 		if c.quick {
 			quickTime[c.kind] = e.FitSeconds
 		}

@@ -224,3 +224,47 @@ export function multiLineChart({caption, series, xLabel, yLabel, diagonal = fals
     h('span', {class: 'swatch', style: {background: `var(${SERIES[i % SERIES.length]})`}, 'aria-hidden': 'true'}), sr.label)));
   return h('figure', {class: 'chart'}, h('figcaption', caption), svg, legend);
 }
+
+// scoreTimeline plots each candidate's CV score against the time it was
+// scored (seconds since the run started), with the best score so far as a
+// step line and the time budget as a dashed line.
+// The x axis runs to until (the seconds elapsed so far) or the last point;
+// the budget line shows when it falls inside.
+export function scoreTimeline({caption, points, higherIsBetter = true, budget, until = 0, scorer, note}) {
+  const desc = `${caption}: ${points.length} candidates scored`;
+  const svg = frame(desc);
+  const ts = points.map((p) => p.t);
+  const xDom = niceDomain(0, Math.max(until, ...ts, 1));
+  const ext = extent(points.map((p) => p.score), 0.05);
+  const yDom = niceDomain(ext[0], ext[1]);
+  const sc = axes(svg, xDom, yDom, 'Seconds since start', `CV ${scorer || 'score'}`);
+  if (budget > 0 && budget <= xDom[1]) {
+    svg.append(s('line', {class: 'refline', x1: sc.x(budget), x2: sc.x(budget), y1: sc.y(yDom[0]), y2: sc.y(yDom[1]), 'stroke-dasharray': '4 4'}),
+      s('text', {x: sc.x(budget) - 4, y: sc.y(yDom[1]) + 12, 'text-anchor': 'end', 'font-size': 11, class: 'muted-ink'}, 'budget'));
+  }
+  // Best so far: a step line that moves only when a candidate beats it.
+  let d = '', best = null;
+  for (const p of [...points].sort((a, b) => a.t - b.t)) {
+    if (!Number.isFinite(p.score)) continue;
+    if (best === null) {
+      best = p.score;
+      d = `M${sc.x(p.t).toFixed(1)},${sc.y(best).toFixed(1)}`;
+    } else if (higherIsBetter ? p.score > best : p.score < best) {
+      d += `H${sc.x(p.t).toFixed(1)}V${sc.y(p.score).toFixed(1)}`;
+      best = p.score;
+    }
+  }
+  if (d) {
+    const last = Math.max(...ts);
+    d += `H${sc.x(last).toFixed(1)}`;
+    svg.append(s('path', {class: 'series', d, fill: 'none', 'stroke-width': 2, 'stroke-linejoin': 'round'}));
+  }
+  const g = s('g', {class: 'dots'});
+  for (const p of points) {
+    if (!Number.isFinite(p.score)) continue;
+    g.append(s('circle', {cx: sc.x(p.t).toFixed(1), cy: sc.y(p.score).toFixed(1), r: 3.5, 'fill-opacity': 0.7},
+      s('title', {}, `${p.label}: ${fmtNum(p.score, 4)} at ${fmtNum(p.t, 1)} s`)));
+  }
+  svg.append(g);
+  return figure(caption, svg, note);
+}

@@ -1,10 +1,13 @@
 // One experiment, live: status, progress and logs stream in through
-// server-sent events (no reload); once it has succeeded, the leaderboard,
-// plots and artifacts appear.
+// server-sent events (no reload). While an AutoML search runs, the Search
+// card shows the time used against the budget, a leaderboard that fills as
+// candidates are scored and their scores over time (plan and candidate
+// events); once it has succeeded, the final leaderboard, plots and
+// artifacts appear.
 import {api, artifactURL, toLogin, postFile} from '../api.js';
 import {meta} from '../meta.js';
-import {h, clear, setText, setBadge, badge, expName, expDuration, queueText, fmtTime, fmtNum, fmtBytes, errorBox, showError, toast} from '../dom.js';
-import {lineChart, scatterChart, barChart, confusionMatrix} from '../chart.js';
+import {h, clear, setText, setBadge, badge, expName, expDuration, queueText, fmtTime, fmtNum, fmtBytes, fmtDuration, errorBox, showError, toast} from '../dom.js';
+import {lineChart, scatterChart, barChart, confusionMatrix, scoreTimeline} from '../chart.js';
 
 export const title = 'Experiment';
 
@@ -75,6 +78,17 @@ class Page {
         h('h3', {id: 'log-h'}, 'Log'), this.logNote, this.log),
       h('section', {class: 'card', 'aria-labelledby': 'details-h'}, h('h2', {id: 'details-h'}, 'Details'), this.facts)));
 
+    this.plan = null;
+    this.planAttempt = 0;
+    this.cands = [];
+    this.liveBudget = h('p', {id: 'live-budget'});
+    this.liveBar = h('div', {class: 'bar', role: 'progressbar', 'aria-label': 'Time used of the budget', 'aria-valuemin': 0, 'aria-valuemax': 100, id: 'live-budget-bar'}, h('span'));
+    this.liveChart = h('div', {id: 'live-chart'});
+    this.liveBoard = h('div', {id: 'live-board'});
+    this.live = h('section', {class: 'card', 'aria-labelledby': 'live-h', id: 'live', hidden: true},
+      h('h2', {id: 'live-h'}, 'Search'), this.liveBudget, this.liveBar, h('div', {class: 'live-grid'}, this.liveChart, this.liveBoard));
+    main.append(this.live);
+
     this.results = h('div', {id: 'results'});
     main.append(this.results);
 
@@ -117,6 +131,7 @@ class Page {
             : e.failure_kind === 'timeout' ? 'The experiment ran out of time' : 'The experiment failed');
     } else showError(this.errBox, null);
     this.drawFacts();
+    this.drawLive();
     if (e.status === 'succeeded' && !this.resultsShown) {
       this.resultsShown = true;
       this.showResults();
@@ -155,6 +170,83 @@ class Page {
   tick() {
     const d = this.facts.querySelector('#exp-duration');
     if (d) setText(d, expDuration(this.e));
+    if (this.plan && this.e.status === 'running') this.drawBudget();
+  }
+
+  // onPlan starts the Search card of an attempt; a retry starts it afresh.
+  onPlan(ev) {
+    if (!ev.plan) return;
+    if (ev.attempt !== this.planAttempt) this.cands = [];
+    this.plan = ev.plan;
+    this.planAttempt = ev.attempt || 0;
+    this.drawLiveSoon();
+  }
+
+  onCandidate(ev) {
+    const c = ev.candidate;
+    if (!c) return;
+    if (ev.attempt && this.planAttempt && ev.attempt !== this.planAttempt) {
+      if (ev.attempt < this.planAttempt) return; // a stale attempt
+      this.cands = [];
+      this.planAttempt = ev.attempt;
+    }
+    this.cands.push(c);
+    this.drawLiveSoon();
+  }
+
+  // drawLiveSoon batches redraws: a finished run replays all its events at once.
+  drawLiveSoon() {
+    if (this.liveTimer) return;
+    this.liveTimer = setTimeout(() => { this.liveTimer = null; if (this.ctx.alive) this.drawLive(); }, 100);
+  }
+
+  higherIsBetter() {
+    const sc = meta.scorers.find((x) => x.name === this.plan?.scorer);
+    return sc ? sc.higher_is_better : true;
+  }
+
+  // drawBudget shows the time used of the run's budget: elapsed while it
+  // runs, the whole run once it has ended.
+  drawBudget() {
+    const e = this.e, budget = (this.plan?.budget_seconds || 0) * 1000;
+    const start = e.started_at ? Date.parse(e.started_at) : null;
+    if (!start || !budget) { setText(this.liveBudget, ''); this.liveBar.hidden = true; return; }
+    const end = e.finished_at ? Date.parse(e.finished_at) : Date.now();
+    const used = Math.max(0, end - start);
+    const pct = Math.round((100 * used) / budget);
+    this.liveBar.hidden = false;
+    this.liveBar.firstChild.style.width = Math.min(100, pct) + '%';
+    this.liveBar.setAttribute('aria-valuenow', String(Math.min(100, pct)));
+    this.liveBar.classList.toggle('failed', pct > 110);
+    const running = e.status === 'running';
+    setText(this.liveBudget, `${running ? 'Elapsed' : 'Took'} ${fmtDuration(used) || '0 s'} of a ${fmtDuration(budget)} time budget (${pct}%)` +
+      (running && pct >= 100 ? ': the search has stopped; the best model is being refitted.' : '.'));
+  }
+
+  drawLive() {
+    const e = this.e;
+    if (!this.plan && !this.cands.length) { this.live.hidden = true; return; }
+    this.live.hidden = false;
+    this.drawBudget();
+    const hib = this.higherIsBetter(), scorer = this.plan?.scorer || e.summary?.scorer || 'score';
+    clear(this.liveChart);
+    if (this.cands.length) {
+      const start = e.started_at ? Date.parse(e.started_at) : null;
+      const until = start ? ((e.finished_at ? Date.parse(e.finished_at) : Date.now()) - start) / 1000 : 0;
+      this.liveChart.append(scoreTimeline({caption: 'Score over time', scorer, higherIsBetter: hib, budget: this.plan?.budget_seconds, until,
+        points: this.cands.map((c) => ({t: c.elapsed_seconds, score: c.cv_score, label: c.model})),
+        note: `Each dot is a candidate, placed when it was scored; the line is the best so far (${hib ? 'higher' : 'lower'} is better).`}));
+    }
+    clear(this.liveBoard);
+    // Once the run has succeeded, the final leaderboard below replaces this one.
+    if (e.status === 'succeeded') return;
+    if (!this.cands.length) {
+      this.liveBoard.append(h('p', {class: 'empty', id: 'live-empty'}, e.status === 'running' ? 'No candidate scored yet; the first appears when its cross-validation ends.' : 'No candidate was scored.'));
+      return;
+    }
+    const rows = [...this.cands].sort((a, b) => hib ? b.cv_score - a.cv_score : a.cv_score - b.cv_score);
+    this.liveBoard.append(h('h3', {class: 'small'}, `${rows.length} candidate${rows.length === 1 ? '' : 's'} scored so far`),
+      lbTable(rows, scorer, rowKey(rows[0]), 'live-leaderboard'));
   }
 
   // follow opens the event stream: progress, log and status events, then
@@ -171,6 +263,8 @@ class Page {
       this.setProgress(d.fraction || 0, d.message);
     });
     es.addEventListener('log', (ev) => this.appendLog(data(ev)));
+    es.addEventListener('plan', (ev) => this.onPlan(data(ev)));
+    es.addEventListener('candidate', (ev) => this.onCandidate(data(ev)));
     // How a multinode worker got the dataset (cache hit or bytes fetched).
     es.addEventListener('data', (ev) => this.appendLog(data(ev)));
     es.addEventListener('status', (ev) => {
@@ -292,29 +386,42 @@ async function fetchJSON(url, signal) {
   return res.json();
 }
 
+// rowKey identifies a leaderboard row by its model and parameters.
+function rowKey(m) { return JSON.stringify([m.model, m.params || {}]); }
+
+function fmtFit(sec) { return sec < 1 ? `${Math.round(sec * 1000)} ms` : `${sec.toFixed(1)} s`; }
+
+// lbTable is a leaderboard table, best row marked; on a phone the
+// parameters go under the model's name instead of their own column.
+function lbTable(rows, scorer, bestKey, id) {
+  return h('div', {class: 'table-wrap'}, h('table', {id, class: 'lb-table'},
+    h('thead', h('tr', h('th', {class: 'num', scope: 'col'}, '#'), h('th', {scope: 'col'}, 'Model'), h('th', {class: 'num', scope: 'col'}, `CV ${scorer}`), h('th', {class: 'num', scope: 'col'}, '\u00b1 std'),
+      h('th', {class: 'num', scope: 'col'}, 'Fit time'), h('th', {class: 'params', scope: 'col'}, 'Parameters'))),
+    h('tbody', rows.map((m, i) => {
+      const best = rowKey(m) === bestKey;
+      const kv = Object.entries(m.params || {}).map(([k, v]) => `${k}=${v}`);
+      const params = kv.join(' ');
+      // On a phone each k=v stays whole on its line.
+      const inline = kv.length ? h('div', {class: 'params-inline'}, kv.map((p) => [h('span', {class: 'kv'}, p), ' '])) : null;
+      return h('tr', {class: best ? 'best' : null},
+        h('td', {class: 'num'}, String(i + 1)),
+        h('td', h('strong', m.model), best ? h('span', {class: 'tag'}, 'best') : null, inline),
+        h('td', {class: 'num'}, fmtNum(m.cv_score, 4)),
+        h('td', {class: 'num'}, fmtNum(m.cv_std, 4)),
+        h('td', {class: 'num nowrap'}, fmtFit(m.fit_seconds)),
+        h('td', {class: 'params'}, params));
+    }))));
+}
+
 function leaderboard(sum) {
   const scorer = meta.scorers.find((s) => s.name === sum.scorer);
   const dir = scorer ? (scorer.higher_is_better ? 'higher is better' : 'lower is better') : '';
-  const bestKey = JSON.stringify([sum.best.model, sum.best.params]);
   const metrics = Object.entries(sum.metrics || {});
   return h('section', {class: 'card', 'aria-labelledby': 'lb-h', id: 'leaderboard'},
     h('h2', {id: 'lb-h'}, 'Leaderboard'),
     h('p', {class: 'small muted'}, `${sum.leaderboard.length} models, scored by cross-validated ${sum.scorer}${dir ? ' (' + dir + ')' : ''}` +
       (sum.rows ? ` on ${sum.rows.toLocaleString('en')} rows and ${sum.features} features` : '') + '.'),
-    h('div', {class: 'table-wrap'}, h('table', {id: 'leaderboard-table'},
-      h('thead', h('tr', h('th', {class: 'num', scope: 'col'}, '#'), h('th', {scope: 'col'}, 'Model'), h('th', {class: 'num', scope: 'col'}, `CV ${sum.scorer}`), h('th', {class: 'num', scope: 'col'}, '\u00b1 std'),
-        h('th', {class: 'num', scope: 'col'}, 'Fit time'), h('th', {class: 'params', scope: 'col'}, 'Parameters'))),
-      h('tbody', sum.leaderboard.map((m, i) => {
-        const best = JSON.stringify([m.model, m.params]) === bestKey;
-        const params = Object.entries(m.params || {}).map(([k, v]) => `${k}=${v}`).join(' ');
-        return h('tr', {class: best ? 'best' : null},
-          h('td', {class: 'num'}, String(i + 1)),
-          h('td', h('strong', m.model), best ? h('span', {class: 'tag'}, 'best') : null, params ? h('div', {class: 'params-inline'}, params) : null),
-          h('td', {class: 'num'}, fmtNum(m.cv_score, 4)),
-          h('td', {class: 'num'}, fmtNum(m.cv_std, 4)),
-          h('td', {class: 'num nowrap'}, m.fit_seconds < 1 ? `${Math.round(m.fit_seconds * 1000)} ms` : `${m.fit_seconds.toFixed(1)} s`),
-          h('td', {class: 'params'}, params));
-      })))),
+    lbTable(sum.leaderboard, sum.scorer, rowKey(sum.best), 'leaderboard-table'),
     metrics.length ? [h('h3', {class: 'small'}, 'Best model, cross-validated'),
       h('dl', {class: 'facts', id: 'metrics'}, metrics.flatMap(([k, v]) => [h('dt', k), h('dd', fmtNum(v, 4))]))] : null);
 }
