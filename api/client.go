@@ -445,6 +445,12 @@ func (c *Client) SystemInfo(ctx context.Context) (*SystemInfo, error) {
 	return &out, c.getJSON(ctx, "/api/v1/system/info", &out)
 }
 
+// Me returns who the client's token authenticates as.
+func (c *Client) Me(ctx context.Context) (*Me, error) {
+	var out Me
+	return &out, c.getJSON(ctx, "/api/v1/me", &out)
+}
+
 // Healthz checks that the server answers.
 func (c *Client) Healthz(ctx context.Context) error {
 	return c.getJSON(ctx, "/healthz", nil)

@@ -94,6 +94,15 @@ type User struct {
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
 }
 
+// Me is who a request authenticated as (GET /api/v1/me) and the highest
+// priority class that user may ask for: high for admins, else the user's
+// max_priority or normal.
+type Me struct {
+	Name        string `json:"name"`
+	Admin       bool   `json:"admin"`
+	MaxPriority string `json:"max_priority"`
+}
+
 // NewUserToken answers user creation and token rotation: the token is
 // shown this once.
 type NewUserToken struct {

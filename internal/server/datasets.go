@@ -134,6 +134,20 @@ func (s *Server) handleUploadDataset(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = sum[:12] + ".csv"
 	}
+	// The same file uploaded again under the same name by the same user is
+	// the dataset it already has: one row, not a second that lists twice.
+	if ds, err := s.store.SameUpload(r.Context(), s.who(r).Name, BootstrapAdmin, name, sum); err == nil {
+		if err := s.publishDataset(r.Context(), ds); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.log.Info("dataset uploaded again", "id", ds.ID, "name", ds.Name)
+		writeJSON(w, http.StatusOK, apiDataset(ds))
+		return
+	} else if !errors.Is(err, store.ErrNotFound) {
+		s.writeError(w, r, err)
+		return
+	}
 	ds := &store.Dataset{ID: newID("ds"), Name: name, SHA256: sum, Size: size, Rows: rows, Columns: storeColumns(cols), CreatedAt: time.Now().UTC(),
 		Owner: s.who(r).Name}
 	if err := s.publishDataset(r.Context(), ds); err != nil {

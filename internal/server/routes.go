@@ -35,6 +35,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/experiments/{id}/predict", s.handlePredict)
 
 	mux.HandleFunc("GET /api/v1/system/info", s.handleSystemInfo)
+	mux.HandleFunc("GET /api/v1/me", s.handleMe)
 	mux.HandleFunc("POST /api/v1/users", s.handleCreateUser)
 	mux.HandleFunc("GET /api/v1/users", s.handleListUsers)
 	mux.HandleFunc("POST /api/v1/users/{name}/revoke", s.handleRevokeUser)

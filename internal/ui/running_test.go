@@ -64,7 +64,7 @@ func TestRunningView(t *testing.T) {
 	if !eval[bool](b, `!!document.querySelector('#live-chart path.series')`) {
 		t.Error("no best-so-far line in the score-over-time chart")
 	}
-	b.view("17-running-search", "#live")
+	b.view("20-running-search", "#live")
 
 	b.phone()
 	b.waitJS("phone layout", `window.innerWidth === 390`, 10*time.Second)
@@ -78,7 +78,7 @@ func TestRunningView(t *testing.T) {
 	if w := eval[float64](b, `document.querySelector('#live-leaderboard').getBoundingClientRect().width`); w > 390 {
 		t.Errorf("live leaderboard %v px wide on a 390 px screen", w)
 	}
-	b.view("18-phone-running-search", "#live")
+	b.view("21-phone-running-search", "#live")
 	b.desktop()
 
 	b.do("click Finish", 10*time.Second, chromedp.Click(chromedp.ID("finish")))
@@ -105,5 +105,5 @@ func TestRunningView(t *testing.T) {
 	// A reload replays the stored events: the same chart.
 	b.do("reload", 20*time.Second, chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("exp-status")))
 	b.waitJS("replayed chart", `document.querySelectorAll('#live-chart circle').length === `+strconv.Itoa(dots), 20*time.Second)
-	b.shot("19-finished-search")
+	b.shot("22-finished-search")
 }

@@ -76,7 +76,8 @@ export function artifactURL(id, name) {
 }
 
 // upload sends file as multipart/form-data with XMLHttpRequest, which
-// reports upload progress. It returns {promise, abort}.
+// reports upload progress. It returns {promise, abort}; the promise gives
+// {dataset, again}, again when the server already had this upload.
 export function upload(file, onProgress) {
   const xhr = new XMLHttpRequest();
   const promise = new Promise((resolve, reject) => {
@@ -88,7 +89,9 @@ export function upload(file, onProgress) {
     xhr.addEventListener('load', () => {
       if (xhr.status === 401) toLogin();
       if (xhr.status >= 200 && xhr.status < 300) {
-        try { resolve(JSON.parse(xhr.responseText)); } catch (e) { reject(new APIError(xhr.status, 'bad_response', 'The server sent an answer the page cannot read.')); }
+        // 200, not 201: the same file was uploaded before under this name;
+        // the answer is that dataset.
+        try { resolve({dataset: JSON.parse(xhr.responseText), again: xhr.status === 200}); } catch (e) { reject(new APIError(xhr.status, 'bad_response', 'The server sent an answer the page cannot read.')); }
       } else {
         reject(fromResponse(xhr.status, xhr.statusText, xhr.responseText));
       }
@@ -117,4 +120,32 @@ export async function postFile(path, file, {contentType = 'text/csv', accept = '
   if (res.status === 401) toLogin();
   if (!res.ok) throw fromResponse(res.status, res.statusText, await res.text());
   return res.blob();
+}
+
+// slimRow is an experiment as a list row (GET /api/v1/experiments items):
+// a full experiment (the list before pages) gets the row's best_* fields
+// from its summary.
+export function slimRow(e) {
+  if (e.best_score !== undefined || !e.summary) return e;
+  return {...e, task: e.summary.task, scorer: e.summary.scorer, best_model: e.summary.best?.model, best_score: e.summary.best?.cv_score};
+}
+
+// allExperiments fetches every experiment the query selects (query as
+// URLSearchParams, e.g. dataset=ID), following next_cursor up to max rows.
+export async function allExperiments(query, ctx, max = 2000) {
+  const out = [];
+  let cursor = '';
+  for (;;) {
+    const q = new URLSearchParams(query);
+    q.set('limit', '500');
+    if (cursor) q.set('cursor', cursor);
+    const page = await api('/experiments?' + q.toString(), ctx);
+    if (Array.isArray(page)) { // a server without list pages answers every experiment
+      const ds = q.get('dataset');
+      return page.filter((e) => !ds || e.spec?.dataset_id === ds).map(slimRow);
+    }
+    out.push(...(page.items || []).map(slimRow));
+    cursor = page.next_cursor || '';
+    if (!cursor || out.length >= max) return out;
+  }
 }

@@ -70,9 +70,9 @@ function uploader(ctx) {
     });
     ctx.onCleanup(() => current?.abort());
     try {
-      const ds = await current.promise;
+      const {dataset: ds, again} = await current.promise;
       bar.value = 100;
-      toast(`Uploaded ${ds.name}: ${ds.rows} rows, ${ds.columns.length} columns`);
+      toast(again ? `You uploaded ${ds.name} before: this is that dataset` : `Uploaded ${ds.name}: ${ds.rows} rows, ${ds.columns.length} columns`);
       if (ctx.alive) navigate(`/datasets/${encodeURIComponent(ds.id)}`);
     } catch (e) {
       if (!ctx.alive) return;

@@ -126,6 +126,22 @@ function form(dss, ctx, like) {
       .map(([v, t]) => h('option', {value: v}, t)));
   const scorerSel = h('select', {id: 'scorer', name: 'scorer'});
   const name = h('input', {type: 'text', id: 'name', name: 'name', maxlength: 200, autocomplete: 'off', placeholder: 'optional'});
+  // Priority: the classes this user may ask for (GET /api/v1/me says the
+  // highest); high only for admins and users given max_priority high.
+  const RANKS = ['high', 'normal', 'low'];
+  const prioSel = h('select', {id: 'priority', name: 'priority', 'aria-describedby': 'priority-hint'},
+    ['normal', 'low'].map((v) => h('option', {value: v, selected: v === 'normal'}, v)));
+  const prioHint = h('span', {class: 'hint', id: 'priority-hint'}, 'First come, first served within a class; high goes before normal, normal before low.');
+  let wantPriority = '';
+  const offerPriorities = (most) => {
+    const allowed = RANKS.slice(Math.max(0, RANKS.indexOf(most)));
+    const prev = wantPriority || prioSel.value;
+    clear(prioSel);
+    for (const v of allowed) prioSel.append(h('option', {value: v}, v));
+    prioSel.value = allowed.includes(prev) ? prev : allowed.includes('normal') ? 'normal' : allowed[0];
+    if (!allowed.includes('high')) prioHint.textContent = 'First come, first served within a class; normal goes before low. High priority is for admins and users an admin allows.';
+  };
+  api('/me', ctx).then((me) => offerPriorities(me.max_priority || 'normal'), () => offerPriorities('normal'));
   const acc = dial('accuracy', 'Accuracy', 5, accuracyHint);
   const time = dial('time', 'Time', 3, (v) => `budget about ${timeBudget[v]}`);
   const interp = dial('interpretability', 'Interpretability', 5, interpHint);
@@ -205,7 +221,8 @@ function form(dss, ctx, like) {
           h('div', {class: 'field'}, h('label', {for: 'target'}, 'Target column'), targetSel, targetHint),
           field('task', 'Task', taskSel),
           field('scorer', 'Scorer', scorerSel, 'The metric the search optimises.'),
-          field('name', 'Name', name))),
+          field('name', 'Name', name),
+          h('div', {class: 'field'}, h('label', {for: 'priority'}, 'Priority'), prioSel, prioHint))),
       h('section', {class: 'card'}, h('h2', 'Dials'),
         h('div', {class: 'dials'}, acc.el, time.el, interp.el),
         h('details', {class: 'advanced'}, h('summary', 'Advanced'),
@@ -254,6 +271,7 @@ function form(dss, ctx, like) {
     for (const [k, d] of [['accuracy', acc], ['time', time], ['interpretability', interp]]) if (d.value()) spec[k] = d.value();
     if (scorerSel.value) spec.scorer = scorerSel.value;
     if (name.value.trim()) spec.name = name.value.trim();
+    if (prioSel.value && prioSel.value !== 'normal') spec.priority = prioSel.value;
     const gpuMax = maxGPUs ?? 64;
     if (!gpus.disabled && !whole(gpus, 0, 64)) { fieldError('gpus', 'GPUs must be a whole number from 0 to 64.'); return; }
     if (!gpus.disabled && maxGPUs !== null && +gpus.value > gpuMax) {
@@ -312,6 +330,10 @@ function form(dss, ctx, like) {
     params.value = Object.entries(sp.params || {}).map(([k, v]) => `${k}=${v}`).join(', ');
     if (sp.folds !== undefined && sp.folds !== null) folds.value = String(sp.folds);
     if (sp.command) command.value = sp.command;
+    if (sp.priority) {
+      wantPriority = sp.priority;
+      if ([...prioSel.options].some((o) => o.value === sp.priority)) prioSel.value = sp.priority;
+    }
     if (sp.gpus || sp.seed || sp.models?.length || sp.params || sp.folds !== undefined || sp.command) f.querySelector('details.advanced').open = true;
   }
 }
