@@ -195,6 +195,18 @@ func TestConfigCommands(t *testing.T) {
 	if code, _, errs = drover(t, "config", "check", "--config", filepath.Join(dir, "absent.toml")); code != ExitError {
 		t.Fatalf("missing explicit file: %d %q", code, errs)
 	}
+	// A misspelt override is reported, with the key it probably meant.
+	t.Setenv("DROVER_REDIS_PROT", "6380")
+	code, out, errs = drover(t, "config", "check", "--config", good)
+	if code != ExitOK || !strings.Contains(errs, "warning: DROVER_REDIS_PROT names no key and is ignored (did you mean DROVER_REDIS_PORT?)") {
+		t.Fatalf("config check with DROVER_REDIS_PROT: %d %q %q", code, out, errs)
+	}
+	// TLS files are read: a missing certificate fails the check, naming the key.
+	t.Setenv("DROVER_TLS_CERT_FILE", filepath.Join(dir, "absent.crt"))
+	t.Setenv("DROVER_TLS_KEY_FILE", filepath.Join(dir, "absent.key"))
+	if code, _, errs = drover(t, "config", "check", "--config", good); code != ExitError || !strings.Contains(errs, "tls_cert_file: cannot read") {
+		t.Fatalf("config check with a missing tls_cert_file: %d %q", code, errs)
+	}
 	if code, out, _ = drover(t, "version"); code != ExitOK || !strings.HasPrefix(out, "drover ") {
 		t.Fatalf("version: %d %q", code, out)
 	}

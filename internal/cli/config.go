@@ -23,8 +23,21 @@ func configFlag(cmd *cobra.Command) func() (*config.Config, error) {
 	}
 }
 
+// newLogger is the logger of a long-running command (server, worker). It
+// first warns about DROVER_ variables that name no key.
 func newLogger(cfg *config.Config) *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+	for _, w := range config.EnvWarnings(os.Environ()) {
+		log.Warn(w)
+	}
+	return log
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func newConfigCmd(g *globals) *cobra.Command {
@@ -49,12 +62,19 @@ func newConfigCmd(g *globals) *cobra.Command {
 	}
 	loadCheck := configFlag(check)
 	check.RunE = func(c *cobra.Command, _ []string) error {
+		warnings := config.EnvWarnings(os.Environ())
+		for _, w := range warnings {
+			fmt.Fprintln(g.stderr, "warning: "+w)
+		}
 		cfg, err := loadCheck()
 		if err != nil {
 			return err
 		}
+		if err := cfg.CheckTLSFiles(); err != nil {
+			return &exitError{code: ExitError, err: err}
+		}
 		if g.json {
-			return printJSON(g.stdout, map[string]any{"valid": true, "worker_mode": cfg.WorkerMode})
+			return printJSON(g.stdout, map[string]any{"valid": true, "worker_mode": cfg.WorkerMode, "warnings": nonNil(warnings)})
 		}
 		fmt.Fprintf(g.stdout, "configuration is valid (worker_mode = %q)\n", cfg.WorkerMode)
 		return nil

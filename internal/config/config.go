@@ -34,6 +34,8 @@ const (
 	DefaultMainServerRedisPassword         = ""
 	DefaultRedisTLS                        = false
 	DefaultRedisTLSCAFile                  = ""
+	DefaultRedisTLSCertFile                = ""
+	DefaultRedisTLSKeyFile                 = ""
 	DefaultRedisKeyPrefix                  = "drover"
 	DefaultRedisResultQueuePollingInterval = 100 // milliseconds
 
@@ -44,6 +46,7 @@ const (
 	DefaultMainServerMinioBucket            = "drover"
 	DefaultMainServerMinioRegion            = ""
 	DefaultMainServerMinioTLS               = false
+	DefaultMainServerMinioCAFile            = ""
 	DefaultMainServerMinioBucketPingTimeout = 30 // seconds
 
 	DefaultListenAddress           = "127.0.0.1:12345"
@@ -57,6 +60,8 @@ const (
 	DefaultMaxRunningPerUser       = 0 // 0 = no limit
 	DefaultMaxQueuedPerUser        = 0 // 0 = no limit
 	DefaultPublicURL               = ""
+	DefaultTLSCertFile             = ""
+	DefaultTLSKeyFile              = ""
 	DefaultMaxUploadSizeMB         = 10240
 	DefaultMaxPredictSizeMB        = 1024
 	DefaultMaxColumns              = 10000
@@ -90,6 +95,8 @@ type Config struct {
 	MainServerRedisPassword         string `toml:"main_server_redis_password" drover:"secret"`
 	RedisTLS                        bool   `toml:"redis_tls"`
 	RedisTLSCAFile                  string `toml:"redis_tls_ca_file"`
+	RedisTLSCertFile                string `toml:"redis_tls_cert_file"`
+	RedisTLSKeyFile                 string `toml:"redis_tls_key_file"`
 	RedisKeyPrefix                  string `toml:"redis_key_prefix"`
 	RedisResultQueuePollingInterval int    `toml:"redis_result_queue_polling_interval"`
 
@@ -101,6 +108,7 @@ type Config struct {
 	MainServerMinioBucket            string `toml:"main_server_minio_bucket"`
 	MainServerMinioRegion            string `toml:"main_server_minio_region"`
 	MainServerMinioTLS               bool   `toml:"main_server_minio_tls"`
+	MainServerMinioCAFile            string `toml:"main_server_minio_ca_file"`
 	MainServerMinioBucketPingTimeout int    `toml:"main_server_minio_bucket_ping_timeout"`
 
 	// Server
@@ -115,6 +123,8 @@ type Config struct {
 	MaxRunningPerUser       int    `toml:"max_running_per_user"`
 	MaxQueuedPerUser        int    `toml:"max_queued_per_user"`
 	PublicURL               string `toml:"public_url"`
+	TLSCertFile             string `toml:"tls_cert_file"`
+	TLSKeyFile              string `toml:"tls_key_file"`
 	MaxUploadSizeMB         int    `toml:"max_upload_size_mb"`
 	MaxPredictSizeMB        int    `toml:"max_predict_size_mb"`
 	MaxColumns              int    `toml:"max_columns"`
@@ -147,6 +157,8 @@ func Default() Config {
 		MainServerRedisPassword:         DefaultMainServerRedisPassword,
 		RedisTLS:                        DefaultRedisTLS,
 		RedisTLSCAFile:                  DefaultRedisTLSCAFile,
+		RedisTLSCertFile:                DefaultRedisTLSCertFile,
+		RedisTLSKeyFile:                 DefaultRedisTLSKeyFile,
 		RedisKeyPrefix:                  DefaultRedisKeyPrefix,
 		RedisResultQueuePollingInterval: DefaultRedisResultQueuePollingInterval,
 
@@ -157,6 +169,7 @@ func Default() Config {
 		MainServerMinioBucket:            DefaultMainServerMinioBucket,
 		MainServerMinioRegion:            DefaultMainServerMinioRegion,
 		MainServerMinioTLS:               DefaultMainServerMinioTLS,
+		MainServerMinioCAFile:            DefaultMainServerMinioCAFile,
 		MainServerMinioBucketPingTimeout: DefaultMainServerMinioBucketPingTimeout,
 
 		ListenAddress:           DefaultListenAddress,
@@ -170,6 +183,8 @@ func Default() Config {
 		MaxRunningPerUser:       DefaultMaxRunningPerUser,
 		MaxQueuedPerUser:        DefaultMaxQueuedPerUser,
 		PublicURL:               DefaultPublicURL,
+		TLSCertFile:             DefaultTLSCertFile,
+		TLSKeyFile:              DefaultTLSKeyFile,
 		MaxUploadSizeMB:         DefaultMaxUploadSizeMB,
 		MaxPredictSizeMB:        DefaultMaxPredictSizeMB,
 		MaxColumns:              DefaultMaxColumns,

@@ -152,6 +152,14 @@ func TestLoadErrors(t *testing.T) {
 			want: `DROVER_MAIN_SERVER_MINIO_ADDRESS: want host:port (no scheme; use main_server_minio_tls for https), got "http://h:9000"`},
 		{name: "bucket", env: []string{"DROVER_MAIN_SERVER_MINIO_BUCKET=My_Bucket"}, key: "main_server_minio_bucket",
 			want: `DROVER_MAIN_SERVER_MINIO_BUCKET: want a bucket name: 3 to 63 of a-z 0-9 "." "-", starting and ending with a letter or digit, got "My_Bucket"`},
+		{name: "cert without key", env: []string{"DROVER_TLS_CERT_FILE=/etc/drover/cert.pem"}, key: "tls_cert_file",
+			want: "DROVER_TLS_CERT_FILE: tls_cert_file and tls_key_file go together: set both (a certificate and its private key) or neither"},
+		{name: "redis client key without cert", env: []string{"DROVER_REDIS_TLS=true", "DROVER_REDIS_TLS_KEY_FILE=/k.pem"}, key: "redis_tls_key_file",
+			want: "DROVER_REDIS_TLS_KEY_FILE: redis_tls_cert_file and redis_tls_key_file go together: set both (a certificate and its private key) or neither"},
+		{name: "redis client cert without tls", env: []string{"DROVER_REDIS_TLS_CERT_FILE=/c.pem", "DROVER_REDIS_TLS_KEY_FILE=/k.pem"}, key: "redis_tls_cert_file",
+			want: "DROVER_REDIS_TLS_CERT_FILE: redis_tls_cert_file is set but redis_tls is false; set redis_tls = true"},
+		{name: "minio ca without tls", env: []string{"DROVER_MAIN_SERVER_MINIO_CA_FILE=/ca.pem"}, key: "main_server_minio_ca_file",
+			want: "DROVER_MAIN_SERVER_MINIO_CA_FILE: main_server_minio_ca_file is set but main_server_minio_tls is false; set main_server_minio_tls = true"},
 		{name: "lease too short", file: "lease.toml", line: 1, key: "worker_heartbeat_interval", many: 2,
 			want: "testdata/lease.toml:1: worker_heartbeat_interval: worker_lease_period (10 s) must be more than twice worker_heartbeat_interval (5 s)\n" +
 				"testdata/lease.toml:1: worker_heartbeat_interval: worker_suspect_period (5 s) must be more than worker_heartbeat_interval (5 s)"},
@@ -411,6 +419,19 @@ func TestIgnoredEnv(t *testing.T) {
 	got := IgnoredEnv([]string{"DROVER_REDIS_PORT=1", "DROVER_REDIS_PROT=1", "DROVER_DATASET=x", "PATH=/bin", "DROVER_redis_port=2"})
 	if strings.Join(got, ",") != "DROVER_REDIS_PROT,DROVER_redis_port" {
 		t.Errorf("IgnoredEnv = %v", got)
+	}
+}
+
+func TestEnvWarnings(t *testing.T) {
+	got := EnvWarnings([]string{"DROVER_REDIS_PROT=1", "DROVER_redis_port=2", "DROVER_TLS_CERT=x", "DROVER_NOTHING_LIKE_IT=1", "DROVER_ATTEMPT=1"})
+	want := []string{
+		"DROVER_REDIS_PROT names no key and is ignored (did you mean DROVER_REDIS_PORT?)",
+		"DROVER_redis_port names no key and is ignored (did you mean DROVER_REDIS_PORT?)",
+		"DROVER_TLS_CERT names no key and is ignored (did you mean DROVER_TLS_CERT_FILE?)",
+		"DROVER_NOTHING_LIKE_IT names no key and is ignored",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("EnvWarnings =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

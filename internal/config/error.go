@@ -107,7 +107,11 @@ func describeType(v any) string {
 func suggest(unknown string) string {
 	lower := strings.ToLower(unknown)
 	best, bestDist := "", 4
+	var prefixed []string // keys that start with unknown: "tls_cert" for tls_cert_file
 	for _, f := range fields {
+		if len(lower) >= 5 && strings.HasPrefix(f.name, lower+"_") {
+			prefixed = append(prefixed, f.name)
+		}
 		if f.name == lower {
 			return f.name
 		}
@@ -117,6 +121,9 @@ func suggest(unknown string) string {
 		if d := editDistance(lower, f.name); d < bestDist && d <= len(f.name)/3 {
 			best, bestDist = f.name, d
 		}
+	}
+	if best == "" && len(prefixed) == 1 {
+		return prefixed[0]
 	}
 	return best
 }

@@ -64,6 +64,11 @@ var meta = map[string]keyMeta{
 	"redis_tls_ca_file": {SectionRedis, anyString,
 		`PEM file of the CA that signed the Redis server's certificate; empty for the system roots. ` +
 			`Needs redis_tls = true.`},
+	"redis_tls_cert_file": {SectionRedis, anyString,
+		`PEM certificate this process shows Redis when Redis asks for client certificates ` +
+			`(tls-auth-clients); empty for none. Needs redis_tls = true and redis_tls_key_file.`},
+	"redis_tls_key_file": {SectionRedis, anyString,
+		`PEM private key of redis_tls_cert_file; empty for none.`},
 	"redis_key_prefix": {SectionRedis, nameRule,
 		`Prefix of every Redis key drover uses, so that several installations can share one Redis ` +
 			`database. Letters, digits, "_", "." and "-".`},
@@ -86,7 +91,11 @@ var meta = map[string]keyMeta{
 	"main_server_minio_region": {SectionMinIO, anyString,
 		`Region of the bucket; empty lets the client ask the store.`},
 	"main_server_minio_tls": {SectionMinIO, anyBool,
-		`Talk to MinIO/S3 over https.`},
+		`Talk to MinIO/S3 over https. The MinIO a main server starts itself serves plain http, ` +
+			`so with this on run your own MinIO (see docs/security.md).`},
+	"main_server_minio_ca_file": {SectionMinIO, anyString,
+		`PEM file of the CA that signed the MinIO/S3 store's certificate; empty for the system roots. ` +
+			`Needs main_server_minio_tls = true.`},
 	"main_server_minio_bucket_ping_timeout": {SectionMinIO, intRange(1, maxSeconds),
 		`Seconds a worker waits for the main server's bucket to answer at start before it fails.`},
 
@@ -123,6 +132,11 @@ var meta = map[string]keyMeta{
 		`URL users reach the server at when it is not its listen_address (a DNS name, a reverse ` +
 			`proxy), e.g. "https://drover.example.com"; empty for none. Requests naming any other ` +
 			`host are refused (see docs/security.md).`},
+	"tls_cert_file": {SectionServer, anyString,
+		`PEM certificate (chain) the server serves HTTPS with; empty serves plain HTTP. Needs ` +
+			`tls_key_file. Read at start: restart the server after renewing it.`},
+	"tls_key_file": {SectionServer, anyString,
+		`PEM private key of tls_cert_file; empty for none.`},
 	"max_upload_size_mb": {SectionServer, intRange(1, 16<<20),
 		`MiB. The largest dataset upload; a bigger body is refused with 413 too_large as soon as ` +
 			`it passes the limit, and nothing of it is kept.`},

@@ -291,3 +291,18 @@ func set(c *Config, f *field, v any) {
 		fv.SetString(v)
 	}
 }
+
+// EnvWarnings explains each variable IgnoredEnv lists in one line, with the
+// key it probably meant: `DROVER_REDIS_PROT names no key and is ignored
+// (did you mean DROVER_REDIS_PORT?)`.
+func EnvWarnings(env []string) []string {
+	var out []string
+	for _, name := range IgnoredEnv(env) {
+		msg := name + " names no key and is ignored"
+		if s := suggest(strings.TrimPrefix(name, EnvPrefix)); s != "" {
+			msg += " (did you mean " + EnvName(s) + "?)"
+		}
+		out = append(out, msg)
+	}
+	return out
+}

@@ -74,5 +74,29 @@ func crossCheck(c *Config, origins map[string]origin) []*Error {
 		fail([]string{"redis_tls_ca_file", "redis_tls"},
 			"redis_tls_ca_file is set but redis_tls is false; set redis_tls = true")
 	}
+	pairs := []struct{ cert, key string }{
+		{"tls_cert_file", "tls_key_file"},
+		{"redis_tls_cert_file", "redis_tls_key_file"},
+	}
+	for _, p := range pairs {
+		cert, key := c.str(p.cert), c.str(p.key)
+		if (cert == "") != (key == "") {
+			fail([]string{p.cert, p.key}, fmt.Sprintf(
+				"%s and %s go together: set both (a certificate and its private key) or neither", p.cert, p.key))
+		}
+	}
+	if !c.RedisTLS && (c.RedisTLSCertFile != "" || c.RedisTLSKeyFile != "") {
+		fail([]string{"redis_tls_cert_file", "redis_tls"},
+			"redis_tls_cert_file is set but redis_tls is false; set redis_tls = true")
+	}
+	if c.MainServerMinioCAFile != "" && !c.MainServerMinioTLS {
+		fail([]string{"main_server_minio_ca_file", "main_server_minio_tls"},
+			"main_server_minio_ca_file is set but main_server_minio_tls is false; set main_server_minio_tls = true")
+	}
 	return errs
+}
+
+// str is the value of a string key.
+func (c *Config) str(key string) string {
+	return reflect.ValueOf(c).Elem().Field(fieldByName[key].index).String()
 }

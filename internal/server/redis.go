@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -74,22 +72,16 @@ func OpenQueue(ctx context.Context, cfg *config.Config, log *slog.Logger) (*queu
 		WorkerTTL: cfg.HealthyResponsePeriod() + time.Minute,
 		Logger:    log,
 	}
-	if cfg.RedisTLS {
-		tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.RedisIP}
-		if cfg.RedisTLSCAFile != "" {
-			pem, err := os.ReadFile(cfg.RedisTLSCAFile)
-			if err != nil {
-				return nil, fmt.Errorf("redis_tls_ca_file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("redis_tls_ca_file %s: no PEM certificate in it", cfg.RedisTLSCAFile)
-			}
-			tc.RootCAs = pool
-		}
-		opts.TLS = tc
+	tc, err := cfg.RedisTLSConfig()
+	if err != nil {
+		return nil, err
 	}
-	return queue.Open(ctx, opts)
+	opts.TLS = tc
+	q, err := queue.Open(ctx, opts)
+	if hint := redisHint(cfg, err); hint != "" {
+		return nil, fmt.Errorf("%w (%s)", err, hint)
+	}
+	return q, err
 }
 
 func newRedisDispatcher(ctx context.Context, s *Server) (Dispatcher, error) {

@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -84,6 +85,7 @@ type Server struct {
 
 	httpSrv  *http.Server
 	listener net.Listener
+	tls      *tls.Config // HTTPS (tls_cert_file, tls_key_file); nil serves plain HTTP
 
 	predicting atomic.Int64 // predictions being scored (health: running_non_experiment)
 
@@ -101,6 +103,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	if cfg.APIToken != "" && len(cfg.APIToken) < MinTokenLength {
 		return nil, fmt.Errorf("server: api_token is %d characters long; use at least %d (e.g. the output of: openssl rand -hex 24)",
 			len(cfg.APIToken), MinTokenLength)
+	}
+	tlsConf, err := cfg.ServerTLS()
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
 	}
 	dataDir, err := filepath.Abs(cfg.DataDirectory)
 	if err != nil {
@@ -130,6 +136,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		uploads:  make(uploadSlots, max(1, cfg.MaxConcurrentUploads)),
 		sessions: newSessions(),
 		failures: newFailures(),
+		tls:      tlsConf,
 	}
 	s.sweep()
 	if n := s.sweepLocalOrphans(ctx); n > 0 {
@@ -191,14 +198,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:    idleTimeout,
 		MaxHeaderBytes: 64 << 10,
 		BaseContext:    func(net.Listener) context.Context { return ctx },
+		TLSConfig:      s.tls,
+		ErrorLog:       httpErrorLog(s.log),
+	}
+	serve := s.httpSrv.Serve
+	if s.tls != nil {
+		serve = func(ln net.Listener) error { return s.httpSrv.ServeTLS(ln, "", "") }
 	}
 	go func() {
 		defer close(s.done)
-		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("http server stopped", slog.Any("err", err))
 		}
 	}()
-	s.log.Info("drover server listening", slog.String("address", ln.Addr().String()),
+	s.log.Info("drover server listening", slog.String("url", s.URL()),
 		slog.String("worker_mode", s.cfg.WorkerMode), slog.String("data_directory", s.dataDir))
 	return nil
 }
@@ -206,8 +219,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // Addr is the address the server listens on.
 func (s *Server) Addr() string { return s.listener.Addr().String() }
 
-// URL is the base URL of the server.
-func (s *Server) URL() string { return "http://" + s.Addr() }
+// URL is the base URL of the server: https:// when it serves TLS.
+func (s *Server) URL() string {
+	if s.tls != nil {
+		return "https://" + s.Addr()
+	}
+	return "http://" + s.Addr()
+}
 
 // Stop stops taking requests, stops the dispatcher and closes the store.
 // Running local experiments are killed; they are re-queued on the next start.

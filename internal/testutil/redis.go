@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -22,6 +23,20 @@ type RedisOption func(*redisConfig)
 type redisConfig struct {
 	password   string
 	appendOnly bool
+	tls        *RedisTLS
+}
+
+// RedisTLS is how a Redis started WithTLS serves TLS.
+type RedisTLS struct {
+	CA     *CA
+	Server Pair  // the certificate Redis shows
+	Client *Pair // when set, Redis requires a client certificate signed by CA (tls-auth-clients yes) and the test's own clients show this one
+}
+
+// WithTLS makes the server speak TLS only (--tls-port, --port 0), with
+// the certificate c.Server.
+func WithTLS(c RedisTLS) RedisOption {
+	return func(rc *redisConfig) { rc.tls = &c }
 }
 
 // WithPassword makes the server require a password (requirepass).
@@ -95,15 +110,24 @@ func freePort() (int, error) {
 }
 
 func (r *Redis) args() []string {
-	a := []string{
-		"--port", strconv.Itoa(r.port),
+	a := []string{"--port", strconv.Itoa(r.port)}
+	if c := r.cfg.tls; c != nil {
+		auth := "no"
+		if c.Client != nil {
+			auth = "yes"
+		}
+		a = []string{"--port", "0", "--tls-port", strconv.Itoa(r.port),
+			"--tls-cert-file", c.Server.CertFile, "--tls-key-file", c.Server.KeyFile,
+			"--tls-ca-cert-file", c.CA.CertFile, "--tls-auth-clients", auth}
+	}
+	a = append(a,
 		"--bind", "127.0.0.1",
 		"--dir", r.dir,
 		"--save", "",
 		"--daemonize", "no",
 		"--protected-mode", "no",
 		"--logfile", "",
-	}
+	)
 	if r.cfg.appendOnly {
 		a = append(a, "--appendonly", "yes", "--appendfsync", "always")
 	} else {
@@ -126,7 +150,7 @@ func (r *Redis) start() error {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
-	c := redis.NewClient(&redis.Options{Addr: r.Addr(), Password: r.cfg.password, DisableIdentity: true, MaxRetries: -1})
+	c := redis.NewClient(r.options(0, -1))
 	defer c.Close()
 	deadline := time.Now().Add(redisStartTimeout)
 	for {
@@ -163,6 +187,26 @@ func (r *Redis) start() error {
 	return nil
 }
 
+// options are the client options of the test's own connections.
+func (r *Redis) options(db, maxRetries int) *redis.Options {
+	return &redis.Options{Addr: r.Addr(), Password: r.cfg.password, DB: db, DisableIdentity: true,
+		MaxRetries: maxRetries, TLSConfig: r.TLSConfig()}
+}
+
+// TLSConfig is what a client needs to talk to a server started WithTLS
+// (nil otherwise): the CA, and the client certificate when one is required.
+func (r *Redis) TLSConfig() *tls.Config {
+	c := r.cfg.tls
+	if c == nil {
+		return nil
+	}
+	tc := &tls.Config{RootCAs: c.CA.Pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	if c.Client != nil {
+		tc.Certificates = []tls.Certificate{c.Client.Cert}
+	}
+	return tc
+}
+
 // Addr is host:port of the server.
 func (r *Redis) Addr() string { return "127.0.0.1:" + strconv.Itoa(r.port) }
 
@@ -175,7 +219,7 @@ func (r *Redis) Dir() string { return r.dir }
 // Client returns a client of database db, flushed first, closed when the test ends.
 func (r *Redis) Client(db int) *redis.Client {
 	r.t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: r.Addr(), Password: r.cfg.password, DB: db, DisableIdentity: true})
+	c := redis.NewClient(r.options(db, 0))
 	r.t.Cleanup(func() { _ = c.Close() })
 	if err := c.FlushDB(context.Background()).Err(); err != nil {
 		r.t.Fatalf("testutil: flush redis db %d: %v", db, err)
@@ -205,7 +249,7 @@ func (r *Redis) shutdown() {
 	if cmd == nil {
 		return
 	}
-	c := redis.NewClient(&redis.Options{Addr: r.Addr(), Password: r.cfg.password, DisableIdentity: true, MaxRetries: -1})
+	c := redis.NewClient(r.options(0, -1))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	_ = c.Shutdown(ctx).Err() // the connection closes under us: an error is normal
 	cancel()

@@ -11,5 +11,6 @@ func FromConfig(cfg *config.Config, endpoint string) Config {
 	return Config{
 		Endpoint: endpoint, AccessKey: cfg.MainServerMinioAccessKeyID, SecretKey: cfg.MainServerMinioSecretAccessKey,
 		Bucket: cfg.MainServerMinioBucket, Region: cfg.MainServerMinioRegion, Secure: cfg.MainServerMinioTLS,
+		CAFile: cfg.MainServerMinioCAFile,
 	}
 }

@@ -3,10 +3,13 @@ package s3
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sort"
 
 	"github.com/minio/minio-go/v7"
@@ -29,16 +32,17 @@ const (
 
 // Config locates a bucket.
 type Config struct {
-	Endpoint      string // host:port, e.g. 10.0.0.1:9000 (main_server_minio_address)
-	AccessKey     string // main_server_minio_access_key_id
-	SecretKey     string // main_server_minio_secret_access_key
-	Bucket        string // main_server_minio_bucket
-	Region        string // main_server_minio_region; "" = ask the store (one lookup per bucket)
-	Secure        bool   // HTTPS (main_server_minio_tls)
-	Transport     http.RoundTripper
-	PartSize      uint64 // multipart part size; 0 = PartSizeDefault
-	UploadThreads uint   // 0 = UploadThreadsDefault
-	MaxRetries    int    // 0 = MaxRetriesDefault; 1 disables retries
+	Endpoint      string            // host:port, e.g. 10.0.0.1:9000 (main_server_minio_address)
+	AccessKey     string            // main_server_minio_access_key_id
+	SecretKey     string            // main_server_minio_secret_access_key
+	Bucket        string            // main_server_minio_bucket
+	Region        string            // main_server_minio_region; "" = ask the store (one lookup per bucket)
+	Secure        bool              // HTTPS (main_server_minio_tls)
+	CAFile        string            // PEM of the CA that signs the store's certificate (main_server_minio_ca_file); "" = the system roots
+	Transport     http.RoundTripper // nil = minio-go's default (with RootCAs)
+	PartSize      uint64            // multipart part size; 0 = PartSizeDefault
+	UploadThreads uint              // 0 = UploadThreadsDefault
+	MaxRetries    int               // 0 = MaxRetriesDefault; 1 disables retries
 }
 
 func (c Config) withDefaults() Config {
@@ -73,6 +77,22 @@ func New(cfg Config) (*Store, error) {
 	}
 	if cfg.Bucket == "" {
 		return nil, errors.New("blob: s3: empty bucket name")
+	}
+	if cfg.Transport == nil && cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("blob: main_server_minio_ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("blob: main_server_minio_ca_file %s holds no PEM certificate", cfg.CAFile)
+		}
+		tr, err := minio.DefaultTransport(cfg.Secure)
+		if err != nil {
+			return nil, fmt.Errorf("blob: s3 transport: %w", err)
+		}
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
+		cfg.Transport = tr
 	}
 	client, err := minio.New(cfg.Endpoint, &minio.Options{
 		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
