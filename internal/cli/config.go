@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drover-ml/drover/internal/config"
+	"github.com/drover-ml/drover/internal/server"
 )
 
 // configFlag registers --config on a command and returns a loader.
@@ -73,10 +74,26 @@ func newConfigCmd(g *globals) *cobra.Command {
 		if err := cfg.CheckTLSFiles(); err != nil {
 			return &exitError{code: ExitError, err: err}
 		}
+		// The MinIO decision the server would take at start (multinode).
+		var minio string
+		if cfg.UsesObjectStore() {
+			plan, err := server.PlanObjects(c.Context(), cfg)
+			if err != nil {
+				return &exitError{code: ExitError, err: err}
+			}
+			minio = plan.Note
+		}
 		if g.json {
-			return printJSON(g.stdout, map[string]any{"valid": true, "worker_mode": cfg.WorkerMode, "warnings": nonNil(warnings)})
+			out := map[string]any{"valid": true, "worker_mode": cfg.WorkerMode, "warnings": nonNil(warnings)}
+			if minio != "" {
+				out["minio"] = minio
+			}
+			return printJSON(g.stdout, out)
 		}
 		fmt.Fprintf(g.stdout, "configuration is valid (worker_mode = %q)\n", cfg.WorkerMode)
+		if minio != "" {
+			fmt.Fprintln(g.stdout, "minio: "+minio)
+		}
 		return nil
 	}
 	cmd.AddCommand(show, check)

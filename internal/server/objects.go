@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -12,24 +13,24 @@ import (
 )
 
 // openObjects prepares the object store of multinode mode: it starts and
-// supervises a local MinIO when main_server_minio_address is this machine
-// and local_minio_port is set, then opens the bucket (creating it if
-// missing). It returns the MinIO supervisor (nil when none was started).
+// supervises a local MinIO when main_server_minio_address is this machine,
+// local_minio_port is set and nothing answers there yet (minioserver.Decide),
+// then opens the bucket (creating it if missing). It returns the MinIO
+// supervisor (nil when none was started).
 func openObjects(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Logger) (*s3.Store, *minioserver.Server, error) {
 	endpoint := cfg.MainServerMinioAddress
 	var mio *minioserver.Server
-	local, err := minioserver.IsLocalAddress(ctx, cfg.MainServerMinioAddress)
+	plan, err := PlanObjects(ctx, cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("server: %w", err)
 	}
-	if local && cfg.LocalMinioPort != 0 {
+	if !plan.Start {
+		log.Info(plan.Note)
+	} else {
 		if err := minioserver.ValidateCredentials(cfg.MainServerMinioAccessKeyID, cfg.MainServerMinioSecretAccessKey); err != nil {
 			return nil, nil, fmt.Errorf("server: local MinIO: %w", err)
 		}
-		addr, err := minioserver.ListenAddress(cfg.MainServerMinioAddress, cfg.LocalMinioPort)
-		if err != nil {
-			return nil, nil, fmt.Errorf("server: %w", err)
-		}
+		addr := plan.Listen
 		mio, err = minioserver.New(minioserver.Config{
 			DataDir: filepath.Join(dataDir, "minio"), Address: addr,
 			AccessKey: cfg.MainServerMinioAccessKeyID, SecretKey: cfg.MainServerMinioSecretAccessKey,
@@ -57,4 +58,25 @@ func openObjects(ctx context.Context, cfg *config.Config, dataDir string, log *s
 		return nil, nil, fmt.Errorf("server: object store %s bucket %q: %w", endpoint, cfg.MainServerMinioBucket, err)
 	}
 	return st, mio, nil
+}
+
+// PlanObjects says what a multinode server does about MinIO
+// (minioserver.Decide on main_server_minio_address, local_minio_port and
+// main_server_minio_tls); `drover config check` shows the same decision.
+func PlanObjects(ctx context.Context, cfg *config.Config) (minioserver.Plan, error) {
+	var tc *tls.Config
+	if cfg.MainServerMinioTLS {
+		pool, err := cfg.MinioRootCAs()
+		if err != nil {
+			return minioserver.Plan{}, err
+		}
+		tc = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
+	}
+	plan, err := minioserver.Decide(ctx, cfg.MainServerMinioAddress, cfg.LocalMinioPort, cfg.MainServerMinioTLS, tc)
+	if err == nil && plan.Start && cfg.MainServerMinioTLS {
+		return plan, &minioserver.PlanError{Msg: "main_server_minio_tls = true, but nothing answers at main_server_minio_address " +
+			cfg.MainServerMinioAddress + " and the MinIO drover starts serves plain http: run your MinIO with its certificate " +
+			"there, or set main_server_minio_tls = false"}
+	}
+	return plan, err
 }
