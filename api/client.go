@@ -263,6 +263,27 @@ func (c *Client) SetUserLimits(ctx context.Context, name string, l UserLimits) (
 	return &out, c.postJSON(ctx, "/api/v1/users/"+url.PathEscape(name)+"/limits", l, &out)
 }
 
+// PatchExperiment renames an experiment or changes its tags; nil fields
+// of p are left as they are.
+func (c *Client) PatchExperiment(ctx context.Context, id string, p ExperimentPatch) (*Experiment, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("api: encode request: %w", err)
+	}
+	resp, err := c.send(ctx, http.MethodPatch, "/api/v1/experiments/"+url.PathEscape(id), bytes.NewReader(b), "Content-Type", "application/json")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out Experiment
+	return &out, decode(resp, &out)
+}
+
+// RenameExperiment sets an experiment's name ("" clears it).
+func (c *Client) RenameExperiment(ctx context.Context, id, name string) (*Experiment, error) {
+	return c.PatchExperiment(ctx, id, ExperimentPatch{Name: &name})
+}
+
 // DeleteDataset deletes a dataset and its file (its owner or an admin). A
 // dataset that a queued or running experiment uses is refused with
 // dataset_in_use (409).

@@ -204,7 +204,10 @@ type Experiment struct {
 	HigherPriorityAhead int `json:"higher_priority_ahead,omitempty"`
 	// Owner is the user who created it; the bootstrap admin ("admin") for
 	// experiments of a drover without users.
-	Owner      string     `json:"owner,omitempty"`
+	Owner string `json:"owner,omitempty"`
+	// Tags are labels its owner gives it (PATCH /api/v1/experiments/{id});
+	// the name is Spec.Name.
+	Tags       []string   `json:"tags,omitempty"`
 	Progress   float64    `json:"progress"`
 	Message    string     `json:"message,omitempty"`
 	Summary    *Summary   `json:"summary,omitempty"`
@@ -267,6 +270,20 @@ type Event struct {
 	CacheHit    bool            `json:"cache_hit,omitempty"`
 	Plan        *Plan           `json:"plan,omitempty"`
 	Candidate   *Candidate      `json:"candidate,omitempty"`
+	// Actor is the user whose request caused the event ("alice" queued,
+	// cancelled, renamed, finished, ...); empty for the system.
+	Actor string `json:"actor,omitempty"`
+}
+
+// ExperimentPatch is the body of PATCH /api/v1/experiments/{id}: fields
+// left nil are unchanged. Tags replaces the tags; AddTags and RemoveTags
+// change them (applied after Tags), so two clients adding tags at once
+// lose neither.
+type ExperimentPatch struct {
+	Name       *string   `json:"name,omitempty"`
+	Tags       *[]string `json:"tags,omitempty"`
+	AddTags    []string  `json:"add_tags,omitempty"`
+	RemoveTags []string  `json:"remove_tags,omitempty"`
 }
 
 // Artifact is one file an experiment produced.

@@ -15,7 +15,8 @@ import (
 
 func newExperimentCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "experiment", Aliases: []string{"exp"}, Short: "Create, follow and manage experiments"}
-	cmd.AddCommand(newExpCreateCmd(g), newExpListCmd(g), newExpShowCmd(g), newExpCancelCmd(g), newExpFinishCmd(g), newExpPriorityCmd(g), newExpLogsCmd(g), newExpDownloadCmd(g), newExpDeleteCmd(g))
+	cmd.AddCommand(newExpCreateCmd(g), newExpListCmd(g), newExpShowCmd(g), newExpCancelCmd(g), newExpFinishCmd(g), newExpPriorityCmd(g), newExpLogsCmd(g), newExpDownloadCmd(g), newExpDeleteCmd(g),
+		newExpRenameCmd(g), newExpTagCmd(g))
 	return cmd
 }
 
@@ -113,6 +114,7 @@ func printExperiment(g *globals, e *api.Experiment) {
 		fmt.Fprintf(g.stdout, " (%s)", e.FailureKind)
 	}
 	fmt.Fprintln(g.stdout)
+	printNameTags(g, e)
 	fmt.Fprintf(g.stdout, "dataset %s   target %s   attempt %d   worker %s\n", e.Spec.DatasetID, orDash(e.Spec.Target), e.Attempt, orDash(workerLabel(e)))
 	if e.Status == api.StatusQueued && e.QueuePosition > 0 {
 		fmt.Fprintln(g.stdout, queuePlace(e))

@@ -136,6 +136,9 @@ type Event struct {
 	CacheHit    bool            `json:"cache_hit,omitempty"`
 	Plan        *Plan           `json:"plan,omitempty"`
 	Candidate   *Candidate      `json:"candidate,omitempty"`
+	// Actor is the user whose request caused the event (queued, cancelled,
+	// renamed, ... by alice); "" for the system. Only the server sets it.
+	Actor string `json:"actor,omitempty"`
 }
 
 // Job is what the runner child reads from its --job file.

@@ -82,7 +82,7 @@ func apiSummary(raw json.RawMessage) *api.Summary {
 func apiExperiment(e *store.Experiment) *api.Experiment {
 	return &api.Experiment{
 		ID: e.ID, Spec: apiSpec(e.Spec), Status: string(e.Status), FailureKind: string(e.FailureKind), Error: apiError(e.Error),
-		Attempt: e.Attempt, Worker: e.Worker, WorkerName: e.WorkerName, Queue: e.Queue, Owner: e.Owner,
+		Attempt: e.Attempt, Worker: e.Worker, WorkerName: e.WorkerName, Queue: e.Queue, Owner: e.Owner, Tags: e.Tags,
 		Progress: e.Progress, Message: e.Message, Summary: apiSummary(e.Summary),
 		CreatedAt: e.CreatedAt, StartedAt: e.StartedAt, FinishedAt: e.FinishedAt,
 	}
@@ -101,7 +101,7 @@ func apiEvent(ev store.Event) api.Event {
 	return api.Event{
 		Seq: ev.Seq, Time: ev.Time, Type: string(ev.Type), Attempt: ev.Attempt, Fraction: ev.Fraction, Level: ev.Level,
 		Message: ev.Message, Status: string(ev.Status), FailureKind: string(ev.FailureKind), Error: apiError(ev.Error),
-		Summary: ev.Summary, Bytes: ev.Bytes, CacheHit: ev.CacheHit,
+		Summary: ev.Summary, Bytes: ev.Bytes, CacheHit: ev.CacheHit, Actor: ev.Actor,
 		Plan: apiPlan(ev.Plan), Candidate: apiCandidate(ev.Candidate),
 	}
 }

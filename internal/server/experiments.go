@@ -25,6 +25,7 @@ func (s *Server) validateSpec(ctx context.Context, sp *api.Spec) error {
 	if sp.DatasetID == "" {
 		return fieldErr(errcode.BadRequest, "dataset_id", "dataset_id is required")
 	}
+	sp.Name = cleanExperimentName(sp.Name)
 	ds, err := s.store.GetDataset(ctx, sp.DatasetID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !whoCtx(ctx).maySee(ds)) {
 		return fieldErr(errcode.DatasetNotFound, "dataset_id", fmt.Sprintf("no dataset with id %q", sp.DatasetID))

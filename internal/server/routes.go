@@ -25,6 +25,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/experiments", s.handleListExperiments)
 	mux.HandleFunc("GET /api/v1/experiments/{id}", s.handleGetExperiment)
 	mux.HandleFunc("DELETE /api/v1/experiments/{id}", s.handleDeleteExperiment)
+	mux.HandleFunc("PATCH /api/v1/experiments/{id}", s.handlePatchExperiment)
 	mux.HandleFunc("POST /api/v1/experiments/{id}/cancel", s.handleCancelExperiment)
 	mux.HandleFunc("POST /api/v1/experiments/{id}/finish", s.handleFinishExperiment)
 	mux.HandleFunc("POST /api/v1/experiments/{id}/priority", s.handleSetPriority)

@@ -16,7 +16,7 @@ type Event struct {
 	protocol.Event
 }
 
-const eventCols = `seq, time, type, attempt, fraction, level, message, status, failure_kind, error_code, error_message, summary, bytes, cache_hit, plan, candidate`
+const eventCols = `seq, time, type, attempt, fraction, level, message, status, failure_kind, error_code, error_message, summary, bytes, cache_hit, plan, candidate, actor`
 
 // AppendEvent stores an event of an experiment and returns it with its sequence number.
 func (s *Store) AppendEvent(ctx context.Context, id string, ev protocol.Event) (Event, error) {
@@ -30,9 +30,9 @@ func (s *Store) AppendEvent(ctx context.Context, id string, ev protocol.Event) (
 		return Event{Event: ev}, fmt.Errorf("store: encode the candidate of %s: %w", id, err)
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO events(experiment_id, time, type, attempt, fraction, level, message, status,
-	failure_kind, error_code, error_message, summary, bytes, cache_hit, plan, candidate) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	failure_kind, error_code, error_message, summary, bytes, cache_hit, plan, candidate, actor) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		id, formatTime(ev.Time), string(ev.Type), ev.Attempt, ev.Fraction, ev.Level, ev.Message, string(ev.Status),
-		string(ev.FailureKind), code, msg, rawCol(ev.Summary), ev.Bytes, ev.CacheHit, plan, cand)
+		string(ev.FailureKind), code, msg, rawCol(ev.Summary), ev.Bytes, ev.CacheHit, plan, cand, ev.Actor)
 	if err != nil {
 		return Event{Event: ev}, fmt.Errorf("store: insert event of %s: %w", id, err)
 	}
@@ -60,7 +60,7 @@ func (s *Store) Events(ctx context.Context, id string, after int64, limit int) (
 		var tm, typ, status, kind string
 		var code, msg, sum, plan, cand sql.NullString
 		if err := rows.Scan(&ev.Seq, &tm, &typ, &ev.Attempt, &ev.Fraction, &ev.Level, &ev.Message, &status,
-			&kind, &code, &msg, &sum, &ev.Bytes, &ev.CacheHit, &plan, &cand); err != nil {
+			&kind, &code, &msg, &sum, &ev.Bytes, &ev.CacheHit, &plan, &cand, &ev.Actor); err != nil {
 			return nil, fmt.Errorf("store: read events of %s: %w", id, err)
 		}
 		ev.Time, ev.Type, ev.Status, ev.FailureKind = parseTime(tm), protocol.EventType(typ), protocol.Status(status), protocol.FailureKind(kind)

@@ -31,10 +31,11 @@ type Experiment struct {
 	CreatedAt   time.Time
 	StartedAt   *time.Time
 	FinishedAt  *time.Time
+	Tags        []string // labels users give it (PATCH); stored as a JSON array
 }
 
 const experimentCols = `id, spec, status, failure_kind, error_code, error_message, attempt, worker, worker_name, queue,
-	owner, progress, message, summary, created_at, started_at, finished_at`
+	owner, progress, message, summary, created_at, started_at, finished_at, tags`
 
 // experimentArgs are the values of experimentCols for e, in order.
 func experimentArgs(e *Experiment) ([]any, error) {
@@ -43,17 +44,27 @@ func experimentArgs(e *Experiment) ([]any, error) {
 		return nil, fmt.Errorf("store: encode spec of %s: %w", e.ID, err)
 	}
 	code, msg := errorCols(e.Error)
+	tags, err := json.Marshal(e.Tags)
+	if err != nil || e.Tags == nil {
+		tags = []byte("[]")
+	}
 	return []any{e.ID, string(spec), string(e.Status), string(e.FailureKind), code, msg, e.Attempt, e.Worker, e.WorkerName, e.Queue,
-		e.Owner, e.Progress, e.Message, rawCol(e.Summary), formatTime(e.CreatedAt), formatTimePtr(e.StartedAt), formatTimePtr(e.FinishedAt)}, nil
+		e.Owner, e.Progress, e.Message, rawCol(e.Summary), formatTime(e.CreatedAt), formatTimePtr(e.StartedAt), formatTimePtr(e.FinishedAt),
+		string(tags)}, nil
 }
 
 func scanExperiment(r scanner) (*Experiment, error) {
 	var e Experiment
-	var spec, status, kind, created string
+	var spec, status, kind, created, tags string
 	var code, msg, sum, started, finished sql.NullString
 	if err := r.Scan(&e.ID, &spec, &status, &kind, &code, &msg, &e.Attempt, &e.Worker, &e.WorkerName, &e.Queue,
-		&e.Owner, &e.Progress, &e.Message, &sum, &created, &started, &finished); err != nil {
+		&e.Owner, &e.Progress, &e.Message, &sum, &created, &started, &finished, &tags); err != nil {
 		return nil, err
+	}
+	if tags != "" && tags != "[]" {
+		if err := json.Unmarshal([]byte(tags), &e.Tags); err != nil {
+			return nil, fmt.Errorf("store: decode tags of experiment %s: %w", e.ID, err)
+		}
 	}
 	if err := json.Unmarshal([]byte(spec), &e.Spec); err != nil {
 		return nil, fmt.Errorf("store: decode spec of experiment %s: %w", e.ID, err)

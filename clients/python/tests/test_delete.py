@@ -57,3 +57,23 @@ def test_delete(cmd_server, tmp_path):
         admin.datasets.get(ds.id)
     with pytest.raises(drover.NotFound):
         ds.delete()
+
+
+def test_rename_and_tags(cmd_server):
+    client = drover.Client(cmd_server.url, token=TOKEN)
+    ds = client.datasets.create(EXAMPLES / "iris.csv")
+    ex = client.experiments.create(ds, target="", command="true", name="first")
+    assert ex.name == "first" and ex.tags == []
+    ex.rename("baseline")
+    assert ex.name == "baseline"
+    ex.tag("prod", "team:ml")
+    ex.untag("prod")
+    assert ex.tags == ["team:ml"]
+    ex.set_tags(["a", "b"])
+    assert client.experiments.get(ex.id).tags == ["a", "b"]
+    with pytest.raises(drover.BadRequest) as err:
+        ex.tag("ok", "not ok")
+    assert err.value.code == "bad_request" and err.value.field == "add_tags[1]"
+    logs = [e for e in ex.logs() if e.get("actor")]
+    assert [e["message"] for e in logs][:2] == ['renamed to "baseline" by admin', "tags set to prod, team:ml by admin"], logs
+    assert all(e["actor"] == "admin" for e in logs)

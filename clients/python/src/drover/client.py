@@ -297,6 +297,11 @@ class Experiment:
         return self.status in TERMINAL_STATUSES
 
     @property
+    def tags(self) -> List[str]:
+        """The experiment's tags (set with :meth:`tag`, :meth:`untag`, :meth:`set_tags`)."""
+        return list(self.data.get("tags") or [])
+
+    @property
     def name(self) -> str:
         return self.spec.get("name", "") or self.data.get("name", "")
 
@@ -476,6 +481,29 @@ class Experiment:
 
         Raises Conflict when it is not running."""
         self.data = self._client._http.json("POST", self._path("/finish"))
+        self._full = True
+        return self
+
+    def rename(self, name: str) -> "Experiment":
+        """Renames the experiment (``""`` clears the name); any state, its owner or an admin."""
+        return self._patch({"name": name})
+
+    def tag(self, *tags: str) -> "Experiment":
+        """Adds tags (letters, digits and ``-_.:/+=@#``, at most 64 bytes each, 32 in all).
+
+        Raises BadRequest (with ``field``, e.g. ``add_tags[1]``) for a tag that is not allowed."""
+        return self._patch({"add_tags": list(tags)})
+
+    def untag(self, *tags: str) -> "Experiment":
+        """Takes tags off."""
+        return self._patch({"remove_tags": list(tags)})
+
+    def set_tags(self, tags: Iterable[str]) -> "Experiment":
+        """Replaces every tag (an empty list clears them)."""
+        return self._patch({"tags": list(tags)})
+
+    def _patch(self, change: Dict[str, Any]) -> "Experiment":
+        self.data = self._client._http.json("PATCH", self._path(), payload=change)
         self._full = True
         return self
 
