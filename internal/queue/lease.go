@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -156,18 +158,40 @@ func (c CancelOutcome) String() string {
 // "cancelled" result is emitted and the experiment leaves Redis, so it is
 // never retried.
 func (q *Queue) Cancel(ctx context.Context, id string) (CancelOutcome, error) {
+	c, err := q.CancelAttempt(ctx, id)
+	return c.Outcome, err
+}
+
+// Cancelled is what CancelAttempt found in Redis.
+type Cancelled struct {
+	Outcome CancelOutcome
+	// Attempt is Redis's attempt number: the lease's when it was leased
+	// (the claim's "started" message may not have reached the server yet),
+	// the attempts already made when it was queued.
+	Attempt int
+	Worker  string    // the leasing worker (CancelLeased)
+	Started time.Time // when the lease began, Redis time (CancelLeased)
+}
+
+// CancelAttempt is Cancel, reporting the attempt Redis knew.
+func (q *Queue) CancelAttempt(ctx context.Context, id string) (Cancelled, error) {
 	res, err := q.run(ctx, q.scripts.cancel, id)
 	if err != nil {
-		return CancelUnknown, fmt.Errorf("queue: cancel %s: %w", id, err)
+		return Cancelled{}, fmt.Errorf("queue: cancel %s: %w", id, err)
 	}
 	v, _ := res.([]any)
+	attempt, _ := strconv.Atoi(str(v, 1))
 	switch str(v, 0) {
 	case "queued":
-		return CancelQueued, nil
+		return Cancelled{Outcome: CancelQueued, Attempt: attempt}, nil
 	case "leased":
-		return CancelLeased, nil
+		c := Cancelled{Outcome: CancelLeased, Attempt: attempt, Worker: str(v, 2)}
+		if ms, _ := strconv.ParseInt(str(v, 3), 10, 64); ms > 0 {
+			c.Started = time.UnixMilli(ms).UTC()
+		}
+		return c, nil
 	default:
-		return CancelUnknown, nil
+		return Cancelled{Outcome: CancelUnknown}, nil
 	}
 }
 

@@ -517,11 +517,12 @@ retire(wid)
 return 1
 `
 
-// cancel: ARGV[4] id. Returns {'unknown'}, {'queued', attempt} or {'leased', attempt, worker}.
+// cancel: ARGV[4] id. Returns {'unknown'}, {'queued', attempt} or {'leased', attempt, worker,
+// started ms}.
 const luaCancel = `
 local id = ARGV[4]
 local h = k('exp:' .. id)
-local v = redis.call('HMGET', h, 'state', 'attempt', 'worker', 'class')
+local v = redis.call('HMGET', h, 'state', 'attempt', 'worker', 'class', 'started')
 if not v[1] then return {'unknown'} end
 local now = now_ms()
 stat('cancelled')
@@ -534,7 +535,7 @@ if v[1] == 'leased' then
     redis.call('RPUSH', l, cjson.encode({type = 'cancel', experiment = id, attempt = tonumber(v[2])}))
     redis.call('LTRIM', l, -1000, -1)
   end
-  return {'leased', v[2], v[3]}
+  return {'leased', v[2], v[3], v[5] or '0'}
 end
 pend_rem(id, v[4])
 redis.call('DEL', h)

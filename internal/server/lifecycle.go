@@ -191,6 +191,50 @@ func (s *Server) cancelQueued(ctx context.Context, id string) error {
 	return nil
 }
 
+// cancelAttempt records the cancellation of attempt, which a worker
+// claimed (at started, on worker) while the store has not yet heard of it:
+// the experiment ends cancelled with that attempt, which is recorded
+// started and cancelled. The claim's "started" message, when it comes, then
+// finds the experiment finished and changes nothing.
+func (s *Server) cancelAttempt(ctx context.Context, id string, attempt int, worker, workerName string, started time.Time, by string) {
+	now := time.Now().UTC()
+	if started.IsZero() {
+		started = now
+	}
+	msg := "cancelled by " + by
+	changed := false
+	_, err := s.store.UpdateExperiment(ctx, id, func(e *store.Experiment) error {
+		if e.Status.Terminal() || e.Attempt >= attempt {
+			return store.ErrUnchanged
+		}
+		e.Status, e.FailureKind, e.FinishedAt = protocol.StatusCancelled, protocol.FailureCancelled, &now
+		e.Attempt, e.Worker, e.WorkerName = attempt, worker, workerName
+		e.Error = &protocol.Error{Code: "cancelled", Message: msg}
+		if e.StartedAt == nil {
+			t := started.UTC()
+			e.StartedAt = &t
+		}
+		changed = true
+		return nil
+	})
+	if err != nil || !changed {
+		if err != nil {
+			s.log.Warn("record cancel", slog.String("experiment", id), slog.Any("err", err))
+		}
+		return
+	}
+	if err := s.store.StartAttempt(ctx, id, attempt, worker, started); err != nil {
+		s.log.Warn("record attempt", slog.Any("err", err))
+	}
+	if err := s.store.FinishAttempt(ctx, id, attempt, string(protocol.StatusCancelled), protocol.FailureCancelled, now); err != nil {
+		s.log.Warn("record attempt end", slog.Any("err", err))
+	}
+	s.event(ctx, id, protocol.Event{Type: protocol.EventStatus, Status: protocol.StatusCancelled, Attempt: attempt,
+		FailureKind: protocol.FailureCancelled, Error: &protocol.Error{Code: "cancelled", Message: msg},
+		Message: fmt.Sprintf("attempt %d cancelled: %s (it had just started on %s)", attempt, msg, workerLabel(worker, workerName)), Actor: by})
+	s.metrics.finished.WithLabelValues(string(protocol.StatusCancelled)).Inc()
+}
+
 // recoverRunning handles experiments left running by an earlier server
 // process: each goes back to the queue, or fails (infra) once its attempts
 // are used up, so none stays "running" forever.

@@ -172,11 +172,11 @@ func (d *redisDispatcher) Submit(ctx context.Context, e *store.Experiment) error
 }
 
 func (d *redisDispatcher) Cancel(ctx context.Context, e *store.Experiment) error {
-	out, err := d.q.Cancel(ctx, e.ID)
+	out, err := d.q.CancelAttempt(ctx, e.ID)
 	if err != nil {
 		return apiErr(errcode.Unavailable, "cannot reach the queue to cancel: "+err.Error())
 	}
-	d.log.Info("cancel", slog.String("experiment", e.ID), slog.String("found", out.String()))
+	d.log.Info("cancel", slog.String("experiment", e.ID), slog.String("found", out.Outcome.String()), slog.Int("attempt", out.Attempt))
 	// The cancellation is durable in Redis now; record it in the store at
 	// once so the answer shows it (the "cancelled" message that follows on
 	// the results stream then finds nothing left to change).
@@ -184,11 +184,19 @@ func (d *redisDispatcher) Cancel(ctx context.Context, e *store.Experiment) error
 	if err != nil {
 		return err
 	}
+	who := whoCtx(ctx).Name
+	if out.Outcome == queue.CancelLeased && out.Attempt > cur.Attempt && !cur.Status.Terminal() {
+		// A worker claimed it, and the claim's "started" message has not
+		// reached the store yet: the attempt that ran (and is now being
+		// killed) is Redis's, not the store's older one.
+		d.s.cancelAttempt(ctx, e.ID, out.Attempt, out.Worker, d.workerName(ctx, out.Worker), out.Started, who)
+		return nil
+	}
 	switch cur.Status {
 	case protocol.StatusQueued:
 		return d.s.cancelQueued(ctx, e.ID)
 	case protocol.StatusRunning:
-		d.s.finish(ctx, e.ID, cur.Attempt, cancelledResult("cancelled by "+whoCtx(ctx).Name), false)
+		d.s.finish(ctx, e.ID, cur.Attempt, cancelledResult("cancelled by "+who), false)
 	}
 	return nil
 }
