@@ -23,6 +23,7 @@ const (
 	GPUsUnavailable   = "gpus_unavailable"
 	Unauthorized      = "unauthorized"
 	WrongToken        = "wrong_token"
+	WrongPassword     = "wrong_password"
 	NotFound          = "not_found"
 	DatasetNotFound   = "dataset_not_found"
 	Conflict          = "conflict"
@@ -112,6 +113,7 @@ var Registry = []Entry{
 	{UnknownPriority, http.StatusBadRequest, "priority is not high, normal or low"},
 	{Unauthorized, http.StatusUnauthorized, "no token, or not the server's token"},
 	{WrongToken, http.StatusUnauthorized, "the UI login was given a wrong token"},
+	{WrongPassword, http.StatusUnauthorized, "the UI login was given a user name and a password that do not match (or a user without a password)"},
 	{Forbidden, http.StatusForbidden, "the caller may not do this (another user's experiment, a priority above theirs)"},
 	{CrossOrigin, http.StatusForbidden, "a state-changing request from another origin's page (docs/security.md)"},
 	{NotFound, http.StatusNotFound, "no such experiment, dataset, artifact or path"},

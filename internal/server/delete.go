@@ -68,7 +68,7 @@ func (s *Server) handleDeleteDataset(w http.ResponseWriter, r *http.Request) {
 	if ids, err := s.store.ExperimentsOfDataset(ctx, id); err == nil {
 		for _, eid := range ids {
 			s.event(ctx, eid, protocol.Event{Type: protocol.EventLog, Level: "info",
-				Message: fmt.Sprintf("dataset %s (%s) deleted by %s", id, ds.Name, who.Name)})
+				Message: fmt.Sprintf("dataset %s (%s) deleted by %s", id, ds.Name, who.Name), Actor: who.Name})
 		}
 	}
 	s.log.Info("dataset deleted", slog.String("id", id), slog.String("name", ds.Name), slog.String("by", who.Name),

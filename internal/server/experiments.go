@@ -72,7 +72,7 @@ func (s *Server) handleCreateExperiment(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	s.event(r.Context(), e.ID, protocol.Event{Type: protocol.EventStatus, Status: protocol.StatusQueued, Message: "queued by " + who.Name})
+	s.event(r.Context(), e.ID, protocol.Event{Type: protocol.EventStatus, Status: protocol.StatusQueued, Message: "queued by " + who.Name, Actor: who.Name})
 	if err := s.disp.Submit(r.Context(), e); err != nil {
 		s.log.Warn("submit failed; the dispatcher will pick it up later", "experiment", e.ID, "err", err)
 	}
@@ -212,6 +212,6 @@ func (s *Server) handleFinishExperiment(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, apiErr(errcode.Conflict, fmt.Sprintf("experiment %s is between attempts; try again", e.ID)))
 		return
 	}
-	s.event(r.Context(), e.ID, protocol.Event{Type: protocol.EventLog, Level: "info", Attempt: e.Attempt, Message: "finish requested by " + s.who(r).Name})
+	s.event(r.Context(), e.ID, protocol.Event{Type: protocol.EventLog, Level: "info", Attempt: e.Attempt, Message: "finish requested by " + s.who(r).Name, Actor: s.who(r).Name})
 	writeJSON(w, http.StatusAccepted, apiExperiment(e))
 }

@@ -153,7 +153,8 @@ func (s *Server) finish(ctx context.Context, id string, attempt int, res protoco
 	if retry {
 		msg = fmt.Sprintf("attempt %d failed (%s: %s); re-queued for attempt %d", attempt, res.FailureKind, errMessage(res.Error), attempt+1)
 	}
-	s.event(ctx, id, protocol.Event{Type: protocol.EventStatus, Status: status, Attempt: attempt, FailureKind: res.FailureKind, Error: res.Error, Message: msg})
+	s.event(ctx, id, protocol.Event{Type: protocol.EventStatus, Status: status, Attempt: attempt, FailureKind: res.FailureKind, Error: res.Error, Message: msg,
+		Actor: res.Actor})
 	s.metrics.finished.WithLabelValues(string(status)).Inc()
 	if status.Terminal() && runFor > 0 {
 		s.metrics.run.Observe(runFor.Seconds())
@@ -169,10 +170,11 @@ func errMessage(e *protocol.Error) string {
 	return e.Message
 }
 
-// cancelQueued marks a queued experiment cancelled. The event and the count
-// follow only a real transition: an experiment that is no longer queued (it
-// started, or a second cancel got here first) is left as it is, silently.
-func (s *Server) cancelQueued(ctx context.Context, id string) error {
+// cancelQueued marks a queued experiment cancelled by user by ("" when the
+// queue reports it, the user unknown). The event and the count follow only
+// a real transition: an experiment that is no longer queued (it started, or
+// a second cancel got here first) is left as it is, silently.
+func (s *Server) cancelQueued(ctx context.Context, id, by string) error {
 	changed := false
 	_, err := s.store.UpdateExperiment(ctx, id, func(e *store.Experiment) error {
 		if e.Status != protocol.StatusQueued {
@@ -186,7 +188,11 @@ func (s *Server) cancelQueued(ctx context.Context, id string) error {
 	if err != nil || !changed {
 		return err
 	}
-	s.event(ctx, id, protocol.Event{Type: protocol.EventStatus, Status: protocol.StatusCancelled, Message: "cancelled while queued"})
+	msg := "cancelled while queued"
+	if by != "" {
+		msg = "cancelled by " + by + " while queued"
+	}
+	s.event(ctx, id, protocol.Event{Type: protocol.EventStatus, Status: protocol.StatusCancelled, Message: msg, Actor: by})
 	s.metrics.finished.WithLabelValues(string(protocol.StatusCancelled)).Inc()
 	return nil
 }

@@ -29,7 +29,7 @@ func TestCancelQueuedEmitsOnlyOnTransition(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 3 {
-		if err := s.cancelQueued(ctx, e.ID); err != nil {
+		if err := s.cancelQueued(ctx, e.ID, "alice"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -39,6 +39,9 @@ type localRun struct {
 	attempt int
 	proc    *runner.Process
 	started time.Time
+	// cancelledBy is the user who cancelled it (set under the dispatcher's
+	// lock before the kill), for the result's actor.
+	cancelledBy string
 	// recorded is closed once the attempt's end is in the store.
 	recorded chan struct{}
 }
@@ -197,6 +200,7 @@ func (d *localDispatcher) start(ctx context.Context, e *store.Experiment) error 
 		out := proc.Wait()
 		d.mu.Lock()
 		delete(d.running, e.ID)
+		by := r.cancelledBy
 		d.mu.Unlock()
 		if ctx.Err() != nil {
 			// The server is stopping: the attempt is left "running" and is
@@ -204,6 +208,7 @@ func (d *localDispatcher) start(ctx context.Context, e *store.Experiment) error 
 			return
 		}
 		res := protocol.Event{Type: protocol.EventResult, Status: out.Status, FailureKind: out.FailureKind, Error: out.Error, Summary: out.Summary}
+		res.Actor = by // "" unless a user cancelled it
 		retry := out.Status == protocol.StatusFailed && out.FailureKind == protocol.FailureInfra && attempt <= s.cfg.MaxRetries
 		s.finish(context.WithoutCancel(ctx), e.ID, attempt, res, retry)
 		d.poke()
@@ -212,18 +217,22 @@ func (d *localDispatcher) start(ctx context.Context, e *store.Experiment) error 
 }
 
 func (d *localDispatcher) Cancel(ctx context.Context, e *store.Experiment) error {
+	who := whoCtx(ctx).Name
 	d.mu.Lock()
 	r := d.running[e.ID]
+	if r != nil {
+		r.cancelledBy = who
+	}
 	d.mu.Unlock()
 	if r != nil {
-		r.proc.Kill("cancelled by " + whoCtx(ctx).Name)
+		r.proc.Kill("cancelled by " + who)
 		select {
 		case <-r.recorded:
 		case <-ctx.Done():
 		}
 		return nil
 	}
-	return d.s.cancelQueued(ctx, e.ID)
+	return d.s.cancelQueued(ctx, e.ID, who)
 }
 
 func (d *localDispatcher) Finish(ctx context.Context, e *store.Experiment) (bool, error) {

@@ -194,16 +194,18 @@ func (d *redisDispatcher) Cancel(ctx context.Context, e *store.Experiment) error
 	}
 	switch cur.Status {
 	case protocol.StatusQueued:
-		return d.s.cancelQueued(ctx, e.ID)
+		return d.s.cancelQueued(ctx, e.ID, who)
 	case protocol.StatusRunning:
-		d.s.finish(ctx, e.ID, cur.Attempt, cancelledResult("cancelled by "+who), false)
+		d.s.finish(ctx, e.ID, cur.Attempt, cancelledResult("cancelled by "+who, who), false)
 	}
 	return nil
 }
 
-func cancelledResult(msg string) protocol.Event {
+// cancelledResult is the result of an attempt cancelled by user by ("": the
+// queue reported it, the user unknown).
+func cancelledResult(msg, by string) protocol.Event {
 	return protocol.Event{Type: protocol.EventResult, Status: protocol.StatusCancelled, FailureKind: protocol.FailureCancelled,
-		Error: &protocol.Error{Code: "cancelled", Message: msg}}
+		Error: &protocol.Error{Code: "cancelled", Message: msg}, Actor: by}
 }
 
 // readLoop applies results and events from the workers. It blocks on Redis
@@ -283,9 +285,9 @@ func (d *redisDispatcher) apply(ctx context.Context, m queue.Message) {
 	case queue.KindCancelled:
 		if cur, err := s.store.GetExperiment(ctx, id); err == nil && !cur.Status.Terminal() {
 			if cur.Status == protocol.StatusQueued {
-				_ = s.cancelQueued(ctx, id)
+				_ = s.cancelQueued(ctx, id, "")
 			} else {
-				s.finish(ctx, id, cur.Attempt, cancelledResult("cancelled"), false)
+				s.finish(ctx, id, cur.Attempt, cancelledResult("cancelled", ""), false)
 			}
 		}
 	default:

@@ -487,12 +487,16 @@ func TestFinishKeepsBestSoFar(t *testing.T) {
 	// The experiment process itself saw the request (not a search that
 	// happened to end on its own).
 	evs, _ := h.cl.Events(context.Background(), e.ID, 0)
-	seen := false
+	seen, asked := false, false
 	for _, ev := range evs {
 		seen = seen || strings.Contains(ev.Message, "finish requested: stopping the search")
+		asked = asked || (ev.Message == "finish requested by admin" && ev.Actor == "admin")
 	}
 	if !seen {
 		t.Fatalf("no event from the experiment process acknowledging the finish request")
+	}
+	if !asked {
+		t.Errorf("no event saying who asked to finish, with its actor")
 	}
 }
 

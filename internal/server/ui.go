@@ -94,19 +94,22 @@ func wantsJSON(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "application/json")
 }
 
-// handleLogin checks the token from the login form and, when it is right,
-// sets the login cookie. The app posts with fetch and gets 204 or a JSON
-// error; a browser without JavaScript posts the form and is redirected.
+// handleLogin checks the login form (an API token, or a user name and
+// password) and, when it is right, sets the login cookie. The app posts
+// with fetch and gets 204 or a JSON error; a browser without JavaScript
+// posts the form and is redirected. Wrong tokens and wrong passwords count
+// alike against the client's address (session.go).
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.APIToken == "" {
 		s.writeError(w, r, apiErr(errcode.NoTokenConfigured, "this server has no api_token: no login is needed"))
 		return
 	}
-	token, next, err := loginForm(r)
+	lf, err := loginForm(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	token, next := lf.token, lf.next
 	if !safeNext(next) {
 		next = "/"
 	}
@@ -117,6 +120,22 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		http.Redirect(w, r, loginPath+"?error=too_many_attempts&next="+url.QueryEscape(next), http.StatusSeeOther)
+		return
+	}
+	if lf.user != "" {
+		p := s.userFromPassword(r.Context(), lf.user, lf.password)
+		if p == nil {
+			s.failures.fail(addr, now)
+			s.log.Warn("ui login failed: wrong user name or password", "remote", r.RemoteAddr, "user", cleanLabel(lf.user, 64))
+			time.Sleep(loginFailDelay)
+			if wantsJSON(r) {
+				s.writeError(w, r, apiErr(errcode.WrongPassword, "that user name and password do not match"))
+				return
+			}
+			http.Redirect(w, r, loginPath+"?error=wrong_password&next="+url.QueryEscape(next), http.StatusSeeOther)
+			return
+		}
+		s.startSession(w, r, *p, next)
 		return
 	}
 	who := principal{Name: BootstrapAdmin, Admin: true}
@@ -136,8 +155,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, loginPath+"?error=wrong_token&next="+url.QueryEscape(next), http.StatusSeeOther)
 		return
 	}
-	s.failures.ok(addr)
-	id := s.sessions.create(who, now)
+	s.startSession(w, r, who, next)
+}
+
+// startSession logs the browser in as who and sends it on to next.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, who principal, next string) {
+	s.failures.ok(clientAddr(r))
+	id := s.sessions.create(who, time.Now())
 	http.SetCookie(w, &http.Cookie{
 		Name:     SessionCookie,
 		Value:    id,
@@ -154,25 +178,38 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// loginForm reads the token and the page to go to next from a form or a
-// JSON body.
-func loginForm(r *http.Request) (token, next string, err error) {
+// login is what the login form sends: a token, or a user name and a
+// password; and the page to go to next.
+type login struct {
+	token, user, password, next string
+}
+
+// loginForm reads the login from a form or a JSON body. A user name wins
+// over a token when both are given.
+func loginForm(r *http.Request) (login, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var l login
 	if ct == "application/json" {
 		var body struct {
-			Token string `json:"token"`
-			Next  string `json:"next"`
+			Token    string `json:"token"`
+			User     string `json:"user"`
+			Password string `json:"password"`
+			Next     string `json:"next"`
 		}
 		if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&body); err != nil {
-			return "", "", apiErr(errcode.BadRequest, "bad login request: "+err.Error())
+			return l, apiErr(errcode.BadRequest, "bad login request: "+err.Error())
 		}
-		return body.Token, body.Next, nil
+		l = login{token: body.Token, user: body.User, password: body.Password, next: body.Next}
+	} else {
+		r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			return l, apiErr(errcode.BadRequest, "bad login form: "+err.Error())
+		}
+		f := r.PostForm
+		l = login{token: f.Get("token"), user: f.Get("user"), password: f.Get("password"), next: f.Get("next")}
 	}
-	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		return "", "", apiErr(errcode.BadRequest, "bad login form: "+err.Error())
-	}
-	return r.PostForm.Get("token"), r.PostForm.Get("next"), nil
+	l.user = strings.TrimSpace(l.user)
+	return l, nil
 }
 
 // handleLogout ends the session on the server and forgets the cookie: the

@@ -183,7 +183,7 @@ func (s *Server) handleSetPassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fieldErr(errcode.BadRequest, "password", "a password has 8 to 72 bytes"))
 		return
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(req.Password), 12)
+	hash, err := bcrypt.GenerateFromPassword([]byte(req.Password), passwordCost)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -9,7 +9,7 @@ import (
 	"github.com/drover-ml/drover/internal/protocol"
 )
 
-// Tags and an event's actor (migration 0004) round-trip; an experiment
+// Tags and an event's actor (migration 0005) round-trip; an experiment
 // without tags reads back with none.
 func TestTagsAndActor(t *testing.T) {
 	ctx := context.Background()

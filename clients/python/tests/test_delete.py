@@ -75,5 +75,6 @@ def test_rename_and_tags(cmd_server):
         ex.tag("ok", "not ok")
     assert err.value.code == "bad_request" and err.value.field == "add_tags[1]"
     logs = [e for e in ex.logs() if e.get("actor")]
-    assert [e["message"] for e in logs][:2] == ['renamed to "baseline" by admin', "tags set to prod, team:ml by admin"], logs
+    assert [e["message"] for e in logs][:3] == [
+        "queued by admin", 'renamed to "baseline" by admin', "tags set to prod, team:ml by admin"], logs
     assert all(e["actor"] == "admin" for e in logs)

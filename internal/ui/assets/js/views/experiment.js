@@ -311,7 +311,10 @@ class Page {
     const t = ev.time ? new Date(ev.time).toLocaleTimeString() : '';
     const lv = (ev.level || 'info').toLowerCase();
     this.log.append(h('span', {class: `lv-${lv === 'warning' ? 'warn' : lv}`},
-      h('span', {class: 't'}, t + ' '), ev.attempt ? `[${ev.attempt}] ` : '', lv !== 'info' && lv !== 'status' ? lv + ': ' : '', ev.message || '', '\n'));
+      h('span', {class: 't'}, t + ' '), ev.attempt ? `[${ev.attempt}] ` : '',
+      // who caused it (a user's request); none for the system
+      ev.actor ? h('span', {class: 'actor', title: `done by ${ev.actor}`, 'data-actor': ev.actor}, `@${ev.actor} `) : '',
+      lv !== 'info' && lv !== 'status' ? lv + ': ' : '', ev.message || '', '\n'));
     this.logCount++;
     if ((lv === 'warn' || lv === 'warning') && ev.message && !this.warnings.has(ev.message) && this.warnings.size < 20) {
       this.warnings.add(ev.message);
@@ -360,7 +363,7 @@ class Page {
   async showResults() {
     const e = this.e, box = this.results;
     clear(box);
-    if (e.summary) box.append(leaderboard(e.summary));
+    if (e.summary?.leaderboard?.length) box.append(leaderboard(e.summary)); // a command experiment has none
     const plots = h('section', {class: 'card', 'aria-labelledby': 'plots-h', id: 'plots'}, h('h2', {id: 'plots-h'}, 'Plots'), h('p', {class: 'loading'}, 'Loading plots\u2026'));
     const arts = h('section', {class: 'card', 'aria-labelledby': 'arts-h', id: 'artifacts'}, h('h2', {id: 'arts-h'}, 'Artifacts'), h('p', {class: 'loading'}, 'Loading\u2026'));
     box.append(plots, arts);
