@@ -9,7 +9,7 @@ import (
 
 // SameUpload returns the oldest dataset of owner with this name and
 // content (the same file uploaded again), or ErrNotFound. Rows stored
-// before users (owner ”) belong to legacyOwner.
+// before users (an empty owner) belong to legacyOwner.
 func (s *Store) SameUpload(ctx context.Context, owner, legacyOwner, name, sha256 string) (*Dataset, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT `+datasetCols+` FROM datasets
 	WHERE sha256 = ? AND name = ? AND (owner = ? OR (owner = '' AND ? = ?)) ORDER BY created_at, id LIMIT 1`,

@@ -66,7 +66,7 @@ func TestTwoUsers(t *testing.T) {
 	}
 	login("admin", testToken)
 	b.waitJS("admin sees both", rows+`.length === 2`, 20*time.Second)
-	owners := eval[string](b, rows+`.map(r => r.children[6].textContent).sort().join(',')`)
+	owners := eval[string](b, rows+`.map(r => r.querySelector('td.owner').textContent).sort().join(',')`)
 	if owners != "alice,bob" {
 		t.Errorf("owner column for the admin: %q, want alice,bob", owners)
 	}

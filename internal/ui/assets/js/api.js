@@ -149,3 +149,55 @@ export async function allExperiments(query, ctx, max = 2000) {
     if (!cursor || out.length >= max) return out;
   }
 }
+
+// listPage fetches one page of a list (path '/experiments' or '/datasets',
+// query URLSearchParams) as {items, next_cursor}. A server without list
+// pages answers the whole list as an array; that becomes one page.
+export async function listPage(path, query, ctx) {
+  const q = new URLSearchParams(query);
+  const s = q.toString();
+  const page = await api(path + (s ? '?' + s : ''), ctx);
+  if (Array.isArray(page)) return legacyPage(path === '/experiments' ? page.map(slimRow) : page, q);
+  return {items: (page.items || []).map(path === '/experiments' ? slimRow : (x) => x), next_cursor: page.next_cursor || ''};
+}
+
+// allDatasets fetches every dataset the user may see, newest first,
+// following next_cursor (datasets are few next to experiments). Rows have
+// column_count; the full dataset (GET /datasets/{id}) has the columns.
+export async function allDatasets(ctx, max = 5000) {
+  const out = [];
+  let cursor = '';
+  for (;;) {
+    const q = {limit: 500};
+    if (cursor) q.cursor = cursor;
+    const page = await listPage('/datasets', q, ctx);
+    const items = page.all || page.items;
+    out.push(...items.map((d) => ({...d, column_count: d.column_count ?? d.columns?.length ?? 0})));
+    cursor = page.next_cursor;
+    if (!cursor || out.length >= max) return out;
+  }
+}
+
+// legacyPage applies a list query to a server's whole list (a server
+// before list pages): the filters, q, sort and order, and the page, with
+// the offset as the cursor. all is the whole list.
+function legacyPage(items, q) {
+  const has = (v, want) => !want || want.split(',').includes(v);
+  const text = (q.get('q') || '').toLowerCase();
+  let rows = items.filter((e) => !e.spec || (has(e.status, q.get('status')) && has(e.spec.dataset_id, q.get('dataset')) &&
+    has(e.task || e.spec.task, q.get('task')) && has(e.worker_name || e.worker, q.get('worker')) &&
+    has(e.spec.priority || 'normal', q.get('priority')) && has(e.owner, q.get('owner')) &&
+    (!text || [e.id, e.spec.name, e.spec.target].some((x) => (x || '').toLowerCase().includes(text)))));
+  const sort = q.get('sort') || 'created', asc = q.get('order') === 'asc';
+  const key = (e) => sort === 'score' ? e.best_score
+    : sort === 'duration' ? (e.started_at && e.finished_at ? Date.parse(e.finished_at) - Date.parse(e.started_at) : undefined)
+      : Date.parse(e.created_at);
+  rows = rows.map((e, i) => [key(e), i, e]).sort((a, b) => {
+    if (a[0] === undefined || a[0] === null) return b[0] === undefined || b[0] === null ? a[1] - b[1] : 1;
+    if (b[0] === undefined || b[0] === null) return -1;
+    return (asc ? a[0] - b[0] : b[0] - a[0]) || a[1] - b[1];
+  }).map((x) => x[2]);
+  const n = +(q.get('limit') || 0) || rows.length;
+  const at = +(q.get('cursor') || 0);
+  return {items: rows.slice(at, at + n), next_cursor: at + n < rows.length ? String(at + n) : '', all: items};
+}

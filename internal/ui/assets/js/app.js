@@ -117,9 +117,10 @@ async function render({focus = true} = {}) {
 }
 
 // navigate shows path without reloading the page.
-export function navigate(path, {replace = false} = {}) {
-  if (replace) history.replaceState(null, '', path);
-  else history.pushState(null, '', path);
+// state goes with the history entry (history.state).
+export function navigate(path, {replace = false, state = null} = {}) {
+  if (replace) history.replaceState(state, '', path);
+  else history.pushState(state, '', path);
   window.scrollTo(0, 0);
   render();
 }

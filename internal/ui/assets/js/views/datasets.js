@@ -1,5 +1,5 @@
 // Datasets: upload (drop or pick a CSV, with a progress bar) and the list.
-import {api, upload} from '../api.js';
+import {allDatasets, upload} from '../api.js';
 import {h, clear, fmtBytes, fmtTime, errorBox, showError, toast} from '../dom.js';
 import {navigate} from '../app.js';
 
@@ -19,7 +19,7 @@ export async function render(main, ctx) {
 async function refresh(body, ctx) {
   let dss;
   try {
-    dss = await api('/datasets', ctx);
+    dss = await allDatasets(ctx);
   } catch (e) {
     if (e.name !== 'AbortError') clear(body).append(errorBox(e, 'Could not list the datasets'));
     return;
@@ -36,7 +36,7 @@ async function refresh(body, ctx) {
     h('tbody', dss.map((d) => h('tr', {dataset: {id: d.id}},
       h('td', h('a', {href: `/datasets/${encodeURIComponent(d.id)}`}, d.name), h('div', {class: 'small muted mono'}, d.id)),
       h('td', {class: 'num'}, d.rows.toLocaleString('en')),
-      h('td', {class: 'num'}, String(d.columns.length)),
+      h('td', {class: 'num'}, String(d.column_count)),
       h('td', {class: 'num nowrap'}, fmtBytes(d.size)),
       h('td', {class: 'hide-narrow nowrap'}, fmtTime(d.created_at)),
       h('td', h('a', {class: 'btn btn-secondary', href: `/experiments/new?dataset=${encodeURIComponent(d.id)}`,

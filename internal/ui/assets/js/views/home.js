@@ -1,5 +1,5 @@
 // Overview: what is running, what waits, and where to start.
-import {api} from '../api.js';
+import {api, listPage} from '../api.js';
 import {h, clear, badge, expName, expDuration, queueText, errorBox, alertList} from '../dom.js';
 
 export const title = 'Overview';
@@ -21,7 +21,10 @@ const REFRESH_MS = 5000;
 async function draw(body, alerts, ctx) {
   let info, exps, dss;
   try {
-    [info, exps, dss] = await Promise.all([api('/system/info', ctx), api('/experiments', ctx), api('/datasets', ctx)]);
+    // Counts come from System Info where the server has them; the recent
+    // ones are the first page of the list.
+    [info, exps] = await Promise.all([api('/system/info', ctx), listPage('/experiments', {limit: 8}, ctx)]);
+    dss = info.datasets ?? (await listPage('/datasets', {}, ctx)).items.length;
   } catch (e) {
     if (e.name === 'AbortError') return;
     clear(body).append(errorBox(e, 'Could not load the overview'));
@@ -30,9 +33,9 @@ async function draw(body, alerts, ctx) {
   if (!ctx.alive) return;
   clear(body);
   alertList(alerts, info.alerts);
-  const count = (st) => exps.filter((e) => e.status === st).length;
+  const count = (st) => info.experiments ? info.experiments[st] || 0 : (exps.all || exps.items).filter((e) => e.status === st).length;
   body.append(h('div', {class: 'stats'},
-    stat('Datasets', dss.length),
+    stat('Datasets', dss),
     stat('Running', count('running')),
     stat('Queued', count('queued')),
     stat('Succeeded', count('succeeded')),
@@ -40,10 +43,10 @@ async function draw(body, alerts, ctx) {
     stat('Cancelled', count('cancelled')),
     stat('Processors', `${info.busy_processors} busy of ${info.total_processors}`, true),
     stat('Worker mode', info.worker_mode, true)));
-  const recent = exps.slice(0, 8);
+  const recent = exps.items.slice(0, 8);
   const card = h('section', {class: 'card', 'aria-labelledby': 'recent-h'}, h('h2', {id: 'recent-h'}, 'Recent experiments'));
   if (!recent.length) {
-    card.append(h('p', {class: 'empty'}, dss.length
+    card.append(h('p', {class: 'empty'}, dss
       ? ['No experiments yet. ', h('a', {href: '/experiments/new'}, 'Start one'), ' on a dataset you uploaded.']
       : ['Start by ', h('a', {href: '/datasets'}, 'uploading a CSV dataset'), '; then pick its target column and launch an experiment.']));
   } else {

@@ -1,6 +1,6 @@
 // The create form: dataset, target (from the dataset's columns), task,
 // scorer, the three dials, GPUs and an optional command.
-import {api} from '../api.js';
+import {api, allDatasets} from '../api.js';
 import {meta} from '../meta.js';
 import {h, clear, errorBox, showError, toast} from '../dom.js';
 import {navigate} from '../app.js';
@@ -30,7 +30,7 @@ export async function render(main, ctx) {
     h('p', {class: 'sub'}, 'Pick the data and the column to predict, set the dials, and launch.'))));
   let dss;
   try {
-    dss = await api('/datasets', ctx);
+    dss = await allDatasets(ctx);
   } catch (e) {
     if (e.name !== 'AbortError') main.append(errorBox(e, 'Could not list the datasets'));
     return;
@@ -53,7 +53,21 @@ export async function render(main, ctx) {
   if (like) {
     main.querySelector('.page-head .sub').textContent = `A copy of ${like.spec?.name || like.id}: change what you like and launch.`;
   }
+  // List rows carry no column summaries: load the first dataset's now.
+  const first = dss.find((d) => d.id === (like?.spec?.dataset_id || ctx.query.get('dataset'))) || dss[0];
+  try {
+    await withColumns(first, ctx);
+  } catch (e) {
+    if (e.name !== 'AbortError') main.append(errorBox(e, 'Could not load the dataset'));
+    return;
+  }
   main.append(form(dss, ctx, like?.spec));
+}
+
+// withColumns fills ds.columns from GET /datasets/{id} when the list row lacks them.
+async function withColumns(ds, ctx) {
+  if (ds && !ds.columns) ds.columns = (await api(`/datasets/${encodeURIComponent(ds.id)}`, ctx)).columns || [];
+  return ds;
 }
 
 function field(id, label, control, hint) {
@@ -184,13 +198,13 @@ function form(dss, ctx, like) {
   // never regression; a 3-class one never binary).
   const limitTasks = () => {
     const ds = dss.find((d) => d.id === dsSel.value);
-    const ok = allowedTasks(ds?.columns.find((x) => x.name === targetSel.value));
+    const ok = allowedTasks(ds?.columns?.find((x) => x.name === targetSel.value));
     for (const o of taskSel.options) o.disabled = !ok.includes(o.value);
     if (!ok.includes(taskSel.value)) { taskSel.value = 'auto'; fillScorers(); }
   };
   const describeTarget = () => {
     const ds = dss.find((d) => d.id === dsSel.value);
-    const c = ds?.columns.find((x) => x.name === targetSel.value);
+    const c = ds?.columns?.find((x) => x.name === targetSel.value);
     if (!c) { targetHint.textContent = ''; return; }
     const guess = c.type === 'categorical' || c.distinct <= 2 ? (c.distinct <= 2 ? 'binary classification' : 'multiclass classification')
       : c.distinct <= 20 ? 'classification or regression' : 'regression';
@@ -207,7 +221,9 @@ function form(dss, ctx, like) {
     }
     scorerSel.value = [...scorerSel.options].some((o) => o.value === prev) ? prev : '';
   };
-  dsSel.addEventListener('change', fillTargets);
+  dsSel.addEventListener('change', () => {
+    withColumns(dss.find((d) => d.id === dsSel.value), ctx).then(fillTargets, (e) => { if (e.name !== 'AbortError') showError(err, e, 'Could not load the dataset'); });
+  });
   targetSel.addEventListener('change', () => { describeTarget(); limitTasks(); });
   taskSel.addEventListener('change', fillScorers);
   fillTargets();
