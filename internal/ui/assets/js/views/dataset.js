@@ -2,7 +2,8 @@
 // a small histogram, and the experiments run on it, ranked by score.
 import {api, allExperiments} from '../api.js';
 import {meta} from '../meta.js';
-import {h, clear, badge, expName, fmtTime, fmtNum, fmtBytes, errorBox} from '../dom.js';
+import {h, clear, badge, expName, fmtTime, fmtNum, fmtBytes, errorBox, showError, toast} from '../dom.js';
+import {navigate} from '../app.js';
 import {histogram} from '../chart.js';
 
 export const title = 'Dataset';
@@ -22,7 +23,27 @@ export async function render(main, ctx) {
     h('div', h('nav', {class: 'breadcrumb', 'aria-label': 'Breadcrumb'}, h('ol', h('li', h('a', {href: '/datasets'}, 'Datasets')), h('li', ds.name))),
       h('h1', ds.name),
       h('p', {class: 'sub'}, `${ds.rows.toLocaleString('en')} rows \u00b7 ${ds.columns.length} columns \u00b7 ${fmtBytes(ds.size)} \u00b7 uploaded ${fmtTime(ds.created_at)}`)),
-    h('div', {class: 'actions'}, h('a', {class: 'btn', href: `/experiments/new?dataset=${encodeURIComponent(ds.id)}`}, 'New experiment'))));
+    h('div', {class: 'actions'}, h('a', {class: 'btn', href: `/experiments/new?dataset=${encodeURIComponent(ds.id)}`}, 'New experiment'),
+      h('button', {type: 'button', class: 'btn btn-danger', id: 'delete-dataset', onclick: () => dialog.showModal()}, 'Delete'))));
+  const actionErr = h('div', {class: 'alert alert-error', role: 'alert', hidden: true, id: 'action-error'});
+  const dialog = h('dialog', {'aria-labelledby': 'delete-h', id: 'delete-dialog'},
+    h('h2', {id: 'delete-h'}, `Delete ${ds.name}?`),
+    h('p', 'The dataset is removed. Finished experiments that used it keep their results; one that is queued or running keeps it from being deleted.'),
+    h('form', {method: 'dialog', class: 'actions'},
+      h('button', {type: 'submit', value: 'yes', class: 'btn btn-danger-solid', id: 'delete-confirm'}, 'Delete dataset'),
+      h('button', {type: 'submit', value: 'no', class: 'btn btn-secondary', autofocus: true}, 'Keep it')));
+  dialog.addEventListener('close', async () => {
+    if (dialog.returnValue !== 'yes') return;
+    showError(actionErr, null);
+    try {
+      await api(`/datasets/${encodeURIComponent(ds.id)}`, {method: 'DELETE', signal: ctx.signal});
+      toast(`Dataset ${ds.name} deleted`);
+      navigate('/datasets', {replace: true});
+    } catch (e) {
+      if (e.name !== 'AbortError') showError(actionErr, e, 'Could not delete the dataset');
+    }
+  });
+  main.append(actionErr, dialog);
   main.append(h('section', {class: 'card', 'aria-labelledby': 'cols-h'}, h('h2', {id: 'cols-h'}, 'Columns'),
     h('div', {class: 'table-wrap'}, h('table', {id: 'columns-table'},
       h('thead', h('tr', h('th', 'Column'), h('th', 'Type'), h('th', {class: 'num'}, 'Missing'), h('th', {class: 'num'}, 'Distinct'), h('th', 'Distribution'))),

@@ -6,6 +6,7 @@
 // artifacts appear.
 import {api, artifactURL, toLogin, postFile} from '../api.js';
 import {meta} from '../meta.js';
+import {navigate} from '../app.js';
 import {h, clear, setText, setBadge, badge, expName, expDuration, queueText, fmtTime, fmtNum, fmtBytes, fmtDuration, errorBox, showError, toast} from '../dom.js';
 import {lineChart, scatterChart, barChart, confusionMatrix, scoreTimeline} from '../chart.js';
 
@@ -52,12 +53,26 @@ class Page {
     this.cancelBtn.addEventListener('click', () => this.confirmCancel());
     this.finishBtn = h('button', {type: 'button', class: 'btn btn-secondary', id: 'finish', title: 'Stop searching and keep the best model found so far'}, 'Finish now');
     this.finishBtn.addEventListener('click', () => this.finish());
-    this.actionErr = h('div', {class: 'alert alert-error', role: 'alert', hidden: true});
+    this.actionErr = h('div', {class: 'alert alert-error', role: 'alert', hidden: true, id: 'action-error'});
+    this.renameBtn = h('button', {type: 'button', class: 'btn btn-secondary', id: 'rename'}, 'Rename');
+    this.renameBtn.addEventListener('click', () => this.openRename());
+    this.deleteBtn = h('button', {type: 'button', class: 'btn btn-danger', id: 'delete', hidden: true}, 'Delete');
+    this.deleteBtn.addEventListener('click', () => this.delDialog.showModal());
+    this.tagList = h('ul', {class: 'tags', id: 'tags', 'aria-label': 'Tags'});
+    this.tagInput = h('input', {type: 'text', id: 'tag-input', maxlength: 64, placeholder: 'add a tag', autocomplete: 'off', 'aria-label': 'New tag'});
+    const tagForm = h('form', {class: 'tag-form', id: 'tag-form'}, this.tagInput, h('button', {type: 'submit', class: 'btn btn-secondary btn-small', id: 'tag-add'}, 'Add tag'));
+    tagForm.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const t = this.tagInput.value.trim();
+      if (t) this.patch({add_tags: [t]}, 'Could not add the tag').then((ok) => { if (ok) this.tagInput.value = ''; });
+    });
+    this.tagBar = h('div', {class: 'tag-bar'}, this.tagList, tagForm);
     main.append(h('div', {class: 'page-head'},
       h('div', h('nav', {class: 'breadcrumb', 'aria-label': 'Breadcrumb'}, h('ol', h('li', h('a', {href: '/experiments'}, 'Experiments')), h('li', e.id))),
         this.title, h('p', {class: 'sub'}, 'Status ', this.status)),
       h('div', {class: 'actions'}, this.finishBtn, this.cancelBtn,
-        h('a', {class: 'btn btn-secondary', id: 'clone', href: `/experiments/new?like=${encodeURIComponent(e.id)}`}, 'New experiment like this'))), this.actionErr);
+        h('a', {class: 'btn btn-secondary', id: 'clone', href: `/experiments/new?like=${encodeURIComponent(e.id)}`}, 'New experiment like this'),
+        this.renameBtn, this.deleteBtn)), this.actionErr, this.tagBar);
 
     this.bar = h('div', {class: 'bar', role: 'progressbar', 'aria-label': 'Progress', 'aria-valuemin': 0, 'aria-valuemax': 100}, h('span'));
     this.message = h('p', {class: 'small', id: 'exp-message'});
@@ -100,6 +115,26 @@ class Page {
         h('button', {type: 'submit', value: 'no', class: 'btn btn-secondary', autofocus: true}, 'Keep it running')));
     this.dialog.addEventListener('close', () => { if (this.dialog.returnValue === 'yes') this.cancel(); });
     main.append(this.dialog);
+
+    this.nameInput = h('input', {type: 'text', id: 'rename-input', maxlength: 200, autocomplete: 'off'});
+    this.renameDialog = h('dialog', {'aria-labelledby': 'rename-h', id: 'rename-dialog'},
+      h('h2', {id: 'rename-h'}, 'Rename this experiment'),
+      h('form', {method: 'dialog', class: 'stack'},
+        h('div', {class: 'field'}, h('label', {for: 'rename-input'}, 'Name'), this.nameInput),
+        h('div', {class: 'actions'},
+          h('button', {type: 'submit', value: 'yes', class: 'btn', id: 'rename-save'}, 'Save'),
+          h('button', {type: 'submit', value: 'no', class: 'btn btn-secondary', formnovalidate: true}, 'Keep the name'))));
+    this.renameDialog.addEventListener('close', () => {
+      if (this.renameDialog.returnValue === 'yes') this.patch({name: this.nameInput.value.trim()}, 'Could not rename');
+    });
+    this.delDialog = h('dialog', {'aria-labelledby': 'delete-h', id: 'delete-dialog'},
+      h('h2', {id: 'delete-h'}, 'Delete this experiment?'),
+      h('p', 'Its models, artifacts, events and log are removed for good. The dataset stays.'),
+      h('form', {method: 'dialog', class: 'actions'},
+        h('button', {type: 'submit', value: 'yes', class: 'btn btn-danger-solid', id: 'delete-confirm'}, 'Delete experiment'),
+        h('button', {type: 'submit', value: 'no', class: 'btn btn-secondary', autofocus: true}, 'Keep it')));
+    this.delDialog.addEventListener('close', () => { if (this.delDialog.returnValue === 'yes') this.remove(); });
+    main.append(this.renameDialog, this.delDialog);
   }
 
   // update shows the experiment's state (from GET or the end event).
@@ -109,6 +144,9 @@ class Page {
     if (this.ctx.alive && document.title !== pageTitle(e)) document.title = pageTitle(e);
     if (this.status.dataset.status !== e.status) setBadge(this.status, e.status);
     this.cancelBtn.hidden = ['succeeded', 'failed', 'cancelled'].includes(e.status);
+    // Only a finished experiment may be deleted (the server says 409 otherwise).
+    this.deleteBtn.hidden = !this.cancelBtn.hidden;
+    this.drawTags();
     // Finish applies to a running AutoML search (a command has no search).
     this.finishBtn.hidden = e.status !== 'running' || !!(e.spec && e.spec.command);
     this.setProgress(e.status === 'succeeded' ? 1 : e.progress || 0, e.message);
@@ -326,6 +364,51 @@ class Page {
       setText(this.logNote, `Showing the last ${MAX_LOG_LINES} lines.`);
     }
     if (atBottom) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  drawTags() {
+    const tags = this.e.tags || [];
+    const key = tags.join('\n');
+    if (this.tagList.dataset.key === key) return;
+    this.tagList.dataset.key = key;
+    clear(this.tagList);
+    for (const t of tags) {
+      const x = h('button', {type: 'button', class: 'tag-remove', 'aria-label': `Remove tag ${t}`, title: 'Remove'}, '\u00d7');
+      x.addEventListener('click', () => this.patch({remove_tags: [t]}, 'Could not remove the tag'));
+      this.tagList.append(h('li', {class: 'chip', dataset: {tag: t}}, h('span', t), x));
+    }
+  }
+
+  openRename() {
+    this.nameInput.value = this.e.spec?.name || '';
+    this.renameDialog.showModal();
+    this.nameInput.select();
+  }
+
+  // patch changes the name or tags (PATCH /experiments/{id}); true when done.
+  async patch(body, what) {
+    showError(this.actionErr, null);
+    try {
+      const e = await api(`/experiments/${encodeURIComponent(this.id)}`, {method: 'PATCH', body, signal: this.ctx.signal});
+      this.update(e);
+      return true;
+    } catch (err) {
+      if (err.name !== 'AbortError') showError(this.actionErr, err, what);
+      return false;
+    }
+  }
+
+  async remove() {
+    showError(this.actionErr, null);
+    this.deleteBtn.disabled = true;
+    try {
+      await api(`/experiments/${encodeURIComponent(this.id)}`, {method: 'DELETE', signal: this.ctx.signal});
+      toast(`Experiment ${expName(this.e)} deleted`);
+      navigate('/experiments', {replace: true});
+    } catch (err) {
+      if (err.name !== 'AbortError') showError(this.actionErr, err, 'Could not delete');
+      this.deleteBtn.disabled = false;
+    }
   }
 
   confirmCancel() {

@@ -240,6 +240,7 @@ function makeRow(e, picked, showPicked) {
     e,
     link: h('a', {href: `/experiments/${encodeURIComponent(e.id)}`}),
     sub: h('div', {class: 'small muted'}),
+    tags: h('span', {class: 'exp-tags'}),
     status: badge(e.status),
     progress: h('td', {class: 'small progress-cell'}),
     dataset: h('a', {href: `/datasets/${encodeURIComponent(e.spec?.dataset_id || '')}`, class: 'small'}),
@@ -249,7 +250,7 @@ function makeRow(e, picked, showPicked) {
     owner: h('td', {class: 'owner hide-narrow nowrap small'}),
     created: h('td', {class: 'nowrap small'}),
   };
-  r.tr = h('tr', {dataset: {id: e.id}}, h('td', {class: 'pick'}, box), h('td', r.link, r.sub), h('td', r.status), r.progress,
+  r.tr = h('tr', {dataset: {id: e.id}}, h('td', {class: 'pick'}, box), h('td', r.link, r.tags, r.sub), h('td', r.status), r.progress,
     h('td', {class: 'hide-narrow'}, r.dataset), r.score, r.worker, r.duration, r.owner, r.created);
   return r;
 }
@@ -268,6 +269,7 @@ function updateRow(r, e) {
   setText(r.sub, [e.spec.target && `target ${e.spec.target}`, task, e.spec.gpus ? `${e.spec.gpus} GPU` : '',
     e.spec.priority && e.spec.priority !== 'normal' ? `${e.spec.priority} priority` : '', e.attempt > 1 ? `attempt ${e.attempt}` : ''].filter(Boolean).join(' \u00b7 '));
   if (r.status.dataset.status !== e.status) setBadge(r.status, e.status);
+  clear(r.tags).append(...(e.tags || []).map((t) => h('span', {class: 'chip'}, t)));
   clear(r.progress);
   if (e.status === 'queued') r.progress.append(waitsOnPerson(e) ? h('span', {class: 'needs-person', title: 'Waits until someone acts'}, '\u26a0 ', queueText(e)) : queueText(e));
   else if (e.status === 'running') {
