@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/drover-ml/drover/internal/engine/frame"
 )
 
 // TestPredictExplain: with Explain, the predictions CSV gains one
@@ -135,5 +138,32 @@ func TestShapImportance(t *testing.T) {
 	imp := r.Plots.ShapImportance
 	if len(imp) != 8 || imp[0].Feature != "plas" || imp[0].Value <= imp[len(imp)-1].Value {
 		t.Fatalf("shap importance %+v, want 8 features, plas first", imp)
+	}
+}
+
+// TestShapImportanceDeadline: SHAP importance explains rows in batches
+// until its deadline and says what it did not do.
+func TestShapImportanceDeadline(t *testing.T) {
+	o := fastOptions("class")
+	o.Models, o.Folds = []string{"gbm"}, 0
+	r, err := TrainFile(context.Background(), dataset(t, "pima_diabetes.csv"), o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := frame.ReadFile(dataset(t, "pima_diabetes.csv"), frame.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := prepare(f, &o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp, note := shapImportance(r.Model, p.data, 1, time.Now().Add(-time.Second))
+	if imp != nil || !strings.Contains(note, "skipped (time budget)") {
+		t.Fatalf("past deadline: %d features, note %q", len(imp), note)
+	}
+	imp, note = shapImportance(r.Model, p.data, 1, time.Now().Add(time.Hour))
+	if len(imp) != 8 || note != "" {
+		t.Fatalf("no deadline pressure: %d features, note %q", len(imp), note)
 	}
 }

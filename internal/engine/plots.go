@@ -2,9 +2,11 @@ package engine
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"time"
 
 	"github.com/drover-ml/drover/internal/engine/metric"
 	"github.com/drover-ml/drover/internal/engine/model"
@@ -162,8 +164,11 @@ const shapValues = 1e6
 // shapImportance returns each feature's mean |contribution| to the raw
 // score over a sample of the training rows: at most shapImportanceRows,
 // fewer for big tree models or many features so that the work stays near
-// shapWork and the values near shapValues (at least 50 rows). It returns nil when the model cannot be explained.
-func shapImportance(m *model.Model, d *search.Data, seed int64) []Importance {
+// shapWork and the values near shapValues (at least 50 rows). Rows are
+// explained in batches until deadline: a batch that starts after it is not
+// done, and note then says how many rows were explained (or that none
+// were). It returns nil when the model cannot be explained.
+func shapImportance(m *model.Model, d *search.Data, seed int64, deadline time.Time) ([]Importance, string) {
 	work := 1.0
 	for i := range m.Members {
 		if g := m.Members[i].GBM; g != nil {
@@ -176,32 +181,50 @@ func shapImportance(m *model.Model, d *search.Data, seed int64) []Importance {
 	values := float64((len(d.Cols) + 1) * model.RawOutputs(d.Task, d.NumClass))
 	limit := max(50, min(shapImportanceRows, int(shapWork/work), int(shapValues/values)))
 	rows := sampleRows(d.Rows(), limit, seed)
-	cols := make([][]float32, len(d.Cols))
-	for j, c := range d.Cols {
-		cols[j] = make([]float32, len(rows))
-		for i, r := range rows {
-			cols[j][i] = c[r]
-		}
-	}
-	c, err := model.BlendContributions(m.Members, cols, d.Categorical, len(rows), d.Task, d.NumClass)
-	if err != nil {
-		return nil
-	}
 	nf := len(d.Cols)
 	W := nf + 1
 	K := model.RawOutputs(d.Task, d.NumClass)
 	sum := make([]float64, nf)
-	for i := range rows {
-		for k := range K {
-			for j := range nf {
-				sum[j] += math.Abs(c[(i*K+k)*W+j])
+	done := 0
+	for lo := 0; lo < len(rows); lo += shapBatch {
+		if !time.Now().Before(deadline) {
+			break
+		}
+		batch := rows[lo:min(lo+shapBatch, len(rows))]
+		cols := make([][]float32, len(d.Cols))
+		for j, c := range d.Cols {
+			cols[j] = make([]float32, len(batch))
+			for i, r := range batch {
+				cols[j][i] = c[r]
 			}
 		}
+		c, err := model.BlendContributions(m.Members, cols, d.Categorical, len(batch), d.Task, d.NumClass)
+		if err != nil {
+			return nil, ""
+		}
+		for i := range batch {
+			for k := range K {
+				for j := range nf {
+					sum[j] += math.Abs(c[(i*K+k)*W+j])
+				}
+			}
+		}
+		done += len(batch)
+	}
+	if done == 0 {
+		return nil, "shap importance skipped (time budget)"
+	}
+	note := ""
+	if done < len(rows) {
+		note = fmt.Sprintf("shap importance on %d of %d sampled rows (time budget)", done, len(rows))
 	}
 	imp := make([]Importance, nf)
 	for j := range nf {
-		imp[j] = Importance{Feature: d.Names[j], Value: sum[j] / float64(len(rows))}
+		imp[j] = Importance{Feature: d.Names[j], Value: sum[j] / float64(done)}
 	}
 	sortImportance(imp)
-	return imp
+	return imp, note
 }
+
+// shapBatch is the rows explained at a time for ShapImportance.
+const shapBatch = 50

@@ -95,7 +95,7 @@ func train(ctx context.Context, f *frame.Frame, opts Options, report Reporter, s
 	}
 	res, err := search.Run(ctx, d, search.Config{
 		Scorer: scorer, Dials: dials, Folds: opts.Folds, Models: opts.Models, Params: opts.Params,
-		Seed: opts.Seed, Threads: opts.threads(), Deadline: start.Add(budget), Finish: opts.Finish,
+		Seed: opts.Seed, Threads: opts.threads(), Deadline: start.Add(budget), After: afterSearch(budget), Finish: opts.Finish,
 		Progress: func(fr float64, msg string) { report.progress(0.02+0.96*fr, msg) },
 		Log:      func(level, msg string) { report.log(level, msg) },
 		Candidate: func(e search.Entry) {
@@ -147,9 +147,26 @@ func train(ctx context.Context, f *frame.Frame, opts Options, report Reporter, s
 	out.Plots = makePlots(d, p.levels, pred, source, opts.Seed)
 	out.Predictions = &Predictions{Source: source, Task: d.Task, Levels: p.levels, Actual: d.Y, Pred: pred, Threshold: m.Threshold}
 	out.Plots.Importance = out.Importance
-	out.Plots.ShapImportance = shapImportance(m, d, opts.Seed)
+	var shapNote string
+	out.Plots.ShapImportance, shapNote = shapImportance(m, d, opts.Seed, start.Add(budget))
+	if shapNote != "" {
+		report.log("info", shapNote)
+		out.Summary.Notes = append(out.Summary.Notes, shapNote)
+	}
 	report.progress(1, "done")
 	return out, nil
+}
+
+// afterSearchShare of the budget is kept out of the search for the work
+// that follows it (plots, the threshold, SHAP importance), at least
+// afterSearchMin; SHAP importance stops at the budget's end.
+const (
+	afterSearchShare = 0.04
+	afterSearchMin   = 100 * time.Millisecond
+)
+
+func afterSearch(budget time.Duration) time.Duration {
+	return min(budget/4, max(afterSearchMin, time.Duration(afterSearchShare*float64(budget))))
 }
 
 // thresholdReport finds the F1-maximising threshold over out-of-fold

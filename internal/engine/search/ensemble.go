@@ -18,8 +18,8 @@ const (
 )
 
 // ensemble returns a blend of the best entries when it beats board[best]
-// in cross-validation. Selection stops early at the deadline.
-func (s *searcher) ensemble(board []Entry, fold []int, k, best int) (Entry, bool) {
+// in cross-validation. Selection stops early at deadline.
+func (s *searcher) ensemble(board []Entry, fold []int, k, best int, deadline time.Time) (Entry, bool) {
 	sc := s.cfg.Scorer
 	order := make([]int, len(board))
 	for i := range order {
@@ -42,7 +42,9 @@ func (s *searcher) ensemble(board []Entry, fold []int, k, best int) (Entry, bool
 	counts := map[int]int{}
 	var bestScore float64
 	var bestCounts map[int]int
-	for step := 1; step <= ensembleSteps && time.Now().Before(s.cfg.Deadline); step++ {
+	steps := 0
+	for step := 1; step <= ensembleSteps && time.Now().Before(deadline); step++ {
+		steps = step
 		pickI, pickScore := -1, 0.0
 		for _, i := range pool {
 			for j, v := range board[i].oof {
@@ -60,6 +62,9 @@ func (s *searcher) ensemble(board []Entry, fold []int, k, best int) (Entry, bool
 		if bestCounts == nil || sc.Better(pickScore, bestScore) {
 			bestScore, bestCounts = pickScore, maps.Clone(counts)
 		}
+	}
+	if steps < ensembleSteps {
+		s.note("info", fmt.Sprintf("ensemble selection stopped after %d of %d steps (time budget)", steps, ensembleSteps))
 	}
 	if len(bestCounts) < 2 || board[best].done < k {
 		return Entry{}, false

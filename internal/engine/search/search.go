@@ -47,6 +47,10 @@ type Config struct {
 	// Deadline bounds the whole run (zero: from the dials, counted from
 	// Run's start).
 	Deadline time.Time
+	// After is the time the caller needs once Run returns, inside
+	// Deadline (plots, explanations): the search, the ensemble and the
+	// refit are planned to end that long before it.
+	After    time.Duration
 	Finish   <-chan struct{}
 	Progress func(fraction float64, message string)
 	Log      func(level, message string)
@@ -96,6 +100,12 @@ type searcher struct {
 	// candidates' penalties form a regularisation path.
 	warm  map[string]*glm.Model
 	notes []string
+	// foldRows and foldY cache each fold's rows and targets for the fold
+	// assignment foldRowsOf; foldP is foldScores' buffer.
+	foldRows   [][]int
+	foldY      [][]float64
+	foldRowsOf []int
+	foldP      []float64
 }
 
 // note logs msg and keeps it for the summary.
@@ -208,6 +218,14 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 		}()
 	}
 	reserve := time.Duration(0)
+	budget := s.cfg.Deadline.Sub(s.start)
+	// end is when the search's own work (candidates, ensemble, refit) is
+	// planned to be over: the caller's part comes after it.
+	end := s.cfg.Deadline.Add(-s.cfg.After)
+	ensembleTime := time.Duration(0)
+	if plan.Ensemble {
+		ensembleTime = time.Duration(ensembleShare * float64(budget))
+	}
 	quickTime := map[string]float64{} // seconds the quick fit of each family took
 	for i, c := range cands {
 		if ctx.Err() != nil {
@@ -217,18 +235,18 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 			s.skipped(cands[i:], "finish requested")
 			break
 		}
-		// The search ends early enough for the refit (and the ensemble's
-		// members) and a margin; each candidate may take its share of
-		// what remains: 1/3, or all of it for the last one. The first
-		// fits of each family (quick) always start, cut at their cap (a
-		// GBM keeps at least one round) and stopped at the budget's end.
-		searchEnd := s.cfg.Deadline.Add(-reserve - time.Duration(budgetMargin*float64(s.cfg.Deadline.Sub(s.start))))
+		// The search ends early enough for the ensemble, the refit (of the
+		// best entry and, when an ensemble may need it, the runner-up) and
+		// a margin; each candidate may take its share of what remains (see
+		// shareOf). The first fits of each family (quick) always start, cut
+		// at their cap (a GBM keeps at least one round).
+		searchEnd := end.Add(-reserve - ensembleTime - time.Duration(budgetMargin*float64(budget)))
 		left := time.Until(searchEnd)
 		if best >= 0 && left <= 0 && !c.quick {
 			s.skipped(cands[i:], "time budget")
 			break
 		}
-		share := max(1/float64(len(cands)-i), maxShare)
+		share := shareOf(c, cands[i+1:])
 		capDur := time.Duration(float64(max(left, 0)) * share)
 		if q, ok := quickTime[c.kind]; ok && !c.quick && capDur.Seconds() < q/2 {
 			s.note("info", fmt.Sprintf("%s: skipped (its share of the time left, %.1fs, is under half what the quick %s fit took)", c, capDur.Seconds(), c.kind))
@@ -296,15 +314,19 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 	final := board[best]
 	if plan.Ensemble && len(board) > 1 && !finished.Load() {
 		// Members that cannot be refitted in time fall back to their fold
-		// models (see refit), so an ensemble never needs extra budget.
-		if e, ok := s.ensemble(board, fold, k, best); ok {
+		// models (see refit), so an ensemble never needs extra budget. The
+		// selection stops where the refit's reserve begins.
+		ensEnd := end.Add(-s.reserve(board, best, k, plan))
+		if !time.Now().Before(ensEnd) {
+			s.note("info", "ensemble not tried (time budget: the refit needs what is left)")
+		} else if e, ok := s.ensemble(board, fold, k, best, ensEnd); ok {
 			board = append(board, e)
 			final = e
 			s.cfg.Log("info", fmt.Sprintf("ensemble of %d models: cv %s %.5g", len(e.weights), s.cfg.Scorer.Name, e.CVScore))
 		}
 	}
 	s.cfg.Progress(0.9, "refitting the best model on all rows")
-	members, err := s.refit(ctx, board, final, k)
+	members, err := s.refit(ctx, board, final, k, end.Add(time.Duration(refitGrace*float64(budget))))
 	if err != nil {
 		return nil, err
 	}
@@ -329,14 +351,41 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 }
 
 // Budget shares: the search stops budgetMargin of the budget early (on top
-// of the refit's estimated time), a candidate takes at most maxShare of
-// what remains, and a refit may run refitGrace past the budget before it
-// falls back to the fold models.
+// of the refit's estimated time and ensembleShare of the budget for the
+// ensemble), a candidate takes at most maxShare of what remains, and a
+// refit may run refitGrace past its planned end (still inside the caller's
+// After) before it falls back to the fold models.
 const (
-	budgetMargin = 0.02
-	maxShare     = 1.0 / 3
-	refitGrace   = 0.03
+	budgetMargin  = 0.02
+	maxShare      = 1.0 / 3
+	refitGrace    = 0.02
+	ensembleShare = 0.02
+	// The quick GLM takes at most quickGLMShare of what remains when a
+	// tree family follows (it is rarely the best model, and on many
+	// classes it can use all it gets); the quick GBM quickGBMShare.
+	quickGLMShare = 1.0 / 8
+	quickGBMShare = 1.0 / 2
 )
+
+// shareOf is the part of the time left that candidate c may take, given
+// the candidates after it: all of it for the last, 1/n of it when n remain
+// (at most maxShare), and the quick fits' own shares.
+func shareOf(c candidate, rest []candidate) float64 {
+	if len(rest) == 0 {
+		return 1
+	}
+	if c.quick {
+		switch c.kind {
+		case model.KindGLM:
+			if slices.ContainsFunc(rest, func(o candidate) bool { return boosted(o.kind) }) {
+				return quickGLMShare
+			}
+		case model.KindGBM:
+			return quickGBMShare
+		}
+	}
+	return max(1/float64(len(rest)+1), maxShare)
+}
 
 // skipped notes the candidates left untried.
 func (s *searcher) skipped(rest []candidate, why string) {
@@ -438,7 +487,9 @@ func (s *searcher) rescueFit(ctx context.Context, c candidate, rows []int) (mode
 			return model.Member{}, 0, err
 		}
 	}
-	m, rounds, _, err := s.fit(ctx, c, rows, nil, time.Time{})
+	// A GBM keeps its first round (a deadline already passed); XGBoost,
+	// which cannot stop at a round, fits in full.
+	m, rounds, _, err := s.fit(ctx, c, rows, nil, time.Now())
 	return m, rounds, err
 }
 
@@ -480,15 +531,25 @@ func (s *searcher) score(e *Entry, fold []int, k int) {
 
 // foldScores is the mean and standard deviation of a scorer over folds.
 func (s *searcher) foldScores(sc *metric.Scorer, oof []float64, fold []int, k int) (float64, float64) {
-	scores := make([]float64, 0, k)
-	for f := range k {
-		var y, p []float64
+	if len(s.foldRows) != k || len(s.foldRowsOf) != len(fold) || (len(fold) > 0 && &s.foldRowsOf[0] != &fold[0]) {
+		// The rows and targets of each fold, kept for the next call (the
+		// ensemble scores hundreds of blends on the same folds).
+		s.foldRows, s.foldY, s.foldRowsOf = make([][]int, k), make([][]float64, k), fold
 		for i, v := range fold {
-			if v == f {
-				y = append(y, s.data.Y[i])
-				p = append(p, oof[i*s.k:(i+1)*s.k]...)
+			if v >= 0 && v < k {
+				s.foldRows[v] = append(s.foldRows[v], i)
+				s.foldY[v] = append(s.foldY[v], s.data.Y[i])
 			}
 		}
+	}
+	scores := make([]float64, 0, k)
+	for f := range k {
+		rows, y := s.foldRows[f], s.foldY[f]
+		p := s.foldP[:0]
+		for _, i := range rows {
+			p = append(p, oof[i*s.k:(i+1)*s.k]...)
+		}
+		s.foldP = p
 		if v := sc.Score(y, p, s.k); !math.IsNaN(v) {
 			scores = append(scores, v)
 		}
@@ -594,9 +655,10 @@ func (s *searcher) fitXGB(ctx context.Context, m model.Member, p xgb.Params, fit
 	return m, x.Rounds, nil
 }
 
-// refit fits the final members on all rows. When time runs out it falls
-// back to the fold models of the cross-validation, averaged.
-func (s *searcher) refit(ctx context.Context, board []Entry, final Entry, k int) ([]model.Member, error) {
+// refit fits the final members on all rows, each stopped at limit. When
+// time runs out it falls back to the fold models of the cross-validation,
+// averaged.
+func (s *searcher) refit(ctx context.Context, board []Entry, final Entry, k int, limit time.Time) ([]model.Member, error) {
 	type job struct {
 		e      Entry
 		weight float64
@@ -610,7 +672,6 @@ func (s *searcher) refit(ctx context.Context, board []Entry, final Entry, k int)
 	} else {
 		jobs = []job{{final, 1}}
 	}
-	limit := s.cfg.Deadline.Add(time.Duration(refitGrace * float64(s.cfg.Deadline.Sub(s.start))))
 	rctx, cancel := context.WithDeadline(ctx, limit)
 	defer cancel()
 	all := allRows(s.data.Rows())

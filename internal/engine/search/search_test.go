@@ -241,3 +241,85 @@ func TestCutCandidateScored(t *testing.T) {
 		}
 	}
 }
+
+// TestShareOf: the quick GLM takes an eighth of what is left when trees
+// follow, the quick GBM half, the last candidate all of it, the others
+// 1/n of it but at least a third.
+func TestShareOf(t *testing.T) {
+	qglm := candidate{kind: "glm", quick: true}
+	qgbm := candidate{kind: "gbm", quick: true}
+	glm, gbm := candidate{kind: "glm"}, candidate{kind: "gbm"}
+	for _, tt := range []struct {
+		c    candidate
+		rest []candidate
+		want float64
+	}{
+		{qglm, []candidate{qgbm, glm, gbm}, quickGLMShare},
+		{qglm, []candidate{glm, glm}, 1.0 / 3},
+		{qgbm, []candidate{glm, gbm, glm, gbm}, quickGBMShare},
+		{gbm, nil, 1},
+		{qglm, nil, 1},
+		{glm, []candidate{gbm}, 0.5},
+		{glm, []candidate{gbm, glm, gbm, glm}, 1.0 / 3},
+	} {
+		if got := shareOf(tt.c, tt.rest); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("shareOf(%s, %d after) = %v, want %v", tt.c.kind, len(tt.rest), got, tt.want)
+		}
+	}
+}
+
+// TestAfterReserved: the time the caller keeps after the search (After)
+// is planned out of it: with all of a short budget kept back, the quick
+// fits still run (cut), everything else is skipped and said so, and no
+// ensemble is tried.
+func TestAfterReserved(t *testing.T) {
+	d := manyClass(2000, 6, 4)
+	cfg := Config{Scorer: metric.Default(metric.Multiclass), Dials: Dials{7, 1, 5}, Folds: -1, Seed: 1, Threads: 2,
+		Models: []string{"glm", "gbm"}, Deadline: time.Now().Add(2 * time.Second), After: 2 * time.Second}
+	res, err := Run(context.Background(), d, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, e := range res.Leaderboard {
+		kinds[e.Model] = true
+		if e.Model == "ensemble" {
+			t.Errorf("an ensemble was built with no time left for it")
+		}
+	}
+	if !kinds["glm"] || !kinds["gbm"] || len(res.Leaderboard) != 2 {
+		t.Fatalf("leaderboard %v, want the two quick fits only", kinds)
+	}
+	joined := strings.Join(res.Notes, "\n")
+	if !strings.Contains(joined, "skipped") || !strings.Contains(joined, "time budget") {
+		t.Fatalf("notes %q: the skipped candidates are not recorded", res.Notes)
+	}
+}
+
+// TestEnsembleStopsAtDeadline: an ensemble whose deadline has passed makes
+// no selection and says so.
+func TestEnsembleStopsAtDeadline(t *testing.T) {
+	d := manyClass(600, 4, 3)
+	s := &searcher{cfg: Config{Scorer: metric.Default(metric.Multiclass), Seed: 1, Threads: 1, Log: func(string, string) {}},
+		data: d, k: 3, start: time.Now()}
+	s.cfg.Deadline = time.Now().Add(time.Hour)
+	cands, err := s.candidates(PlanFor(Dials{5, 5, 5}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fold := Folds(d.Y, 3, 3, 1)
+	var board []Entry
+	for _, c := range cands[:2] {
+		e, err := s.evaluate(context.Background(), nil, c, fold, 3, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		board = append(board, e)
+	}
+	if _, ok := s.ensemble(board, fold, 3, 0, time.Now().Add(-time.Second)); ok {
+		t.Fatal("ensemble built after its deadline")
+	}
+	if len(s.notes) != 1 || !strings.Contains(s.notes[0], "after 0 of") {
+		t.Fatalf("notes %q, want the stopped selection recorded", s.notes)
+	}
+}
