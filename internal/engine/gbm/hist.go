@@ -69,9 +69,10 @@ func (t *trainer) buildHist(h []int64, rows []uint32) {
 	// Add the other chunks' buffers into h, in parallel over features.
 	parallelRange(len(t.fsel), chunks, 1, func(lo, hi int) {
 		for _, f := range t.fsel[lo:hi] {
-			dst := h[int(f)*histStride : int(f+1)*histStride]
+			o := int(f) * histStride
+			dst := h[o : o+t.used[f]]
 			for _, src := range t.threadHists[:chunks-1] {
-				src := src[int(f)*histStride : int(f+1)*histStride]
+				src := src[o : o+len(dst)]
 				for i := range dst {
 					dst[i] += src[i]
 				}
@@ -85,17 +86,18 @@ const histChunkMin = 2048
 
 // histRows sets h to the histograms of the sampled features over rows.
 func (t *trainer) histRows(h []int64, rows []uint32) {
+	// Only the slots in use need clearing: the kernels never write the others.
+	for _, f := range t.fsel {
+		o := int(f) * histStride
+		clear(h[o : o+t.used[f]])
+	}
 	if t.fselContiguous {
 		f0 := int(t.fsel[0])
 		w := len(t.fsel)
-		clear(h[f0*histStride : (f0+w)*histStride])
 		if len(rows) > 0 {
 			histKernelContiguous(h, t.bins, t.nf, f0, w, rows, t.ghq)
 		}
 		return
-	}
-	for _, f := range t.fsel {
-		clear(h[int(f)*histStride : int(f+1)*histStride])
 	}
 	histKernelList(h, t.bins, t.nf, rows, t.ghq, t.fsel)
 }
@@ -146,16 +148,10 @@ func histKernelList(h []int64, bins []uint8, nf int, rows []uint32, ghq []int64,
 // subtractHist sets big = big - small on the sampled features: the sibling's
 // histogram from the parent's.
 func (t *trainer) subtractHist(big, small []int64) {
-	if len(t.fsel) == t.nf {
-		small = small[:len(big)]
-		for i := range big {
-			big[i] -= small[i]
-		}
-		return
-	}
 	for _, f := range t.fsel {
-		lo, hi := int(f)*histStride, int(f+1)*histStride
-		b, s := big[lo:hi], small[lo:hi]
+		lo := int(f) * histStride
+		b := big[lo : lo+t.used[f]]
+		s := small[lo : lo+len(b)]
 		for i := range b {
 			b[i] -= s[i]
 		}

@@ -140,32 +140,50 @@ func (o multiclass) baseScore(y []float32) []float64 {
 }
 
 func (o multiclass) gradients(margin []float64, y []float32, gh []gpair, lo, hi int) {
+	// Rows go in blocks of gradBlock: each output's margins and gradients
+	// of a block are contiguous (the layout is output-major), so a block is
+	// K sequential runs instead of K strided accesses per row. Each row's
+	// arithmetic is the same as one row at a time, in the same order.
 	n := len(y)
-	p := make([]float64, o.k)
-	row := make([]float64, o.k)
-	for i := lo; i < hi; i++ {
-		for k := range row {
-			row[k] = margin[k*n+i]
-		}
-		mx := slices.Max(row)
-		var z float64
-		for k, m := range row {
-			p[k] = fastExp(m - mx)
-			z += p[k]
-		}
-		for k := range p {
-			p[k] /= z
-		}
-		label := int(y[i])
-		for k, pk := range p {
-			g := pk
-			if k == label {
-				g -= 1
+	K := o.k
+	p := make([]float64, K*gradBlock) // p[k*gradBlock+j]: row i0+j, output k
+	var mx, z [gradBlock]float64
+	for i0 := lo; i0 < hi; i0 += gradBlock {
+		nb := min(gradBlock, hi-i0)
+		copy(mx[:nb], margin[i0:i0+nb])
+		for k := 1; k < K; k++ {
+			m := margin[k*n+i0 : k*n+i0+nb]
+			for j, v := range m {
+				mx[j] = max(mx[j], v)
 			}
-			gh[k*n+i] = gpair{float32(g), float32(max(pk*(1-pk), hessianFloor))}
+		}
+		clear(z[:nb])
+		for k := range K {
+			m := margin[k*n+i0 : k*n+i0+nb]
+			pk := p[k*gradBlock : k*gradBlock+nb]
+			for j, v := range m {
+				e := fastExp(v - mx[j])
+				pk[j] = e
+				z[j] += e
+			}
+		}
+		for k := range K {
+			pk := p[k*gradBlock : k*gradBlock+nb]
+			out := gh[k*n+i0 : k*n+i0+nb]
+			for j := range pk {
+				q := pk[j] / z[j]
+				g := q
+				if int(y[i0+j]) == k {
+					g -= 1
+				}
+				out[j] = gpair{float32(g), float32(max(q*(1-q), hessianFloor))}
+			}
 		}
 	}
 }
+
+// gradBlock is the rows per block of the multiclass gradient pass.
+const gradBlock = 64
 
 func (o multiclass) lossSum(margin []float64, y []float32, lo, hi int) float64 {
 	n := len(y)

@@ -19,8 +19,11 @@ type trainer struct {
 	n, nf   int
 	feats   []FeatureBins
 	maxBins int32
-	bins    []uint8 // row-major n × nf, for histograms
-	cbins   []uint8 // column-major nf × n, for partitions
+	// used is each feature's histogram slots in use (its bins and the
+	// missing bin); the slots after them stay zero.
+	used  []int
+	bins  []uint8 // row-major n × nf, for histograms
+	cbins []uint8 // column-major nf × n, for partitions
 
 	nout   int
 	margin []float64 // nout × n, output-major (output k, row i at k*n+i)
@@ -113,8 +116,10 @@ func newTrainer(ctx context.Context, m *Matrix, p Params) (*trainer, error) {
 		return nil, err
 	}
 	t.feats = feats
+	t.used = make([]int, len(feats))
 	for j := range feats {
 		t.maxBins = max(t.maxBins, int32(feats[j].NumBins()+1))
+		t.used[j] = feats[j].NumBins() + 1
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -363,7 +368,7 @@ func (t *trainer) buildRound(nrows int, miss, vbins []uint8, vmargin []float64) 
 func (t *trainer) newWorker(threads int, first bool) *trainer {
 	w := &trainer{
 		ctx: t.ctx, p: t.p, threads: threads, n: t.n, nf: t.nf,
-		feats: t.feats, maxBins: t.maxBins, bins: t.bins, cbins: t.cbins,
+		feats: t.feats, maxBins: t.maxBins, used: t.used, bins: t.bins, cbins: t.cbins,
 		nout: t.nout, margin: t.margin, ghAll: t.ghAll, seedBase: t.seedBase,
 		gmax: t.gmax, hmax: t.hmax,
 		updateByLeaf: t.updateByLeaf,

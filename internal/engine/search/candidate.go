@@ -55,6 +55,10 @@ const (
 const (
 	quickCells   = 4_000_000
 	quickMinRows = 5_000
+	// quickGBMRate is the quick GBM's learning rate: high, so that a few
+	// rounds (all a short budget or a many-class table affords) already
+	// give a fair model; early stopping guards against overfitting.
+	quickGBMRate = 0.3
 )
 
 // imbalanced is the minority share under which a binary target gets
@@ -274,7 +278,7 @@ func (s *searcher) candidates(plan Plan) ([]candidate, error) {
 	if useGBM && len(gbmKV) == 0 {
 		p := s.baseGBM()
 		p.MaxDepth = min(5, plan.MaxDepth)
-		p.LearningRate, p.Subsample, p.ColSample = 0.15, 0.8, 0.8
+		p.LearningRate, p.Subsample, p.ColSample = quickGBMRate, 0.8, 0.8
 		p.MinChildWeight, p.Lambda = 1, 1
 		p.NumRounds = min(500, plan.MaxRounds)
 		q := gbmCandidate(p, false)
