@@ -490,3 +490,73 @@ func TestPima(t *testing.T) {
 		t.Fatalf("AUC = %.4f, want ≥ 0.78", a)
 	}
 }
+
+// TestScalePosWeight: weighting the positives of an imbalanced target by
+// n_neg/n_pos raises their predicted probabilities toward balance (the
+// base score is the balanced log-odds and the mean prediction rises), keeps
+// the ranking about as good, and a weight of 1 is the unweighted model.
+func TestScalePosWeight(t *testing.T) {
+	x, y := synthBinary(4000, 6, 3)
+	// Keep every negative and one positive in ten.
+	var keep []int
+	for i, v := range y {
+		if v == 0 || i%10 == 0 {
+			keep = append(keep, i)
+		}
+	}
+	xi := &Matrix{Rows: len(keep), Cols: make([][]float32, len(x.Cols))}
+	yi := make([]float32, len(keep))
+	var pos float64
+	for j := range x.Cols {
+		xi.Cols[j] = make([]float32, len(keep))
+		for k, i := range keep {
+			xi.Cols[j][k] = x.Cols[j][i]
+		}
+	}
+	for k, i := range keep {
+		yi[k] = y[i]
+		pos += float64(y[i])
+	}
+	p := DefaultParams()
+	p.NumRounds, p.Threads = 30, 2
+	plain := predict(trainT(t, xi, yi, p), xi)
+	p.ScalePosWeight = 1
+	if one := predict(trainT(t, xi, yi, p), xi); !slicesEqual(one, plain) {
+		t.Fatal("scale_pos_weight=1 differs from the unweighted model")
+	}
+	p.ScalePosWeight = (float64(len(yi)) - pos) / pos
+	wm := trainT(t, xi, yi, p)
+	weighted := predict(wm, xi)
+	if b := wm.BaseScore[0]; math.Abs(b) > 0.01 {
+		t.Fatalf("weighted base score %v, want the log-odds of the balanced classes (0)", b)
+	}
+	mean := func(v []float64) float64 {
+		var s float64
+		for _, x := range v {
+			s += x
+		}
+		return s / float64(len(v))
+	}
+	rate := pos / float64(len(yi))
+	if mp, mw := mean(plain), mean(weighted); !(mp < rate*1.5 && mw > 1.5*mp) {
+		t.Fatalf("mean prediction: unweighted %.3f, weighted %.3f (positive rate %.3f)", mp, mw, rate)
+	}
+	if a, b := auc(yi, plain), auc(yi, weighted); b < a-0.03 {
+		t.Fatalf("train AUC unweighted %.4f, weighted %.4f", a, b)
+	}
+	if _, err := ParseParams(DefaultParams(), map[string]string{"scale_pos_weight": "-1"}); err == nil {
+		t.Fatal("scale_pos_weight=-1 accepted")
+	}
+}
+
+func slicesEqual(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -40,12 +40,17 @@ func newObjective(p Params, y []float32) objective {
 		d := autoHuberDelta(y)
 		return &huber{delta: d, metricDelta: d, adaptive: true}
 	}
+	if w := p.ScalePosWeight; w > 0 && w != 1 {
+		return binary{w: w}
+	}
 	return binary{}
 }
 
 const hessianFloor = 1e-16
 
-type binary struct{}
+// binary is the logistic loss; w > 0 weighs the positive rows (see
+// Params.ScalePosWeight), 0 leaves them unweighted.
+type binary struct{ w float64 }
 
 func (binary) outputs() int { return 1 }
 
@@ -58,28 +63,49 @@ func (binary) checkLabels(y []float32) error {
 	return nil
 }
 
-func (binary) baseScore(y []float32) []float64 {
+func (o binary) baseScore(y []float32) []float64 {
 	var s float64
 	for _, v := range y {
 		s += float64(v)
 	}
 	p := (s + 0.5) / (float64(len(y)) + 1)
+	if o.w > 0 {
+		// The weighted share of positives.
+		p = (o.w*s + 0.5) / (o.w*s + float64(len(y)) - s + 1)
+	}
 	return []float64{math.Log(p / (1 - p))}
 }
 
-func (binary) gradients(margin []float64, y []float32, gh []gpair, lo, hi int) {
+func (o binary) gradients(margin []float64, y []float32, gh []gpair, lo, hi int) {
+	if o.w > 0 {
+		for i := lo; i < hi; i++ {
+			p := 1 / (1 + fastExp(-margin[i]))
+			g, h := p-float64(y[i]), max(p*(1-p), hessianFloor)
+			if y[i] == 1 {
+				g, h = g*o.w, h*o.w
+			}
+			gh[i] = gpair{float32(g), float32(h)}
+		}
+		return
+	}
 	for i := lo; i < hi; i++ {
 		p := 1 / (1 + fastExp(-margin[i]))
 		gh[i] = gpair{float32(p - float64(y[i])), float32(max(p*(1-p), hessianFloor))}
 	}
 }
 
-func (binary) lossSum(margin []float64, y []float32, lo, hi int) float64 {
+// lossSum is the log loss, the positive rows weighted by w when set (so
+// that early stopping watches the loss the trees minimise).
+func (o binary) lossSum(margin []float64, y []float32, lo, hi int) float64 {
 	var s float64
 	for i := lo; i < hi; i++ {
 		// log(1+e^m) - y*m, computed without overflow.
 		m := margin[i]
-		s += softplus(m) - float64(y[i])*m
+		l := softplus(m) - float64(y[i])*m
+		if o.w > 0 && y[i] == 1 {
+			l *= o.w
+		}
+		s += l
 	}
 	return s
 }

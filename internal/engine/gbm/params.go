@@ -78,6 +78,10 @@ type Params struct {
 	// scikit-learn does), with the loss reported at 1.345 robust standard
 	// deviations (MAD) of y.
 	HuberDelta float64
+	// ScalePosWeight (binary) multiplies the gradient and hessian of the
+	// positive rows, as XGBoost's scale_pos_weight: n_neg/n_pos balances the
+	// classes. 0 and 1 mean unweighted.
+	ScalePosWeight float64
 	// Deadline, when not zero, stops training after the first round that
 	// ends past it; the model keeps the rounds so far (with early
 	// stopping, the best of them). Not a user parameter: the search's time
@@ -124,7 +128,7 @@ func (e *ParamError) Unwrap() error { return e.Err }
 // XGBoost's names) on top of p and validates the result. Accepted keys:
 // n_estimators, max_depth, learning_rate, reg_lambda, reg_alpha,
 // min_child_weight, subsample, colsample_bytree, max_bin, objective, and
-// also num_class, early_stopping_rounds, n_jobs, seed, huber_delta. An
+// also num_class, early_stopping_rounds, n_jobs, seed, huber_delta, scale_pos_weight. An
 // unknown key or a bad value is a *ParamError naming it.
 func ParseParams(p Params, kv map[string]string) (Params, error) {
 	for k, v := range kv {
@@ -163,6 +167,8 @@ func ParseParams(p Params, kv map[string]string) (Params, error) {
 			p.Seed = int64(s)
 		case "huber_delta":
 			p.HuberDelta, err = parseFloat(v)
+		case "scale_pos_weight":
+			p.ScalePosWeight, err = parseFloat(v)
 		default:
 			return p, &ParamError{Key: k, Value: v, Err: fmt.Errorf("unknown parameter")}
 		}
@@ -244,6 +250,8 @@ func (p Params) Validate() error {
 		return bad("EarlyStoppingRounds", p.EarlyStoppingRounds, "must be ≥ 0")
 	case p.Threads < 0:
 		return bad("Threads", p.Threads, "must be ≥ 0 (0 means all cores)")
+	case !(p.ScalePosWeight >= 0) || p.ScalePosWeight > 1e12:
+		return bad("ScalePosWeight", p.ScalePosWeight, "must be ≥ 0 (0 means 1)")
 	case !(p.HuberDelta >= 0) || p.HuberDelta > 1e300:
 		return bad("HuberDelta", p.HuberDelta, "must be ≥ 0 (0 means automatic)")
 	}

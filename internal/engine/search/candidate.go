@@ -3,6 +3,7 @@ package search
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 
@@ -75,6 +76,20 @@ func minorityShare(y []float64) float64 {
 		return 0
 	}
 	return min(pos, float64(len(y))-pos) / float64(len(y))
+}
+
+// posWeight is n_neg/n_pos of a 0/1 target (0 without both classes): the
+// weight that balances the positives when they are the minority, and
+// down-weights them when they are the majority.
+func posWeight(y []float64) float64 {
+	var pos float64
+	for _, v := range y {
+		pos += v
+	}
+	if pos == 0 || pos == float64(len(y)) {
+		return 0
+	}
+	return (float64(len(y)) - pos) / pos
 }
 
 // candidate is one model configuration to cross-validate.
@@ -303,6 +318,25 @@ func (s *searcher) candidates(plan Plan) ([]candidate, error) {
 		c := glmCandidate(p)
 		c.display["class_weight"] = "balanced"
 		glms = append([]candidate{c}, glms...)
+	}
+	// And a GBM whose positives weigh n_neg/n_pos (scale_pos_weight), on
+	// the quick fits' sample of a large table.
+	if useGBM && len(gbmKV) == 0 && s.data.Task == "binary" && minorityShare(s.data.Y) < imbalanced {
+		if w := posWeight(s.data.Y); w > 0 {
+			p := s.baseGBM()
+			p.MaxDepth = min(5, plan.MaxDepth)
+			p.LearningRate, p.Subsample, p.ColSample = 0.1, 0.8, 0.8
+			p.MinChildWeight, p.Lambda = 1, 1
+			p.NumRounds = min(1000, plan.MaxRounds)
+			p.ScalePosWeight = w
+			c := gbmCandidate(p, false)
+			c.display["scale_pos_weight"] = fmtF(math.Round(w*1000) / 1000)
+			c.maxRows = quickRows
+			if quickRows > 0 {
+				c.display["sample_rows"] = strconv.Itoa(quickRows)
+			}
+			gbms = append([]candidate{c}, gbms...)
+		}
 	}
 	// Then alternate the families.
 	for i := 0; i < max(len(glms), len(gbms), len(xgbs)); i++ {

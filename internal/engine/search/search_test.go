@@ -323,3 +323,43 @@ func TestEnsembleStopsAtDeadline(t *testing.T) {
 		t.Fatalf("notes %q, want the stopped selection recorded", s.notes)
 	}
 }
+
+// TestImbalancedCandidates: a binary target with a minority under 10 % gets
+// a balanced GLM and a GBM whose positives weigh n_neg/n_pos right after
+// the quick fits; a balanced target gets neither.
+func TestImbalancedCandidates(t *testing.T) {
+	for _, posEvery := range []int{20, 2} {
+		n := 2000
+		y := make([]float64, n)
+		x := make([]float32, n)
+		for i := range y {
+			if i%posEvery == 0 {
+				y[i] = 1
+			}
+			x[i] = float32(i % 7)
+		}
+		d := &Data{Names: []string{"x"}, Cols: [][]float32{x}, Categorical: []bool{false}, Y: y, Task: metric.Binary, NumClass: 2}
+		s := &searcher{cfg: Config{Scorer: metric.Default(metric.Binary), Seed: 1, Threads: 1, Models: []string{"glm", "gbm"}},
+			data: d, k: 2, start: time.Now()}
+		cands, err := s.candidates(PlanFor(Dials{7, 3, 5}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, c := range cands {
+			names = append(names, c.String())
+		}
+		if posEvery == 2 {
+			for _, c := range cands {
+				if c.display["class_weight"] != "" || c.display["scale_pos_weight"] != "" || c.gbm.ScalePosWeight != 0 {
+					t.Fatalf("balanced target: weighted candidate %s", c)
+				}
+			}
+			continue
+		}
+		if len(cands) < 4 || cands[2].display["class_weight"] != "balanced" || cands[3].kind != "gbm" ||
+			cands[3].gbm.ScalePosWeight != 19 || cands[3].display["scale_pos_weight"] != "19" {
+			t.Fatalf("imbalanced target: candidates %q", names)
+		}
+	}
+}
