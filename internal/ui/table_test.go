@@ -162,7 +162,7 @@ func TestExperimentsTable(t *testing.T) {
 	t.Logf("first page of %d experiments drawn in %s", n+1, d.Round(time.Millisecond))
 	b.waitJS("the live row", rows+`.length === 50 && `+rows+`[0].dataset.id === '`+live.ID+`'`, 20*time.Second)
 	checkPage("page 1", append([]string{live.ID}, wantRows(nil, newest)[:49]...))
-	b.shot("24-experiments-table")
+	b.view("24-experiments-table", "")
 
 	// Next, Next, Previous: keyset pages, the URL holds the cursor.
 	all := append([]string{live.ID}, wantRows(nil, newest)...)
@@ -255,7 +255,7 @@ func TestExperimentsTable(t *testing.T) {
 	b.waitJS("filtered rows", loaded+` && `+rows+`.length === `+strconv.Itoa(min(50, len(filtered))), 20*time.Second)
 	checkPage("status+dataset+owner", filtered)
 	shared := eval[string](b, `location.pathname + location.search`)
-	b.shot("25-experiments-filtered")
+	b.view("25-experiments-filtered", "")
 	// The same URL opened afresh (a shared link) shows the same rows and filters.
 	b.do("blank", 10*time.Second, chromedp.Navigate("about:blank"))
 	open("shared link", shared)
