@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Error is a problem with the configuration. It says where the bad value came
@@ -66,7 +67,11 @@ func describe(v any, secret bool) string {
 	switch v := v.(type) {
 	case string:
 		if len(v) > 60 {
-			v = v[:60] + "..."
+			n := 60
+			for n > 0 && !utf8.RuneStart(v[n]) {
+				n-- // cut at a character boundary
+			}
+			v = v[:n] + "..."
 		}
 		return strconv.Quote(v)
 	case int64:

@@ -40,7 +40,11 @@ func cleanName(name string) string {
 	if name == "/" || name == "." {
 		return ""
 	}
-	return cleanLabel(name, 200)
+	// Removing control characters may leave "." or ".." ("..\x14").
+	if name = cleanLabel(name, 200); name == "." || name == ".." {
+		return ""
+	}
+	return name
 }
 
 // handleUploadDataset streams an upload to disk while hashing it, checks it

@@ -48,7 +48,7 @@ func (s *Server) mountUI(mux *http.ServeMux) {
 	mux.Handle("GET "+ui.AssetPrefix, h)
 	// Any other path gets the app's "page not found" with status 404. No
 	// method here: "GET /" would conflict with the API's catch-all "/api/".
-	mux.Handle("/", h)
+	mux.Handle("/", s.withMethodCheck(mux, h))
 	mux.HandleFunc("POST "+loginPath, s.handleLogin)
 	mux.HandleFunc("POST "+logoutPath, s.handleLogout)
 }
