@@ -172,12 +172,6 @@ func (c *Client) UploadDataset(ctx context.Context, path string, progress func(d
 	return &ds, decode(resp, &ds)
 }
 
-// ListDatasets lists every dataset, newest first.
-func (c *Client) ListDatasets(ctx context.Context) ([]Dataset, error) {
-	var out []Dataset
-	return out, c.getJSON(ctx, "/api/v1/datasets", &out)
-}
-
 // GetDataset returns one dataset.
 func (c *Client) GetDataset(ctx context.Context, id string) (*Dataset, error) {
 	var out Dataset
@@ -188,17 +182,6 @@ func (c *Client) GetDataset(ctx context.Context, id string) (*Dataset, error) {
 func (c *Client) CreateExperiment(ctx context.Context, spec Spec) (*Experiment, error) {
 	var out Experiment
 	return &out, c.postJSON(ctx, "/api/v1/experiments", spec, &out)
-}
-
-// ListExperiments lists experiments, newest first; status filters ("" = all,
-// or a comma-separated list).
-func (c *Client) ListExperiments(ctx context.Context, status string) ([]Experiment, error) {
-	var out []Experiment
-	p := "/api/v1/experiments"
-	if status != "" {
-		p += "?status=" + url.QueryEscape(status)
-	}
-	return out, c.getJSON(ctx, p, &out)
 }
 
 // GetExperiment returns one experiment.

@@ -331,6 +331,11 @@ type SystemInfo struct {
 	CPUCores        int        `json:"cpu_cores"`
 	// Alerts are what can never run, or waits on a person, as of now.
 	Alerts []Alert `json:"alerts"`
+	// Experiments counts the experiments the caller may see by status
+	// (queued, running, succeeded, failed, cancelled; every one present).
+	Experiments map[string]int `json:"experiments"`
+	// Datasets counts the datasets the caller may see.
+	Datasets int `json:"datasets"`
 }
 
 // Alert is a group of queued experiments that wait for the same reason,

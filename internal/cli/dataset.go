@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/drover-ml/drover/api"
 )
 
 func newDatasetCmd(g *globals) *cobra.Command {
@@ -30,26 +32,50 @@ func newDatasetCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+	var opts api.ListOptions
+	var all bool
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List datasets",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			list, err := g.client().ListDatasets(c.Context())
-			if err != nil {
-				return err
+			cl := g.client()
+			var list []api.DatasetRow
+			more := false
+			if all {
+				list = []api.DatasetRow{}
+				for d, err := range cl.Datasets(c.Context(), opts) {
+					if err != nil {
+						return err
+					}
+					list = append(list, d)
+				}
+			} else {
+				p, err := cl.ListDatasetsPage(c.Context(), opts)
+				if err != nil {
+					return err
+				}
+				list, more = p.Items, p.NextCursor != ""
 			}
 			if g.json {
 				return printJSON(g.stdout, list)
 			}
 			rows := make([][]string, 0, len(list))
 			for _, d := range list {
-				rows = append(rows, []string{d.ID, d.Name, fmt.Sprint(d.Rows), fmt.Sprint(len(d.Columns)), humanBytes(d.Size), fmtTime(&d.CreatedAt)})
+				rows = append(rows, []string{d.ID, d.Name, fmt.Sprint(d.Rows), fmt.Sprint(d.ColumnCount), humanBytes(d.Size), fmtTime(&d.CreatedAt)})
 			}
 			table(g.stdout, []string{"ID", "NAME", "ROWS", "COLUMNS", "SIZE", "CREATED"}, rows)
+			if more {
+				fmt.Fprintf(g.stderr, "(the newest %d shown; --limit N or --all for more)\n", len(list))
+			}
 			return nil
 		},
 	}
+	list.Flags().StringVar(&opts.Q, "q", "", "only datasets whose id or name contains this text")
+	list.Flags().StringVar(&opts.Order, "order", "", "desc (newest first, default) or asc")
+	list.Flags().StringVar(&opts.Owner, "owner", "", "only this user's datasets (admins)")
+	list.Flags().IntVar(&opts.Limit, "limit", api.DefaultPageSize, fmt.Sprintf("show at most this many (1-%d per page; with --all, the page size)", api.MaxPageSize))
+	list.Flags().BoolVar(&all, "all", false, "every dataset, page after page")
 	show := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show a dataset and its columns",

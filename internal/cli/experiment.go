@@ -139,25 +139,26 @@ func orDash(s string) string {
 	return s
 }
 
-func duration(e *api.Experiment) string {
-	if e.StartedAt == nil {
+func durationOf(started, finished *time.Time) string {
+	if started == nil {
 		return "-"
 	}
 	end := time.Now()
-	if e.FinishedAt != nil {
-		end = *e.FinishedAt
+	if finished != nil {
+		end = *finished
 	}
-	return end.Sub(*e.StartedAt).Round(100 * time.Millisecond).String()
+	return end.Sub(*started).Round(100 * time.Millisecond).String()
 }
 
 func newExpListCmd(g *globals) *cobra.Command {
-	var status string
+	var opts api.ListOptions
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List experiments, newest first",
+		Short: "List experiments (newest first; --sort, --order and filters)",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			list, err := g.client().ListExperiments(c.Context(), status)
+			list, more, err := listExperiments(c.Context(), g.client(), opts, all)
 			if err != nil {
 				return err
 			}
@@ -171,20 +172,57 @@ func newExpListCmd(g *globals) *cobra.Command {
 					where = orDash(e.Worker)
 				}
 				if e.Status == api.StatusQueued && e.QueuePosition > 0 {
-					where = queuePlace(&e)
+					where = e.QueuePlace
+					if where == "" {
+						where = fmt.Sprintf("#%d in %s queue: %s", e.QueuePosition, strings.ToUpper(e.Queue), e.WaitReason)
+					}
 				}
 				score := "-"
-				if e.Summary != nil && e.Summary.Scorer != "" {
-					score = e.Summary.Scorer + " " + fmtScore(e.Summary.Best.CVScore)
+				if e.BestScore != nil && e.Scorer != "" {
+					score = e.Scorer + " " + fmtScore(*e.BestScore)
 				}
-				rows = append(rows, []string{e.ID, e.Status, orDash(e.Spec.Target), fmt.Sprint(e.Attempt), duration(&e), score, where})
+				rows = append(rows, []string{e.ID, e.Status, orDash(e.Spec.Target), fmt.Sprint(e.Attempt), durationOf(e.StartedAt, e.FinishedAt), score, where})
 			}
 			table(g.stdout, []string{"ID", "STATUS", "TARGET", "ATTEMPT", "DURATION", "BEST", "WHERE"}, rows)
+			if more {
+				fmt.Fprintf(g.stderr, "(the newest %d shown; --limit N or --all for more)\n", len(list))
+			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&status, "status", "", "only these statuses (comma-separated)")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Status, "status", "", "only these statuses (comma-separated)")
+	fl.StringVar(&opts.Dataset, "dataset", "", "only experiments on this dataset id")
+	fl.StringVar(&opts.Q, "q", "", "only experiments whose id, name or target contains this text")
+	fl.StringVar(&opts.Sort, "sort", "", "created (default), duration or score")
+	fl.StringVar(&opts.Order, "order", "", "desc (newest, longest, highest first; default) or asc")
+	fl.StringVar(&opts.Owner, "owner", "", "only this user's experiments (admins)")
+	fl.StringVar(&opts.Task, "task", "", "only experiments that ran this task (binary, multiclass, regression)")
+	fl.StringVar(&opts.Worker, "worker", "", "only experiments run by the worker of this name")
+	fl.StringVar(&opts.Priority, "priority", "", "only experiments of this priority (high, normal, low)")
+	fl.IntVar(&opts.Limit, "limit", api.DefaultPageSize, fmt.Sprintf("show at most this many (1-%d per page; with --all, the page size)", api.MaxPageSize))
+	fl.BoolVar(&all, "all", false, "every experiment, page after page")
 	return cmd
+}
+
+// listExperiments reads one page, or with all every page; more reports
+// that rows were left out.
+func listExperiments(ctx context.Context, cl *api.Client, opts api.ListOptions, all bool) (list []api.ExperimentRow, more bool, err error) {
+	if !all {
+		p, err := cl.ListExperimentsPage(ctx, opts)
+		if err != nil {
+			return nil, false, err
+		}
+		return p.Items, p.NextCursor != "", nil
+	}
+	list = []api.ExperimentRow{}
+	for r, err := range cl.Experiments(ctx, opts) {
+		if err != nil {
+			return nil, false, err
+		}
+		list = append(list, r)
+	}
+	return list, false, nil
 }
 
 func newExpShowCmd(g *globals) *cobra.Command {

@@ -77,7 +77,14 @@ type PendingJob struct {
 }
 
 // Snapshot reads the workers and the pending list.
-func (q *Queue) Snapshot(ctx context.Context) (*Snapshot, error) {
+func (q *Queue) Snapshot(ctx context.Context) (*Snapshot, error) { return q.snapshot(ctx, true) }
+
+// WorkerSnapshot is Snapshot without the pending experiments (Pending is
+// empty): what system info needs, at a cost that does not grow with the
+// queue.
+func (q *Queue) WorkerSnapshot(ctx context.Context) (*Snapshot, error) { return q.snapshot(ctx, false) }
+
+func (q *Queue) snapshot(ctx context.Context, pending bool) (*Snapshot, error) {
 	pipe := q.rdb.Pipeline()
 	timeCmd := pipe.Time(ctx)
 	wCmd := pipe.ZRangeWithScores(ctx, q.keys.workers(), 0, -1) // score = last seen (ms)
@@ -105,6 +112,9 @@ func (q *Queue) Snapshot(ctx context.Context) (*Snapshot, error) {
 		}
 	}
 	pids, waiting := pCmd.Val(), waitCmd.Val()
+	if !pending {
+		pids = nil
+	}
 	wids := make([]string, 0, len(wCmd.Val()))
 	seen := make(map[string]time.Time, len(wCmd.Val()))
 	for _, z := range wCmd.Val() {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"slices"
 
@@ -13,27 +12,12 @@ import (
 // alertExperiments is how many experiment ids an alert names.
 const alertExperiments = 10
 
-// alerts groups the queued experiments whose wait lasts until someone acts
-// (queue.NeedsPerson) by reason: "12 experiments need a GPU and no worker
-// online has one". Transient waits (every processor busy) raise none.
-// queued is the store's list, oldest first; a dispatcher that cannot say
-// where experiments stand yields no alerts rather than an error, since
-// System Info must still answer.
-func (s *Server) alerts(ctx context.Context, queued []*store.Experiment) []api.Alert {
-	out := []api.Alert{}
-	if len(queued) == 0 {
-		return out
-	}
-	pos, err := s.disp.Positions(ctx, queued)
-	if err != nil {
-		s.log.Warn("alerts: queue positions unavailable", "err", err)
-		return out
-	}
-	return groupAlerts(queued, pos)
-}
-
-// groupAlerts is alerts' pure part: one alert per (kind, reason), in the
-// order their oldest experiment was queued.
+// groupAlerts groups the queued experiments whose wait lasts until someone
+// acts (queue.NeedsPerson) by reason: "12 experiments need a GPU and no
+// worker online has one"; transient waits (every processor busy) raise
+// none. One alert per (kind, reason), in the order their oldest experiment
+// was queued (queued is oldest first). The queue view (positions.go)
+// computes them with the places.
 func groupAlerts(queued []*store.Experiment, pos map[string]Position) []api.Alert {
 	out := []api.Alert{}
 	index := map[string]int{}

@@ -144,14 +144,6 @@ func apiDataset(d *store.Dataset) *api.Dataset {
 	return out
 }
 
-func apiDatasets(list []*store.Dataset) []*api.Dataset {
-	out := make([]*api.Dataset, len(list))
-	for i, d := range list {
-		out[i] = apiDataset(d)
-	}
-	return out
-}
-
 // storeColumns keeps the engine's column summaries of an upload.
 func storeColumns(cols []frame.ColumnSummary) []store.Column {
 	if cols == nil {

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -228,17 +227,6 @@ func uploadBody(r *http.Request) (io.Reader, string, error) {
 		}
 	}
 	return r.Body, cleanName(r.URL.Query().Get("name")), nil
-}
-
-func (s *Server) handleListDatasets(w http.ResponseWriter, r *http.Request) {
-	list, err := s.store.ListDatasets(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	who := s.who(r)
-	list = slices.DeleteFunc(list, func(ds *store.Dataset) bool { return !who.maySee(ds) })
-	writeJSON(w, http.StatusOK, apiDatasets(list))
 }
 
 func (s *Server) handleGetDataset(w http.ResponseWriter, r *http.Request) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/drover-ml/drover/api"
@@ -87,59 +86,22 @@ func queueOf(sp protocol.Spec) string {
 	return "cpu"
 }
 
-func (s *Server) handleListExperiments(w http.ResponseWriter, r *http.Request) {
-	var statuses []protocol.Status
-	if st := r.URL.Query().Get("status"); st != "" {
-		for _, v := range strings.Split(st, ",") {
-			statuses = append(statuses, protocol.Status(v))
-		}
-	}
-	list, err := s.store.ListExperiments(r.Context(), statuses...)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if who := s.who(r); !who.Admin {
-		list = slices.DeleteFunc(list, func(e *store.Experiment) bool { return ownerOf(e) != who.Name })
-	}
-	out := apiExperiments(list)
-	s.annotate(r.Context(), list, out)
-	// Newest first reads best in a list.
-	slices.Reverse(out)
-	writeJSON(w, http.StatusOK, out)
-}
-
 // annotate fills the queue place and the wait reason of the queued ones
-// among list into out (out[i] is list[i] as users see it).
+// among list into out (out[i] is list[i] as users see it), from the queue
+// view (positions.go): no pass over the queue per request.
 func (s *Server) annotate(ctx context.Context, list []*store.Experiment, out []*api.Experiment) {
-	var queued []*store.Experiment
-	byID := map[string]*api.Experiment{}
+	if !slices.ContainsFunc(list, func(e *store.Experiment) bool { return e.Status == protocol.StatusQueued }) {
+		return
+	}
+	v := s.queueView(ctx)
+	if v == nil {
+		return
+	}
 	for i, e := range list {
-		if e.Status == protocol.StatusQueued {
-			queued = append(queued, e)
-			byID[e.ID] = out[i]
-		}
-	}
-	if len(queued) == 0 {
-		return
-	}
-	all := queued
-	if len(list) < 2 || len(queued) != len(list) {
-		// Positions count every queued experiment, not just those listed.
-		var err error
-		if all, err = s.store.ListExperiments(ctx, protocol.StatusQueued); err != nil {
-			return
-		}
-	}
-	pos, err := s.disp.Positions(ctx, all)
-	if err != nil {
-		s.log.Warn("queue positions unavailable", "err", err)
-		return
-	}
-	for id, e := range byID {
-		if p, ok := pos[id]; ok {
-			e.Queue, e.QueuePosition, e.WaitReason, e.WaitKind = p.Queue, p.Index, p.Reason, p.Kind
-			e.HigherPriorityAhead, e.QueuePlace = p.Higher, p.place()
+		if p, ok := v.pos[e.ID]; ok && e.Status == protocol.StatusQueued {
+			o := out[i]
+			o.Queue, o.QueuePosition, o.WaitReason, o.WaitKind = p.Queue, p.Index, p.Reason, p.Kind
+			o.HigherPriorityAhead, o.QueuePlace = p.Higher, p.place()
 		}
 	}
 }
@@ -179,6 +141,7 @@ func (s *Server) handleCancelExperiment(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
+	s.queue.invalidate()
 	e, err = s.getExperiment(r.Context(), e.ID)
 	if err != nil {
 		s.writeError(w, r, err)

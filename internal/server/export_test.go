@@ -1,6 +1,11 @@
 package server
 
-import "time"
+import (
+	"net/url"
+	"time"
+
+	"github.com/drover-ml/drover/internal/store"
+)
 
 // SetUploadIdleTimeout shortens the upload idle timeout for a test.
 func SetUploadIdleTimeout(d time.Duration) (restore func()) {
@@ -14,4 +19,18 @@ func SetDiskSpace(free, total int64) (restore func()) {
 	old := diskSpace
 	diskSpace = func(string) (int64, int64, error) { return free, total, nil }
 	return func() { diskSpace = old }
+}
+
+// RoutePatterns are the patterns the router registered (set once the server serves).
+func RoutePatterns(s *Server) []string { return s.routePatterns }
+
+// OpenAPIDoc is the embedded OpenAPI document.
+func OpenAPIDoc() []byte { return openAPIDoc }
+
+// ExperimentCursor is the next_cursor the experiments list would give the
+// bootstrap admin after the row of that seq, newest first, with no other
+// parameter (a benchmark jumps into the middle of a big list with it).
+func ExperimentCursor(seq int64) string {
+	lq := listQuery{kind: "e", page: store.Page{Sort: store.SortCreated}, values: url.Values{}}
+	return lq.encodeCursor(principal{Name: BootstrapAdmin, Admin: true}, store.Position{Seq: seq, Key: float64(seq)})
 }

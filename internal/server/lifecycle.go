@@ -21,6 +21,10 @@ func (s *Server) event(ctx context.Context, id string, ev protocol.Event) {
 	if _, err := s.store.AppendEvent(ctx, id, ev); err != nil {
 		s.log.Warn("store event", slog.String("experiment", id), slog.Any("err", err))
 	}
+	if ev.Type == protocol.EventStatus {
+		// An experiment was queued, started or ended: the queue changed.
+		s.queue.invalidate()
+	}
 	s.hub.notify(id)
 }
 

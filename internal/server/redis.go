@@ -394,7 +394,7 @@ func (d *redisDispatcher) Finish(ctx context.Context, e *store.Experiment) (bool
 }
 
 func (d *redisDispatcher) Workers(ctx context.Context) ([]api.Worker, error) {
-	snap, err := d.q.Snapshot(ctx)
+	snap, err := d.q.WorkerSnapshot(ctx)
 	if err != nil {
 		return nil, err
 	}

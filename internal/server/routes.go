@@ -10,9 +10,28 @@ import (
 	"time"
 )
 
+// routeMux is an http.ServeMux that remembers the patterns registered on
+// it, so that a test can hold the router and the OpenAPI document
+// (openapi.json) to each other.
+type routeMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *routeMux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
+}
+
 func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
+	mux := &routeMux{ServeMux: http.NewServeMux()}
+	defer func() { s.routePatterns = mux.patterns }()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /api/v1/openapi.json", s.handleOpenAPI)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
 	mux.HandleFunc("GET /apis/health/v1", s.handleHealthAPI)
 
@@ -55,9 +74,9 @@ func (s *Server) routes() http.Handler {
 }
 
 // authenticate requires the API token, when one is configured, on every
-// request but /healthz: as a bearer token, or as the UI's session cookie.
-// Wrong bearer tokens count as failed attempts of the client's address
-// (session.go), which is then slowed down.
+// request but /healthz and the OpenAPI document: as a bearer token, or as
+// the UI's session cookie. Wrong bearer tokens count as failed attempts of
+// the client's address (session.go), which is then slowed down.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	token := s.cfg.APIToken
 	if token == "" {
@@ -71,7 +90,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		})
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" || s.isLoginPath(r.URL.Path) {
+		if r.URL.Path == "/healthz" || r.URL.Path == openAPIPath || s.isLoginPath(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}

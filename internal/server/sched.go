@@ -108,15 +108,13 @@ func (s *Server) admitExperiment(ctx context.Context, who principal, sp *api.Spe
 			who.Name, queue.PriorityName(most), sp.Priority))
 	}
 	if limit := s.queuedLimit(ctx, who.Name); limit > 0 {
-		queued, err := s.store.ListExperiments(ctx, protocol.StatusQueued)
+		owners := []string{who.Name}
+		if who.Name == BootstrapAdmin {
+			owners = append(owners, "") // experiments recorded before owners
+		}
+		n, err := s.store.CountQueuedOf(ctx, owners...)
 		if err != nil {
 			return err
-		}
-		n := 0
-		for _, e := range queued {
-			if ownerOf(e) == who.Name {
-				n++
-			}
 		}
 		if n >= limit {
 			return apiErr(errcode.QuotaExceeded,
@@ -167,6 +165,7 @@ func (s *Server) handleSetPriority(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.queue.invalidate()
 	s.event(r.Context(), e.ID, protocol.Event{Type: protocol.EventLog, Level: "info",
 		Message: fmt.Sprintf("priority set to %s by %s", body.Priority, s.who(r).Name)})
 	e, err = s.getExperiment(r.Context(), e.ID)
@@ -261,6 +260,7 @@ func (s *Server) handleWorkerAction(action string) http.HandlerFunc {
 			return
 		}
 		id := r.PathValue("id")
+		defer s.queue.invalidate() // wait reasons name the workers
 		switch action {
 		case "remove":
 			if err := wc.RemoveWorker(r.Context(), id); err != nil {

@@ -82,6 +82,13 @@ type Server struct {
 	failures *failures           // wrong tokens per client address
 	contents contentLocks        // per dataset content: filing an upload against deleting it
 	bg       loops.Group         // background jobs of the server itself (the object orphan sweep)
+	// routePatterns are the patterns of the router, for the OpenAPI test.
+	routePatterns []string
+	// queue is the last view of the queue: places, wait reasons, alerts.
+	queue queueCache
+	// life lives from Serve to Stop: background work of requests (the
+	// queue view's refresh) runs in it.
+	life context.Context
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -180,6 +187,7 @@ func (s *Server) Start(ctx context.Context) error {
 // Serve is Start on a listener the caller made (tests use port 0).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.life = ctx
 	s.listener = ln
 	if err := s.disp.Start(ctx); err != nil {
 		ln.Close()
@@ -245,6 +253,7 @@ func (s *Server) Stop() {
 		if s.cancel != nil {
 			s.cancel()
 		}
+		s.queue.wg.Wait()
 		s.disp.Stop()
 		s.bg.Stop(nil)
 		s.store.Close()

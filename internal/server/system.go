@@ -2,20 +2,22 @@ package server
 
 import (
 	"context"
-	"github.com/drover-ml/drover/internal/protocol"
 	"net/http"
 	"os"
 	"runtime"
 	"time"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/protocol"
+	"github.com/drover-ml/drover/internal/store"
 )
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": Version})
 }
 
-// systemInfo is Resources > System Info: workers, processors, queues.
+// systemInfo is Resources > System Info: workers, processors, queues
+// (handleSystemInfo adds the alerts and the counts).
 func (s *Server) systemInfo(ctx context.Context) (*api.SystemInfo, error) {
 	workers, err := s.disp.Workers(ctx)
 	if err != nil {
@@ -28,19 +30,33 @@ func (s *Server) systemInfo(ctx context.Context) (*api.SystemInfo, error) {
 		}
 		info.BusyProcessors += len(wk.Running)
 	}
-	queued, err := s.store.ListExperiments(ctx, protocol.StatusQueued)
+	// Counted in the store's index, not listed: this stays cheap with a
+	// long queue. Rows of a drover before queues were stored count as CPU.
+	counts, err := s.store.CountQueued(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range queued {
-		if e.Spec.GPUs > 0 {
-			info.Queue.GPU++
-		} else {
-			info.Queue.CPU++
-		}
-	}
-	info.Alerts = s.alerts(ctx, queued)
+	info.Queue.CPU, info.Queue.GPU = counts["cpu"]+counts[""], counts["gpu"]
+	info.Alerts = []api.Alert{}
 	return info, nil
+}
+
+// countsFor fills the experiment and dataset counts the caller may see.
+func (s *Server) countsFor(ctx context.Context, who principal, info *api.SystemInfo) error {
+	owner, visible := "", ""
+	if !who.Admin {
+		owner, visible = who.Name, who.Name
+	}
+	byStatus, err := s.store.CountByStatus(ctx, owner)
+	if err != nil {
+		return err
+	}
+	info.Experiments = map[string]int{}
+	for _, st := range statuses {
+		info.Experiments[string(st)] = byStatus[st]
+	}
+	info.Datasets, err = s.store.CountDatasets(ctx, visible)
+	return err
 }
 
 func (s *Server) handleSystemInfo(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +65,15 @@ func (s *Server) handleSystemInfo(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if who := s.who(r); !who.Admin {
+	if v := s.queueView(r.Context()); v != nil {
+		info.Alerts = v.alerts
+	}
+	who := s.who(r)
+	if err := s.countsFor(r.Context(), who, info); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !who.Admin {
 		// everyone's load, but only the user's own experiment ids
 		running, err := s.store.ListExperiments(r.Context(), api.StatusRunning)
 		if err != nil {
@@ -153,16 +177,15 @@ func (s *Server) handleHealthAPI(w http.ResponseWriter, r *http.Request) {
 	users := map[string]bool{}
 	h.Workers = []healthWorker{}
 	h.ApplicationID, _ = os.Hostname()
-	queued, err := s.store.ListExperiments(ctx, api.StatusQueued)
+	owners, err := s.store.ActiveOwners(ctx)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	for _, e := range queued {
-		users[ownerOf(e)] = true
+	for _, o := range owners {
+		users[ownerOf(&store.Experiment{Owner: o})] = true
 	}
 	for _, e := range running {
-		users[ownerOf(e)] = true
 		h.Tasks.Running++
 		if e.Spec.GPUs > 0 {
 			h.Tasks.RunningGPU++
@@ -205,18 +228,9 @@ func (s *Server) handleHealthAPI(w http.ResponseWriter, r *http.Request) {
 
 // lastInteraction is when an experiment was last created or finished.
 func (s *Server) lastInteraction(ctx context.Context) time.Time {
-	last := time.Time{}
-	list, err := s.store.ListExperiments(ctx)
+	last, err := s.store.LastInteraction(ctx)
 	if err != nil {
-		return last
-	}
-	for _, e := range list {
-		if e.CreatedAt.After(last) {
-			last = e.CreatedAt
-		}
-		if e.FinishedAt != nil && e.FinishedAt.After(last) {
-			last = *e.FinishedAt
-		}
+		s.log.Warn("last interaction unavailable", "err", err)
 	}
 	return last
 }

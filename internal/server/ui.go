@@ -25,7 +25,7 @@ const (
 
 // mountUI serves the web UI (package ui) on its page paths and /assets/,
 // and the login form's POST /login and POST /logout.
-func (s *Server) mountUI(mux *http.ServeMux) {
+func (s *Server) mountUI(mux *routeMux) {
 	opts := ui.Options{
 		Version:                 Version,
 		Auth:                    s.cfg.APIToken != "",

@@ -193,10 +193,10 @@ func TestUILoginWithUserToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var list []api.Dataset
-	err = json.NewDecoder(resp.Body).Decode(&list)
+	var page api.DatasetPage
+	err = json.NewDecoder(resp.Body).Decode(&page)
 	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 || len(list) != 0 {
-		t.Fatalf("carol's datasets through the cookie: %s %d %v (the admin's must not show)", resp.Status, len(list), err)
+	if err != nil || resp.StatusCode != 200 || len(page.Items) != 0 {
+		t.Fatalf("carol's datasets through the cookie: %s %d %v (the admin's must not show)", resp.Status, len(page.Items), err)
 	}
 }

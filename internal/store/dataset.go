@@ -47,8 +47,8 @@ func (s *Store) CreateDataset(ctx context.Context, d *Dataset) error {
 	if err != nil {
 		return fmt.Errorf("store: encode dataset columns: %w", err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO datasets(`+datasetCols+`) VALUES(?,?,?,?,?,?,?,?,?)`,
-		d.ID, d.Name, d.SHA256, d.Size, d.Rows, string(cols), formatTime(d.CreatedAt), d.Owner, d.Shared)
+	_, err = s.db.ExecContext(ctx, `INSERT INTO datasets(`+datasetCols+`, column_count) VALUES(?,?,?,?,?,?,?,?,?,?)`,
+		d.ID, d.Name, d.SHA256, d.Size, d.Rows, string(cols), formatTime(d.CreatedAt), d.Owner, d.Shared, len(d.Columns))
 	if err != nil {
 		return fmt.Errorf("store: insert dataset %s: %w", d.ID, err)
 	}
@@ -72,7 +72,7 @@ func scanDataset(r scanner) (*Dataset, error) {
 
 // GetDataset returns one dataset or ErrNotFound.
 func (s *Store) GetDataset(ctx context.Context, id string) (*Dataset, error) {
-	d, err := scanDataset(s.db.QueryRowContext(ctx, `SELECT `+datasetCols+` FROM datasets WHERE id = ?`, id))
+	d, err := scanDataset(s.rd.QueryRowContext(ctx, `SELECT `+datasetCols+` FROM datasets WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -84,7 +84,7 @@ func (s *Store) GetDataset(ctx context.Context, id string) (*Dataset, error) {
 
 // ListDatasets returns every dataset, newest first.
 func (s *Store) ListDatasets(ctx context.Context) ([]*Dataset, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+datasetCols+` FROM datasets ORDER BY created_at DESC, id`)
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+datasetCols+` FROM datasets ORDER BY created_at DESC, id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list datasets: %w", err)
 	}

@@ -49,7 +49,7 @@ func (s *Store) Events(ctx context.Context, id string, after int64, limit int) (
 		q += ` LIMIT ?`
 		args = append(args, limit)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.rd.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: read events of %s: %w", id, err)
 	}

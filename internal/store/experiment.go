@@ -53,6 +53,54 @@ func experimentArgs(e *Experiment) ([]any, error) {
 		string(tags)}, nil
 }
 
+// derivedCols are stored copies of spec and summary fields that lists
+// filter and sort on (migration 0006); they are written with every insert
+// and update, never read back into an Experiment.
+const derivedCols = `name, dataset_id, target, task, priority, best_score, duration`
+
+// derivedArgs are the values of derivedCols for e, in order.
+func derivedArgs(e *Experiment) []any {
+	task := e.Spec.Task
+	var best any
+	if len(e.Summary) > 0 {
+		var sum struct {
+			Task string `json:"task"`
+			Best struct {
+				CVScore *float64 `json:"cv_score"`
+			} `json:"best"`
+		}
+		if json.Unmarshal(e.Summary, &sum) == nil {
+			if sum.Task != "" {
+				task = sum.Task
+			}
+			if sum.Best.CVScore != nil {
+				best = *sum.Best.CVScore
+			}
+		}
+	}
+	prio := e.Spec.Priority
+	if prio == "" {
+		prio = "normal"
+	}
+	var dur any
+	if e.StartedAt != nil && e.FinishedAt != nil {
+		dur = e.FinishedAt.Sub(*e.StartedAt).Seconds()
+	}
+	return []any{e.Spec.Name, e.Spec.DatasetID, e.Spec.Target, task, prio, best, dur}
+}
+
+// writeCols are the columns an insert or update writes, in the order of
+// writeArgs.
+var writeCols = experimentCols + `, ` + derivedCols
+
+func writeArgs(e *Experiment) ([]any, error) {
+	args, err := experimentArgs(e)
+	if err != nil {
+		return nil, err
+	}
+	return append(args, derivedArgs(e)...), nil
+}
+
 func scanExperiment(r scanner) (*Experiment, error) {
 	var e Experiment
 	var spec, status, kind, created, tags string
@@ -82,12 +130,12 @@ func scanExperiment(r scanner) (*Experiment, error) {
 // exists: the check and the insert are one statement, so a concurrent
 // DeleteDataset either sees the new experiment or makes this one fail.
 func (s *Store) CreateExperiment(ctx context.Context, e *Experiment) error {
-	args, err := experimentArgs(e)
+	args, err := writeArgs(e)
 	if err != nil {
 		return err
 	}
 	args = append(args, e.Spec.DatasetID, e.Spec.DatasetID)
-	res, err := s.db.ExecContext(ctx, `INSERT INTO experiments(`+experimentCols+`) SELECT ?`+strings.Repeat(",?", len(args)-3)+
+	res, err := s.db.ExecContext(ctx, `INSERT INTO experiments(`+writeCols+`) SELECT ?`+strings.Repeat(",?", len(args)-3)+
 		` WHERE ? = '' OR EXISTS (SELECT 1 FROM datasets WHERE id = ?)`, args...)
 	if err != nil {
 		return fmt.Errorf("store: insert experiment %s: %w", e.ID, err)
@@ -100,7 +148,7 @@ func (s *Store) CreateExperiment(ctx context.Context, e *Experiment) error {
 
 // GetExperiment returns one experiment or ErrNotFound.
 func (s *Store) GetExperiment(ctx context.Context, id string) (*Experiment, error) {
-	e, err := scanExperiment(s.db.QueryRowContext(ctx, `SELECT `+experimentCols+` FROM experiments WHERE id = ?`, id))
+	e, err := scanExperiment(s.rd.QueryRowContext(ctx, `SELECT `+experimentCols+` FROM experiments WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -122,7 +170,7 @@ func (s *Store) ListExperiments(ctx context.Context, statuses ...protocol.Status
 		}
 	}
 	q += ` ORDER BY seq`
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.rd.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list experiments: %w", err)
 	}
@@ -164,11 +212,11 @@ func (s *Store) UpdateExperiment(ctx context.Context, id string, fn func(*Experi
 		return e, err
 	}
 	e.ID = id
-	args, err := experimentArgs(e)
+	args, err := writeArgs(e)
 	if err != nil {
 		return nil, err
 	}
-	sets := strings.Split(strings.ReplaceAll(experimentCols, "\n\t", " "), ", ")
+	sets := strings.Split(strings.ReplaceAll(writeCols, "\n\t", " "), ", ")
 	for i := range sets {
 		sets[i] = strings.TrimSpace(sets[i]) + " = ?"
 	}
@@ -213,7 +261,7 @@ type Attempt struct {
 
 // Attempts lists the attempts of an experiment in order.
 func (s *Store) Attempts(ctx context.Context, id string) ([]Attempt, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT attempt, worker, started_at, finished_at, outcome, failure_kind FROM attempts WHERE experiment_id = ? ORDER BY attempt`, id)
+	rows, err := s.rd.QueryContext(ctx, `SELECT attempt, worker, started_at, finished_at, outcome, failure_kind FROM attempts WHERE experiment_id = ? ORDER BY attempt`, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: list attempts of %s: %w", id, err)
 	}

@@ -281,6 +281,64 @@ func TestMigrateStoreOf77055ae(t *testing.T) {
 		}
 	}
 
+	// 0006: the stored copies lists filter and sort on match the spec and
+	// the summary; datasets got a seq in upload order and kept owner/shared.
+	for _, w := range g.Experiments {
+		var sp struct{ Name, DatasetID, Target, Task, Priority string }
+		var spec map[string]any
+		_ = json.Unmarshal(w.Spec, &spec)
+		sp.Name, _ = spec["name"].(string)
+		sp.DatasetID, _ = spec["dataset_id"].(string)
+		sp.Target, _ = spec["target"].(string)
+		sp.Task, _ = spec["task"].(string)
+		var sum struct {
+			Task string `json:"task"`
+			Best struct {
+				CVScore *float64 `json:"cv_score"`
+			} `json:"best"`
+		}
+		if len(w.Summary) > 0 && string(w.Summary) != "null" {
+			_ = json.Unmarshal(w.Summary, &sum)
+		}
+		if sum.Task != "" {
+			sp.Task = sum.Task
+		}
+		var name, dsID, target, task, prio string
+		var best, dur sql.NullFloat64
+		if err := st.db.QueryRowContext(ctx, `SELECT name, dataset_id, target, task, priority, best_score, duration FROM experiments WHERE id = ?`, w.ID).
+			Scan(&name, &dsID, &target, &task, &prio, &best, &dur); err != nil {
+			t.Fatal(err)
+		}
+		check(t, w.ID+" stored name", name, sp.Name)
+		check(t, w.ID+" stored dataset_id", dsID, sp.DatasetID)
+		check(t, w.ID+" stored target", target, sp.Target)
+		check(t, w.ID+" stored task", task, sp.Task)
+		check(t, w.ID+" stored priority", prio, "normal")
+		check(t, w.ID+" stored best_score set", best.Valid, sum.Best.CVScore != nil)
+		if best.Valid && sum.Best.CVScore != nil {
+			check(t, w.ID+" stored best_score", best.Float64, *sum.Best.CVScore)
+		}
+		check(t, w.ID+" stored duration set", dur.Valid, w.StartedAt != nil && w.FinishedAt != nil)
+		if dur.Valid && w.StartedAt != nil && w.FinishedAt != nil {
+			if d := w.FinishedAt.Sub(*w.StartedAt).Seconds(); dur.Float64 < d-0.01 || dur.Float64 > d+0.01 {
+				t.Errorf("%s stored duration %v, want %v", w.ID, dur.Float64, d)
+			}
+		}
+	}
+	drows, err := st.ListDatasetPage(ctx, DatasetFilter{}, Page{Limit: 100, Asc: true})
+	if err != nil || len(drows) != len(g.Datasets) {
+		t.Fatalf("dataset page after 0006: %d rows, %v", len(drows), err)
+	}
+	for i, d := range drows {
+		if i > 0 && d.CreatedAt.Before(drows[i-1].CreatedAt) {
+			t.Errorf("datasets not in upload order after 0006: %s before %s", drows[i-1].ID, d.ID)
+		}
+		full, _ := st.GetDataset(ctx, d.ID)
+		check(t, d.ID+" column_count", d.ColumnCount, len(full.Columns))
+		check(t, d.ID+" owner kept", d.Owner, "admin")
+		check(t, d.ID+" shared kept", d.Shared, false)
+	}
+
 	// Sequence numbers go on from where the old tables left them.
 	var maxSeq int64
 	for _, evs := range g.Events {
@@ -469,5 +527,61 @@ func TestMigrateOwnerAndPriorityFromBlob(t *testing.T) {
 	}
 	if e.Owner != "alice" || e.Spec.Priority != "high" || e.Status != protocol.StatusQueued {
 		t.Errorf("migrated %+v", e)
+	}
+}
+
+// 0006 rebuilds datasets: a database at 0005 with users' datasets keeps
+// every owner and share, and its experiments get their stored list columns.
+func TestMigrateTo0006KeepsOwners(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "drover.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:5] { // up to 0005, the schema 0006 starts from
+		if err := apply(ctx, db, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO datasets(id, name, sha256, size, rows, columns, created_at, owner, shared) VALUES
+			('ds_b', 'b.csv', 'x', 1, 2, '[{"name":"a"},{"name":"b"},{"name":"c"}]', '2026-01-02T00:00:00.5Z', 'bob', 1),
+			('ds_a', 'a.csv', 'y', 1, 2, '[]', '2026-01-01T00:00:00Z', 'alice', 0)`,
+		`INSERT INTO experiments(id, status, spec, owner, summary, created_at, started_at, finished_at) VALUES
+			('ex_1', 'succeeded', '{"dataset_id":"ds_b","target":"c","name":"first","priority":"high","task":"auto"}', 'bob',
+			 '{"task":"binary","best":{"model":"gbm","cv_score":0.75}}', '2026-01-03T00:00:00Z', '2026-01-03T00:00:00Z', '2026-01-03T00:01:30Z')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rows, err := st.ListDatasetPage(ctx, DatasetFilter{}, Page{Limit: 10, Asc: true})
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("%+v %v", rows, err)
+	}
+	a, b := rows[0], rows[1]
+	if a.ID != "ds_a" || a.Owner != "alice" || a.Shared || a.ColumnCount != 0 || b.ID != "ds_b" || b.Owner != "bob" || !b.Shared || b.ColumnCount != 3 || b.Seq <= a.Seq {
+		t.Errorf("datasets after 0006: %+v %+v", a, b)
+	}
+	if got, _ := st.ListDatasetPage(ctx, DatasetFilter{VisibleTo: "carol"}, Page{Limit: 10}); len(got) != 1 || got[0].ID != "ds_b" {
+		t.Errorf("carol sees %+v (only the shared one)", got)
+	}
+	er, err := st.ListExperimentPage(ctx, ExperimentFilter{Owner: "bob", DatasetID: "ds_b", Task: "binary", Priority: "high", Q: "FIRST"}, Page{Limit: 5, Sort: SortScore})
+	if err != nil || len(er) != 1 || er[0].BestScore == nil || *er[0].BestScore != 0.75 || er[0].Duration == nil || *er[0].Duration != 90 || er[0].BestModel != "gbm" {
+		t.Errorf("experiment after 0006: %+v %v", er, err)
 	}
 }

@@ -73,7 +73,7 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 
 // UserByName returns one user or ErrNotFound.
 func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
-	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE name = ?`, name))
+	return scanUser(s.rd.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE name = ?`, name))
 }
 
 // UserByTokenHash returns the user holding the token of that hash, or ErrNotFound.
@@ -81,12 +81,12 @@ func (s *Store) UserByTokenHash(ctx context.Context, hash string) (*User, error)
 	if hash == "" {
 		return nil, ErrNotFound
 	}
-	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE token_hash = ?`, hash))
+	return scanUser(s.rd.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE token_hash = ?`, hash))
 }
 
 // ListUsers returns every user by name.
 func (s *Store) ListUsers(ctx context.Context) ([]*User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY name`)
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}

@@ -88,6 +88,15 @@ def test_list_pages_and_filters(mp_server, iris_path):
     assert len(row.leaderboard) >= 1
     assert any(d.id == ds.id for d in client.datasets.list())
     assert len(list(client.datasets.list(limit=1))) == 1
+    # Sorts and filters are the server's; every row has a score here.
+    by_score = list(client.experiments.list(dataset=ds, sort="score", order="asc"))
+    scores = [e.data["best_score"] for e in by_score]
+    assert scores == sorted(scores) and len(scores) == 5
+    assert [e.id for e in client.experiments.list(dataset=ds, order="asc")] == [e.id for e in made]
+    assert len(list(client.experiments.list(dataset=ds, task="multiclass", priority="normal"))) == 5
+    with pytest.raises(drover.BadRequest) as err:
+        list(client.experiments.list(sort="name"))
+    assert err.value.field == "sort"
 
 
 def test_system_and_health(any_server):

@@ -83,11 +83,6 @@ class Client:
             if cursor:
                 p["cursor"] = cursor
             body = self._http.json("GET", path, params=p)
-            if isinstance(body, list):
-                # A server from before paginated lists answers everything at
-                # once; filter and cut here what it did not.
-                yield from _old_list(body, params, limit)
-                return
             if not isinstance(body, dict) or not isinstance(body.get("items"), list):
                 raise errors.Error(f"GET {path}: the answer is not a page of items", code="bad_response")
             for item in body["items"]:
@@ -99,19 +94,6 @@ class Client:
             cursor = body.get("next_cursor") or None
             if not cursor or not body["items"]:
                 return
-
-
-def _old_list(body: List[Dict[str, Any]], params: Dict[str, Any], limit: Optional[int]) -> Iterator[Dict[str, Any]]:
-    n = 0
-    for item in body:
-        if params.get("dataset") and (item.get("spec") or {}).get("dataset_id") != params["dataset"]:
-            continue
-        if params.get("q") and params["q"].lower() not in str(item.get("name") or (item.get("spec") or {}).get("name") or "").lower():
-            continue
-        if limit is not None and n >= limit:
-            return
-        n += 1
-        yield item
 
 
 def _quote(id: str) -> str:
@@ -253,14 +235,22 @@ class Datasets:
         """Deletes a dataset by id; see :meth:`Dataset.delete`."""
         Dataset(self._client, {"id": id}, full=False).delete()
 
-    def list(self, limit: Optional[int] = None, q: Optional[str] = None) -> Iterator[Dataset]:
+    def list(
+        self,
+        limit: Optional[int] = None,
+        q: Optional[str] = None,
+        order: Optional[str] = None,
+        owner: Optional[str] = None,
+    ) -> Iterator[Dataset]:
         """Iterates over datasets, newest first, fetching pages as it goes.
 
         Args:
             limit: stop after this many (None: all of them).
-            q: only datasets whose name contains this text.
+            q: only datasets whose id or name contains this text.
+            order: ``"desc"`` (newest first, the default) or ``"asc"``.
+            owner: admins: only this user's datasets.
         """
-        for item in self._client._pages("/api/v1/datasets", {"q": q}, limit):
+        for item in self._client._pages("/api/v1/datasets", {"q": q, "order": order, "owner": owner}, limit):
             yield Dataset(self._client, item, full=False)
 
 
@@ -709,6 +699,12 @@ class Experiments:
         dataset: Union[str, Dataset, None] = None,
         limit: Optional[int] = None,
         q: Optional[str] = None,
+        sort: Optional[str] = None,
+        order: Optional[str] = None,
+        owner: Optional[str] = None,
+        task: Optional[str] = None,
+        worker: Optional[str] = None,
+        priority: Optional[str] = None,
     ) -> Iterator[Experiment]:
         """Iterates over experiments, newest first, fetching pages as it goes.
 
@@ -719,12 +715,20 @@ class Experiments:
             status: only these statuses: one, a comma-separated string or a list.
             dataset: only experiments on this dataset (a Dataset or its id).
             limit: stop after this many (None: all of them).
-            q: only experiments whose name or target contains this text.
+            q: only experiments whose id, name or target contains this text.
+            sort: ``"created"`` (the default), ``"duration"`` or ``"score"`` (the best
+                model's CV score); rows without a duration or score come last.
+            order: ``"desc"`` (newest, longest, highest first; the default) or ``"asc"``.
+            owner: admins: only this user's experiments.
+            task: only experiments that ran this task (binary, multiclass, regression).
+            worker: only experiments run by the worker of this name.
+            priority: only this priority class (high, normal, low).
         """
         if status is not None and not isinstance(status, str):
             status = ",".join(status)
         ds = dataset.id if isinstance(dataset, Dataset) else dataset
-        for item in self._client._pages("/api/v1/experiments", {"status": status or None, "dataset": ds, "q": q}, limit):
+        for item in self._client._pages("/api/v1/experiments", {"status": status or None, "dataset": ds, "q": q, "sort": sort, "order": order,
+             "owner": owner, "task": task, "worker": worker, "priority": priority}, limit):
             yield Experiment(self._client, item, full=False)
 
 
