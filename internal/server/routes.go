@@ -66,7 +66,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/workers/{id}/drain", s.handleWorkerAction("drain"))
 	mux.HandleFunc("POST /api/v1/workers/{id}/resume", s.handleWorkerAction("resume"))
 	mux.HandleFunc("POST /api/v1/workers/{id}/remove", s.handleWorkerAction("remove"))
-	mux.Handle("/api/", s.withMethodCheck(mux, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/api/", s.withMethodCheck(mux.ServeMux, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apiErr(errcode.NotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path))
 	})))
 	s.mountUI(mux)

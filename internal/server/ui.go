@@ -48,7 +48,7 @@ func (s *Server) mountUI(mux *routeMux) {
 	mux.Handle("GET "+ui.AssetPrefix, h)
 	// Any other path gets the app's "page not found" with status 404. No
 	// method here: "GET /" would conflict with the API's catch-all "/api/".
-	mux.Handle("/", s.withMethodCheck(mux, h))
+	mux.Handle("/", s.withMethodCheck(mux.ServeMux, h))
 	mux.HandleFunc("POST "+loginPath, s.handleLogin)
 	mux.HandleFunc("POST "+logoutPath, s.handleLogout)
 }
