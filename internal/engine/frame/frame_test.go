@@ -227,6 +227,9 @@ func FuzzRead(f *testing.F) {
 	for _, s := range []string{"a,b\n1,2\n", "a\n\"x\"\"y\"\n", "a,b\n1\n", "", "x,y\n2024-01-01,NA\n", "\xff,\x00\n"} {
 		f.Add([]byte(s))
 	}
+	// Read and Inspect (the upload check) agree on what a file is: the same
+	// rows, and no column Read lacks, when both accept it; every refusal of in-memory
+	// input is a content error (*usererr.Error), never an internal one.
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fr, err := Read(strings.NewReader(string(data)), Options{})
 		if err == nil {
@@ -235,7 +238,18 @@ func FuzzRead(f *testing.F) {
 					t.Fatalf("column %q has %d values for %d rows", c.Name, len(c.Values), fr.Rows)
 				}
 			}
+		} else if ue := (*usererr.Error)(nil); !errors.As(err, &ue) {
+			t.Fatalf("Read refused %q with a non-user error: %v", data, err)
 		}
-		_, _, _ = Inspect(strings.NewReader(string(data)))
+		sums, rows, ierr := Inspect(strings.NewReader(string(data)))
+		if ierr != nil {
+			if ue := (*usererr.Error)(nil); !errors.As(ierr, &ue) {
+				t.Fatalf("Inspect refused %q with a non-user error: %v", data, ierr)
+			}
+		}
+		// (Read may add columns: a date column becomes year, month, ...)
+		if err == nil && ierr == nil && (len(sums) > len(fr.Columns) || rows != fr.Rows) {
+			t.Fatalf("Read: %d columns, %d rows; Inspect: %d columns, %d rows (%q)", len(fr.Columns), fr.Rows, len(sums), rows, data)
+		}
 	})
 }
