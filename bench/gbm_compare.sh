@@ -4,8 +4,14 @@
 # CSV and the 20k × 16, 26-class letters table, with peak RSS from
 # /usr/bin/time -v and the same-run fit-time ratio drover / XGBoost. Run
 # from the repository root; writes the CSVs first if they are missing.
-# TABLES="binary" or "multiclass" runs one of them.
+# TABLES="binary" or "multiclass" runs one of them. scikit-learn's
+# HistGradientBoostingClassifier (same trees, no early stopping) runs too
+# unless HGB=0. OpenMP gets 2 threads that sleep when idle (PASSIVE): on a
+# shared machine spinning OpenMP workers slow XGBoost down by far more than
+# they slow anyone else.
 set -e
+export OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE
+HGB=${HGB:-1}
 REPS=${REPS:-3}
 CSV=${CSV:-internal/engine/gbm/testdata/bench200k.csv}
 LETTERS=${LETTERS:-internal/engine/gbm/testdata/letters20k.csv}
@@ -27,7 +33,14 @@ for table in $TABLES; do
 		/usr/bin/time -v /usr/bin/python3 internal/engine/gbm/testdata/make_bench.py xgb "$data" >/tmp/xgb.out 2>/tmp/xgb.time
 		cat /tmp/gbmbench.out /tmp/xgb.out
 		d=$(fit /tmp/gbmbench.out) x=$(fit /tmp/xgb.out)
-		echo "$table rep $i: fit drover ${d}s xgboost ${x}s ratio $(echo "$d $x" | awk '{printf "%.2f", $1/$2}')" \
+		echo "$table rep $i ($(uptime | sed 's/.*load/load/')): fit drover ${d}s xgboost ${x}s ratio $(echo "$d $x" | awk '{printf "%.2f", $1/$2}')" \
 			"peak RSS drover $(rss /tmp/gbmbench.time) KB xgboost $(rss /tmp/xgb.time) KB"
+		if [ "$HGB" = 1 ]; then
+			/usr/bin/time -v /usr/bin/python3 internal/engine/gbm/testdata/make_bench.py hgb "$data" >/tmp/hgb.out 2>/tmp/hgb.time
+			cat /tmp/hgb.out
+			h=$(fit /tmp/hgb.out)
+			echo "$table rep $i: fit drover ${d}s sklearn-hgb ${h}s ratio $(echo "$d $h" | awk '{printf "%.2f", $1/$2}')" \
+				"peak RSS sklearn-hgb $(rss /tmp/hgb.time) KB"
+		fi
 	done
 done
