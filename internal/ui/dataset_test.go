@@ -107,6 +107,17 @@ func TestDatasetPageAndPriority(t *testing.T) {
 	}
 	b.shot("23-dataset-experiments")
 
+	// Pick two in the experiments table and compare them.
+	b.do("table", 20*time.Second, chromedp.Navigate(base+"/experiments"), chromedp.WaitVisible(chromedp.CSS(`tr[data-id="`+got[0]+`"] input.pick`)))
+	for _, id := range got[:2] {
+		b.do("pick "+id, 10*time.Second, chromedp.Click(chromedp.CSS(`tr[data-id="`+id+`"] input.pick`)))
+	}
+	b.waitJS("compare enabled", `!document.getElementById('compare').disabled && document.getElementById('compare').textContent === 'Compare 2'`, 10*time.Second)
+	b.do("compare", 20*time.Second, chromedp.Click(chromedp.ID("compare")), chromedp.WaitVisible(chromedp.ID("compare-spec")))
+	if loc := eval[string](b, `location.pathname + location.search`); loc != "/experiments/compare?ids="+got[0]+","+got[1] {
+		t.Errorf("compare opened %s", loc)
+	}
+
 	// Priority: alice may ask for normal or low; the admin also for high.
 	prios := func() string {
 		b.do("open form", 20*time.Second, chromedp.Navigate(base+"/experiments/new"), chromedp.WaitVisible(chromedp.ID("create-form")))
