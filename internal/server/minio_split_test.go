@@ -138,3 +138,37 @@ func TestMinIOSplit(t *testing.T) {
 		}
 	})
 }
+
+// TestMinIOOverTLS: a MinIO serving HTTPS with a certificate of a test CA
+// is used with main_server_minio_tls and main_server_minio_ca_file; without
+// the CA file the server refuses to start, naming the key.
+func TestMinIOOverTLS(t *testing.T) {
+	redis := testutil.StartRedis(t)
+	ca := testutil.NewCA(t, "minio CA")
+	mio := testutil.StartMinIOTLS(t, ca, ca.Server("minio"))
+	cfg := multinodeConfig(t, redis)
+	cfg.MainServerMinioAddress = mio.Endpoint()
+	cfg.MainServerMinioAccessKeyID, cfg.MainServerMinioSecretAccessKey = mio.AccessKey(), mio.SecretKey()
+	cfg.MainServerMinioBucket = "tls-" + strconv.Itoa(freeTCPPort(t))
+	cfg.MainServerMinioTLS = true
+
+	_, err := server.New(context.Background(), cfg, nil)
+	if err == nil || !strings.Contains(err.Error(), "set main_server_minio_ca_file") {
+		t.Fatalf("server with an untrusted MinIO certificate: %v, want a refusal naming main_server_minio_ca_file", err)
+	}
+
+	cfg.MainServerMinioCAFile = ca.CertFile
+	h := start(t, cfg)
+	ds := h.upload(servertest.Examples("iris.csv"))
+	found := false
+	for o := range mio.Client().ListObjects(context.Background(), cfg.MainServerMinioBucket, minio.ListObjectsOptions{Recursive: true}) {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+		found = found || strings.HasSuffix(o.Key, ds.SHA256)
+	}
+	if !found {
+		t.Errorf("dataset %s is not in the TLS MinIO's bucket", ds.SHA256)
+	}
+	h.stillServing()
+}

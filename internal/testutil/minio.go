@@ -3,11 +3,14 @@ package testutil
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -26,6 +29,8 @@ const minioStartTimeout = 30 * time.Second
 
 // MinIO is a minio server started for one test.
 type MinIO struct {
+	tls    *tls.Config // set by StartMinIOTLS: how the test's clients trust it
+	certs  string      // --certs-dir
 	t      testing.TB
 	bin    string
 	dir    string
@@ -47,6 +52,33 @@ var minioBuckets atomic.Int64
 // minioserver.FindBinary) the test is skipped, or fails when CI=true.
 func StartMinIO(t testing.TB) *MinIO {
 	t.Helper()
+	return startMinIO(t, nil)
+}
+
+// StartMinIOTLS is StartMinIO serving HTTPS only, with the certificate
+// pair (signed by ca) in its --certs-dir.
+func StartMinIOTLS(t testing.TB, ca *CA, pair Pair) *MinIO {
+	t.Helper()
+	dir := t.TempDir()
+	for src, dst := range map[string]string{pair.CertFile: "public.crt", pair.KeyFile: "private.key"} {
+		b, err := os.ReadFile(src)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, dst), b, 0o600)
+		}
+		if err != nil {
+			t.Fatalf("testutil: minio certs: %v", err)
+		}
+	}
+	return startMinIO(t, &minioTLS{dir: dir, conf: &tls.Config{RootCAs: ca.Pool, MinVersion: tls.VersionTLS12}})
+}
+
+type minioTLS struct {
+	dir  string
+	conf *tls.Config
+}
+
+func startMinIO(t testing.TB, mt *minioTLS) *MinIO {
+	t.Helper()
 	SkipShort(t, "minio")
 	bin, err := minioserver.FindBinary()
 	if err != nil {
@@ -61,6 +93,9 @@ func StartMinIO(t testing.TB) *MinIO {
 		dir:    t.TempDir(),
 		access: "test" + randomHex(4),
 		secret: randomHex(16),
+	}
+	if mt != nil {
+		m.tls, m.certs = mt.conf, mt.dir
 	}
 	t.Cleanup(m.Stop)
 	var lastErr error
@@ -98,8 +133,11 @@ func (m *MinIO) start() error {
 	if m.cmd != nil {
 		return nil
 	}
-	cmd := exec.Command(m.bin, "server", m.dir, "--address", m.Endpoint(),
-		"--console-address", "127.0.0.1:0", "--quiet")
+	args := []string{"server", m.dir, "--address", m.Endpoint(), "--console-address", "127.0.0.1:0", "--quiet"}
+	if m.certs != "" {
+		args = append(args, "--certs-dir", m.certs)
+	}
+	cmd := exec.Command(m.bin, args...)
 	cmd.Env = append(os.Environ(),
 		"MINIO_ROOT_USER="+m.access, "MINIO_ROOT_PASSWORD="+m.secret,
 		"MINIO_UPDATE=off", "MINIO_BROWSER=off")
@@ -113,13 +151,40 @@ func (m *MinIO) start() error {
 	go func() { _ = cmd.Wait(); close(exited) }()
 	ctx, cancel := context.WithTimeout(context.Background(), minioStartTimeout)
 	defer cancel()
-	if err := minioserver.WaitReady(ctx, m.Endpoint(), exited); err != nil {
+	var ready error
+	if m.tls != nil {
+		ready = waitHTTPS(ctx, "https://"+m.Endpoint()+minioserver.ClusterHealthPath, m.tls, exited)
+	} else {
+		ready = minioserver.WaitReady(ctx, m.Endpoint(), exited)
+	}
+	if err := ready; err != nil {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
 		return fmt.Errorf("%w; output:\n%s", err, out.String())
 	}
 	m.cmd, m.exited, m.out = cmd, exited, out
 	return nil
+}
+
+// waitHTTPS waits until url answers 200 over TLS.
+func waitHTTPS(ctx context.Context, url string, tc *tls.Config, exited <-chan struct{}) error {
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("minio at %s not ready: %w", url, ctx.Err())
+		case <-exited:
+			return fmt.Errorf("minio at %s exited before it was ready", url)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // Endpoint returns host:port of the server.
@@ -136,10 +201,15 @@ func (m *MinIO) Dir() string { return m.dir }
 
 // Client returns a minio-go client with the root credentials.
 func (m *MinIO) Client() *minio.Client {
-	c, err := minio.New(m.Endpoint(), &minio.Options{
+	opts := &minio.Options{
 		Creds:  credentials.NewStaticV4(m.access, m.secret, ""),
 		Region: "us-east-1",
-	})
+	}
+	if m.tls != nil {
+		opts.Secure = true
+		opts.Transport = &http.Transport{TLSClientConfig: m.tls}
+	}
+	c, err := minio.New(m.Endpoint(), opts)
 	if err != nil {
 		m.t.Fatalf("testutil: minio client: %v", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drover-ml/drover/internal/config"
 )
 
 // Plan is what a multinode main server does about MinIO.
@@ -63,6 +65,8 @@ func Decide(ctx context.Context, address string, localPort int, secure bool, tc 
 			note += " (local_minio_port " + strconv.Itoa(localPort) + " is not used)"
 		}
 		return Plan{Note: note}, nil
+	case answerUntrusted:
+		return Plan{}, &PlanError{Msg: "main_server_minio_address " + address + ": " + detail}
 	case answerOther:
 		return Plan{}, &PlanError{Msg: "main_server_minio_address " + address + " is this machine and something answers there, " +
 			"but not as S3 (" + detail + "): point main_server_minio_address at your MinIO/S3 store, or free the port " +
@@ -85,9 +89,10 @@ func Decide(ctx context.Context, address string, localPort int, secure bool, tc 
 type answer int
 
 const (
-	answerNone  answer = iota // connection refused: nothing listens
-	answerS3                  // an S3 store (MinIO or another)
-	answerOther               // something that is no S3 store
+	answerNone      answer = iota // connection refused: nothing listens
+	answerS3                      // an S3 store (MinIO or another)
+	answerOther                   // something that is no S3 store
+	answerUntrusted               // a TLS server whose certificate this machine does not trust
 )
 
 // probe looks at what listens on address: it asks for MinIO's health
@@ -124,6 +129,9 @@ func probe(ctx context.Context, address string, secure bool, tc *tls.Config) (an
 	resp, err := client.Do(req)
 	if err != nil {
 		msg := strings.Join(strings.Fields(err.Error()), " ")
+		if hint := config.TLSHint(err, "main_server_minio_ca_file", "main_server_minio_address"); hint != "" {
+			return answerUntrusted, msg + "; " + hint
+		}
 		if strings.Contains(msg, "HTTP response to HTTPS client") {
 			msg += "; it speaks plain http: set main_server_minio_tls = false"
 		}
