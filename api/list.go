@@ -45,6 +45,7 @@ type ExperimentRow struct {
 	QueuePlace          string     `json:"queue_place,omitempty"`
 	HigherPriorityAhead int        `json:"higher_priority_ahead,omitempty"`
 	Owner               string     `json:"owner,omitempty"`
+	Tags                []string   `json:"tags,omitempty"` // labels its owner gives it (PATCH)
 	Progress            float64    `json:"progress"`
 	Message             string     `json:"message,omitempty"`
 	Task                string     `json:"task,omitempty"`   // the task the engine ran (spec.task may be "auto")

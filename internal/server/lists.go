@@ -294,7 +294,7 @@ func apiExperimentRow(e *api.Experiment, r *store.ExperimentRow) api.ExperimentR
 	return api.ExperimentRow{
 		ID: e.ID, Spec: e.Spec, Status: e.Status, FailureKind: e.FailureKind, Error: e.Error, Attempt: e.Attempt,
 		Worker: e.Worker, WorkerName: e.WorkerName, Queue: e.Queue, QueuePosition: e.QueuePosition, WaitReason: e.WaitReason,
-		WaitKind: e.WaitKind, QueuePlace: e.QueuePlace, HigherPriorityAhead: e.HigherPriorityAhead, Owner: e.Owner,
+		WaitKind: e.WaitKind, QueuePlace: e.QueuePlace, HigherPriorityAhead: e.HigherPriorityAhead, Owner: e.Owner, Tags: e.Tags,
 		Progress: e.Progress, Message: e.Message,
 		Task: r.Task, Scorer: r.Scorer, BestModel: r.BestModel, BestScore: r.BestScore, DurationSeconds: r.Duration,
 		CreatedAt: e.CreatedAt, StartedAt: e.StartedAt, FinishedAt: e.FinishedAt,

@@ -58,8 +58,11 @@ func TestRenameTagDelete(t *testing.T) {
 	// The table shows the new name and the tag.
 	row := `#experiments-table tr[data-id="` + e.ID + `"]`
 	b.do("table", 20*time.Second, chromedp.Navigate(base+"/experiments"), chromedp.WaitVisible(chromedp.CSS(row)))
-	if txt := b.text(row + " td:nth-child(2)"); !strings.Contains(txt, "iris baseline") || !strings.Contains(txt, "baseline") {
+	if txt := b.text(row + " td:nth-child(2)"); !strings.Contains(txt, "iris baseline") {
 		t.Errorf("table row reads %q", txt)
+	}
+	if chips := eval[string](b, `[...document.querySelectorAll('`+row+` .exp-tags .chip')].map(c => c.textContent).join(',')`); chips != "baseline" {
+		t.Errorf("table row's tags %q, want baseline", chips)
 	}
 
 	// Delete: "Keep it" keeps it; confirming deletes it and goes to the list.
