@@ -193,6 +193,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ln.Close()
 		return err
 	}
+	// The first view of the queue, in the background, so that the first
+	// list or System Info after a start with a long queue need not wait.
+	s.queue.mu.Lock()
+	s.startQueueView()
+	s.queue.mu.Unlock()
 	if s.objects != nil {
 		if _, err := s.bg.Start(ctx); err == nil {
 			s.bg.Go(s.sweepObjectOrphans)

@@ -325,11 +325,12 @@ func (s *Store) ListDatasetPage(ctx context.Context, f DatasetFilter, p Page) ([
 	return out, rows.Err()
 }
 
-// CountQueued counts the queued experiments of each queue ("cpu", "gpu")
-// from the experiments_active index alone, so system info stays cheap
-// however long the queue is.
+// The counts below read experiment_counts, which triggers keep (migration
+// 0007): a few rows, however many experiments the store holds.
+
+// CountQueued counts the queued experiments of each queue ("cpu", "gpu").
 func (s *Store) CountQueued(ctx context.Context) (map[string]int, error) {
-	rows, err := s.rd.QueryContext(ctx, `SELECT queue, COUNT(*) FROM experiments WHERE status = ? GROUP BY queue`, string(protocol.StatusQueued))
+	rows, err := s.rd.QueryContext(ctx, `SELECT queue, SUM(n) FROM experiment_counts WHERE status = ? GROUP BY queue`, string(protocol.StatusQueued))
 	if err != nil {
 		return nil, fmt.Errorf("store: count queued: %w", err)
 	}
@@ -349,9 +350,9 @@ func (s *Store) CountQueued(ctx context.Context) (map[string]int, error) {
 // CountByStatus counts experiments by status: every one, or with owner
 // set that user's only.
 func (s *Store) CountByStatus(ctx context.Context, owner string) (map[protocol.Status]int, error) {
-	q, args := `SELECT status, COUNT(*) FROM experiments GROUP BY status`, []any{}
+	q, args := `SELECT status, SUM(n) FROM experiment_counts GROUP BY status`, []any{}
 	if owner != "" {
-		q, args = `SELECT status, COUNT(*) FROM experiments WHERE owner = ? GROUP BY status`, []any{owner}
+		q, args = `SELECT status, SUM(n) FROM experiment_counts WHERE owner = ? GROUP BY status`, []any{owner}
 	}
 	rows, err := s.rd.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -392,18 +393,18 @@ func (s *Store) CountQueuedOf(ctx context.Context, owners ...string) (int, error
 	for _, o := range owners {
 		args = append(args, o)
 	}
-	var n int
-	err := s.rd.QueryRowContext(ctx, `SELECT COUNT(*) FROM experiments WHERE status = ? AND owner IN (?`+strings.Repeat(",?", len(owners)-1)+`)`, args...).Scan(&n)
+	var n sql.NullInt64
+	err := s.rd.QueryRowContext(ctx, `SELECT SUM(n) FROM experiment_counts WHERE status = ? AND owner IN (?`+strings.Repeat(",?", len(owners)-1)+`)`, args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count queued: %w", err)
 	}
-	return n, nil
+	return int(n.Int64), nil
 }
 
 // ActiveOwners lists the owners of queued and running experiments ("" for
-// experiments recorded without one), from the experiments_active index.
+// experiments recorded without one).
 func (s *Store) ActiveOwners(ctx context.Context) ([]string, error) {
-	rows, err := s.rd.QueryContext(ctx, `SELECT DISTINCT owner FROM experiments WHERE status IN (?, ?)`,
+	rows, err := s.rd.QueryContext(ctx, `SELECT DISTINCT owner FROM experiment_counts WHERE status IN (?, ?) AND n > 0`,
 		string(protocol.StatusQueued), string(protocol.StatusRunning))
 	if err != nil {
 		return nil, fmt.Errorf("store: active owners: %w", err)

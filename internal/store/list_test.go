@@ -367,3 +367,68 @@ func TestListDatasetOwners(t *testing.T) {
 		t.Errorf("bob counts %d %v", n, err)
 	}
 }
+
+// The trigger-kept counts (0007) follow inserts, status and owner changes
+// and deletes, and always equal a count of the table.
+func TestCountsFollowChanges(t *testing.T) {
+	ctx := context.Background()
+	st := openTemp(t)
+	mkDatasets(t, st, "ds")
+	same := func(when string) {
+		t.Helper()
+		rows, err := st.db.QueryContext(ctx, `SELECT owner, status, queue, COUNT(*) FROM experiments GROUP BY owner, status, queue`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		want := map[string]int{}
+		for rows.Next() {
+			var o, s, q string
+			var n int
+			rows.Scan(&o, &s, &q, &n)
+			want[o+"/"+s+"/"+q] = n
+		}
+		got := map[string]int{}
+		crows, _ := st.db.QueryContext(ctx, `SELECT owner, status, queue, n FROM experiment_counts WHERE n != 0`)
+		defer crows.Close()
+		for crows.Next() {
+			var o, s, q string
+			var n int
+			crows.Scan(&o, &s, &q, &n)
+			got[o+"/"+s+"/"+q] = n
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s: counts %v, table %v", when, got, want)
+		}
+	}
+	for i := range 6 {
+		e := &Experiment{ID: fmt.Sprintf("ex_%d", i), Spec: protocol.Spec{DatasetID: "ds"}, Status: protocol.StatusQueued, Queue: []string{"cpu", "gpu"}[i%2],
+			Owner: []string{"alice", "bob", "carol"}[i%3], CreatedAt: time.Now()}
+		if err := st.CreateExperiment(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same("after inserts")
+	for _, id := range []string{"ex_0", "ex_1"} {
+		if _, err := st.UpdateExperiment(ctx, id, func(e *Experiment) error { e.Status = protocol.StatusCancelled; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.UpdateExperiment(ctx, "ex_2", func(e *Experiment) error { e.Progress = 0.5; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	same("after updates")
+	if _, err := st.DeleteExperiment(ctx, "ex_0"); err != nil {
+		t.Fatal(err)
+	}
+	same("after a delete")
+	if c, err := st.CountByStatus(ctx, "alice"); err != nil || c[protocol.StatusQueued] != 1 || c[protocol.StatusCancelled] != 0 {
+		t.Errorf("alice: %v %v", c, err)
+	}
+	if q, err := st.CountQueued(ctx); err != nil || q["cpu"] != 2 || q["gpu"] != 2 {
+		t.Errorf("queued: %v %v", q, err)
+	}
+	if n, err := st.CountQueuedOf(ctx, "bob", "carol"); err != nil || n != 3 {
+		t.Errorf("bob+carol queued: %d %v", n, err)
+	}
+}
