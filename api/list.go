@@ -99,6 +99,7 @@ type ListOptions struct {
 	Task     string // binary, multiclass, regression (the task that ran)
 	Worker   string // a worker's name
 	Priority string // high, normal or low
+	Tag      string // experiments with this tag (exactly)
 }
 
 func (o ListOptions) query() string {
@@ -107,7 +108,7 @@ func (o ListOptions) query() string {
 		v.Set("limit", strconv.Itoa(o.Limit))
 	}
 	for k, s := range map[string]string{"cursor": o.Cursor, "sort": o.Sort, "order": o.Order, "q": o.Q, "owner": o.Owner,
-		"status": o.Status, "dataset": o.Dataset, "task": o.Task, "worker": o.Worker, "priority": o.Priority} {
+		"status": o.Status, "dataset": o.Dataset, "task": o.Task, "worker": o.Worker, "priority": o.Priority, "tag": o.Tag} {
 		if s != "" {
 			v.Set(k, s)
 		}

@@ -151,6 +151,12 @@ func TestServerWalkthrough(t *testing.T) {
 			t.Fatalf("%v: exit %d, %q %q", args, code, out, errs)
 		}
 	}
+	if code, _, errs = drover(t, append(s, "experiment", "list", "--tag", "not ok")...); code != ExitError || !strings.Contains(errs, "tag") {
+		t.Fatalf("list --tag with a bad tag: exit %d %q", code, errs)
+	}
+	if code, out, errs = drover(t, append(s, "experiment", "list", "--tag", "none-has-it", "--json")...); code != ExitOK || strings.Contains(out, e.ID) {
+		t.Fatalf("list --tag none-has-it: exit %d %q %q", code, out, errs)
+	}
 	// A failing experiment makes --wait exit non-zero.
 	bad := filepath.Join(t.TempDir(), "bad.csv")
 	os.WriteFile(bad, []byte("x,y\n1,a\n2,b\n3,a\n"), 0o644)

@@ -200,6 +200,7 @@ func newExpListCmd(g *globals) *cobra.Command {
 	fl.StringVar(&opts.Task, "task", "", "only experiments that ran this task (binary, multiclass, regression)")
 	fl.StringVar(&opts.Worker, "worker", "", "only experiments run by the worker of this name")
 	fl.StringVar(&opts.Priority, "priority", "", "only experiments of this priority (high, normal, low)")
+	fl.StringVar(&opts.Tag, "tag", "", "only experiments with this tag (matched exactly)")
 	fl.IntVar(&opts.Limit, "limit", api.DefaultPageSize, fmt.Sprintf("show at most this many (1-%d per page; with --all, the page size)", api.MaxPageSize))
 	fl.BoolVar(&all, "all", false, "every experiment, page after page")
 	return cmd

@@ -34,7 +34,7 @@ var statuses = []protocol.Status{protocol.StatusQueued, protocol.StatusRunning, 
 var listParams = []string{"limit", "cursor", "sort", "order", "q", "owner"}
 
 // experimentParams are the filters of the experiments list.
-var experimentParams = []string{"status", "dataset", "task", "worker", "priority"}
+var experimentParams = []string{"status", "dataset", "task", "worker", "priority", "tag"}
 
 func badParam(field, format string, args ...any) *api.Error {
 	return fieldErr(errcode.BadRequest, field, fmt.Sprintf(format, args...))
@@ -193,6 +193,19 @@ func experimentFilter(v url.Values) (store.ExperimentFilter, error) {
 			return f, badParam("priority", "unknown priority %q: use high, normal or low", p)
 		}
 		f.Priority = p
+	}
+	if t := v.Get("tag"); t != "" {
+		// Tags are matched exactly as stored, so one that could not be
+		// stored (too long, a character a tag may not have) is refused
+		// rather than cut or cleaned into another tag.
+		if len(t) > MaxTagLen {
+			return f, badParam("tag", "tag is %d bytes; a tag has at most %d", len(t), MaxTagLen)
+		}
+		c, err := cleanTag(t)
+		if err != nil {
+			return f, badParam("tag", "%s", err.Error())
+		}
+		f.Tag = c
 	}
 	return f, nil
 }

@@ -75,6 +75,24 @@ func TestListPagesAndFilters(t *testing.T) {
 	if len(onVote.Items) != 2 || onVote.Items[0].ID != made[3] || onVote.Items[1].ID != made[1] {
 		t.Fatalf("dataset filter: %+v", onVote.Items)
 	}
+	for _, id := range []string{made[1], made[3]} {
+		if _, err := h.cl.PatchExperiment(ctx, id, api.ExperimentPatch{AddTags: []string{"nightly", "ü:b"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var tagged []string
+	for r, err := range h.cl.Experiments(ctx, api.ListOptions{Tag: "nightly", Limit: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		tagged = append(tagged, r.ID)
+	}
+	if !slices.Equal(tagged, []string{made[3], made[1]}) {
+		t.Fatalf("tag filter: %v, want %v", tagged, []string{made[3], made[1]})
+	}
+	if p, err := h.cl.ListExperimentsPage(ctx, api.ListOptions{Tag: "ü:b", Dataset: iris.ID}); err != nil || len(p.Items) != 0 {
+		t.Fatalf("tag and dataset: %+v %v", p, err)
+	}
 	ok, _ := h.cl.ListExperimentsPage(ctx, api.ListOptions{Status: "succeeded,failed"})
 	if len(ok.Items) != 1 || ok.Items[0].ID != done.ID {
 		t.Fatalf("status filter: %+v", ok.Items)
@@ -156,6 +174,10 @@ func TestListPagesAndFilters(t *testing.T) {
 		{"/api/v1/datasets?sort=score", "sort"},
 		{"/api/v1/experiments?task=clustering", "task"},
 		{"/api/v1/experiments?priority=urgent", "priority"},
+		{"/api/v1/experiments?tag=two%20words", "tag"},
+		{"/api/v1/experiments?tag=" + strings.Repeat("t", 65), "tag"},
+		{"/api/v1/experiments?tag=a&tag=b", "tag"},
+		{"/api/v1/experiments?tag=nightly&cursor=" + expCursor, "cursor"}, // another filter
 		{"/api/v1/experiments?dataset=" + strings.Repeat("d", 201), "dataset"},
 		{"/api/v1/experiments?cursor=" + expCursor + "x", "cursor"},         // tampered
 		{"/api/v1/experiments?status=queued&cursor=" + expCursor, "cursor"}, // other filters

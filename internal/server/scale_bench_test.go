@@ -74,6 +74,9 @@ func BenchmarkScale(b *testing.B) {
 		{"list/sort-score-asc", get("/api/v1/experiments?sort=score&order=asc")},
 		{"list/sort-duration", get("/api/v1/experiments?sort=duration")},
 		{"list/sort-score-succeeded-dataset", get("/api/v1/experiments?sort=score&status=succeeded&dataset=ds_7")},
+		{"list/tag", get("/api/v1/experiments?tag=nightly")},
+		{"list/tag-rare", get("/api/v1/experiments?tag=rare")},
+		{"list/tag-sort-score", get("/api/v1/experiments?tag=nightly&sort=score")},
 		{"list/q-one", get("/api/v1/experiments?q=run-99999")},
 		{"list/q-many", get("/api/v1/experiments?q=run-9")},
 		{"user/list-newest", get("/api/v1/experiments", alice)},
@@ -151,7 +154,7 @@ func createUser(b *testing.B, hc *http.Client, base, name string) string {
 // ds_0..ds_{n-1}; experiments ex_1..ex_total on them, every tenth queued,
 // the others succeeded with a summary of an 8-model leaderboard and a
 // score and duration that vary; every fourth alice's, every hundredth high
-// priority.
+// priority, every seventh tagged nightly, every thousandth rare.
 func fill(b *testing.B, path string, total, datasets int) {
 	b.Helper()
 	ctx := context.Background()
@@ -184,7 +187,7 @@ func fill(b *testing.B, path string, total, datasets int) {
 			[]any{datasets - 1, cols}},
 		{`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ?)
 		  INSERT INTO experiments(id, spec, status, failure_kind, attempt, worker, worker_name, queue, owner, progress, message, summary, created_at, started_at, finished_at,
-		    name, dataset_id, target, task, priority, best_score, duration)
+		    name, dataset_id, target, task, priority, best_score, duration, tags)
 		  SELECT 'ex_' || i,
 		    json_object('dataset_id', 'ds_' || (i % ?), 'name', 'run-' || i, 'target', 'y', 'task', 'auto', 'accuracy', 1, 'time', 1,
 		      'priority', CASE WHEN i % 100 = 0 THEN 'high' ELSE 'normal' END),
@@ -200,7 +203,8 @@ func fill(b *testing.B, path string, total, datasets int) {
 		    'run-' || i, 'ds_' || (i % ?), 'y', CASE WHEN i % 10 = 0 THEN 'auto' ELSE 'binary' END,
 		    CASE WHEN i % 100 = 0 THEN 'high' ELSE 'normal' END,
 		    CASE WHEN i % 10 = 0 THEN NULL ELSE 0.5 + (i % 997) / 2000.0 END,
-		    CASE WHEN i % 10 = 0 THEN NULL ELSE (i % 613) END
+		    CASE WHEN i % 10 = 0 THEN NULL ELSE (i % 613) END,
+		    CASE WHEN i % 7 = 0 THEN '["nightly"]' WHEN i % 1000 = 1 THEN '["rare","nightly-2"]' ELSE '[]' END
 		  FROM n`,
 			[]any{total, datasets, lb, datasets}},
 	}

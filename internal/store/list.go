@@ -77,6 +77,7 @@ type ExperimentFilter struct {
 	Task      string
 	Worker    string // the worker's name
 	Priority  string
+	Tag       string // one of its tags, exactly (experiment_tags, 0008)
 	Q         string // in the id, name or target, case-insensitively
 }
 
@@ -96,6 +97,9 @@ func (f ExperimentFilter) where() ([]string, []any) {
 		if c.v != "" {
 			w, args = append(w, c.col+" = ?"), append(args, c.v)
 		}
+	}
+	if f.Tag != "" {
+		w, args = append(w, `seq IN (SELECT seq FROM experiment_tags WHERE tag = ?)`), append(args, f.Tag)
 	}
 	if f.Q != "" {
 		// Matched in experiments_search (owner, name, target, id): a pass

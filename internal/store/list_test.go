@@ -432,3 +432,66 @@ func TestCountsFollowChanges(t *testing.T) {
 		t.Errorf("bob+carol queued: %d %v", n, err)
 	}
 }
+
+// The tag filter (experiment_tags, 0008) follows tags set at insert, by
+// updates and away by deletes; it pages with a cursor in every sort and
+// combines with the other filters.
+func TestListExperimentTag(t *testing.T) {
+	ctx := context.Background()
+	st := openTemp(t)
+	mkDatasets(t, st, "ds_0")
+	var want []string // newest first, tagged "nightly"
+	for i := range 30 {
+		e := &Experiment{ID: fmt.Sprintf("ex_%02d", i), Spec: protocol.Spec{DatasetID: "ds_0", Target: "y"},
+			Status: protocol.StatusQueued, CreatedAt: time.Now()}
+		if i%3 == 0 {
+			e.Tags = []string{"nightly", "ü:b"}
+		}
+		if err := st.CreateExperiment(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 0 {
+			want = append([]string{e.ID}, want...)
+		}
+	}
+	page := Page{Limit: 4}
+	if got := walkExperiments(t, st, ExperimentFilter{Tag: "nightly"}, page); !slices.Equal(got, want) {
+		t.Fatalf("tag=nightly: %v, want %v", got, want)
+	}
+	if got := walkExperiments(t, st, ExperimentFilter{Tag: "Nightly"}, page); len(got) != 0 {
+		t.Fatalf("tags match exactly, but Nightly found %v", got)
+	}
+	// Tags changed by an update: ex_00 loses nightly, ex_01 gains it.
+	for id, tags := range map[string][]string{"ex_00": {"ü:b"}, "ex_01": {"nightly"}} {
+		if _, err := st.UpdateExperiment(ctx, id, func(e *Experiment) error { e.Tags = tags; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An update that leaves the tags alone keeps the index as it was.
+	if _, err := st.UpdateExperiment(ctx, "ex_03", func(e *Experiment) error { e.Status = protocol.StatusSucceeded; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want = append(slices.DeleteFunc(want, func(id string) bool { return id == "ex_00" }), "ex_01")
+	if got := walkExperiments(t, st, ExperimentFilter{Tag: "nightly"}, page); !slices.Equal(got, want) {
+		t.Fatalf("after updates: %v, want %v", got, want)
+	}
+	if got := walkExperiments(t, st, ExperimentFilter{Tag: "nightly", Statuses: statusesOf("succeeded")}, page); !slices.Equal(got, []string{"ex_03"}) {
+		t.Fatalf("tag and status: %v", got)
+	}
+	if got := walkExperiments(t, st, ExperimentFilter{Tag: "ü:b"}, Page{Limit: 3, Asc: true, Sort: SortScore}); len(got) != 10 || got[0] != "ex_00" {
+		t.Fatalf("tag ü:b by score asc: %v", got)
+	}
+	var n int
+	if err := st.rd.QueryRowContext(ctx, `SELECT COUNT(*) FROM experiment_tags`).Scan(&n); err != nil || n != 10+len(want) {
+		t.Fatalf("experiment_tags has %d rows (%v), want %d", n, err, 10+len(want))
+	}
+	if _, err := st.DeleteExperiment(ctx, "ex_03"); err != nil {
+		t.Fatal(err)
+	}
+	if got := walkExperiments(t, st, ExperimentFilter{Tag: "nightly", Statuses: statusesOf("succeeded")}, page); len(got) != 0 {
+		t.Fatalf("deleted ex_03 still listed: %v", got)
+	}
+	if err := st.rd.QueryRowContext(ctx, `SELECT COUNT(*) FROM experiment_tags WHERE seq NOT IN (SELECT seq FROM experiments)`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d tag rows of deleted experiments (%v)", n, err)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -583,5 +585,50 @@ func TestMigrateTo0006KeepsOwners(t *testing.T) {
 	er, err := st.ListExperimentPage(ctx, ExperimentFilter{Owner: "bob", DatasetID: "ds_b", Task: "binary", Priority: "high", Q: "FIRST"}, Page{Limit: 5, Sort: SortScore})
 	if err != nil || len(er) != 1 || er[0].BestScore == nil || *er[0].BestScore != 0.75 || er[0].Duration == nil || *er[0].Duration != 90 || er[0].BestModel != "gbm" {
 		t.Errorf("experiment after 0006: %+v %v", er, err)
+	}
+}
+
+// The tags migration fills experiment_tags from the rows already there
+// (a malformed tags value is skipped, not an error).
+func TestMigrateTagsFillsIndex(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "drover.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.IndexFunc(ms, func(m Migration) bool { return strings.HasSuffix(m.Name, "_tags.sql") })
+	if before < 0 {
+		t.Fatal("no tags migration")
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:before] {
+		if err := apply(ctx, db, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO experiments(id, status, spec, owner, created_at, tags) VALUES
+		('ex_1', 'queued', '{}', 'bob', '2026-01-03T00:00:00Z', '["a","b"]'),
+		('ex_2', 'queued', '{}', 'bob', '2026-01-03T00:00:01Z', '[]'),
+		('ex_3', 'queued', '{}', 'bob', '2026-01-03T00:00:02Z', 'not json'),
+		('ex_4', 'queued', '{}', 'bob', '2026-01-03T00:00:03Z', '["b"]')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for tag, want := range map[string][]string{"a": {"ex_1"}, "b": {"ex_4", "ex_1"}, "not json": nil} {
+		if got := walkExperiments(t, st, ExperimentFilter{Tag: tag}, Page{Limit: 10}); !slices.Equal(got, want) {
+			t.Errorf("tag %q after migrating: %v, want %v", tag, got, want)
+		}
 	}
 }

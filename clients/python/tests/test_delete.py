@@ -71,6 +71,14 @@ def test_rename_and_tags(cmd_server):
     assert ex.tags == ["team:ml"]
     ex.set_tags(["a", "b"])
     assert client.experiments.get(ex.id).tags == ["a", "b"]
+    other = client.experiments.create(ds, target="", command="true", name="second")
+    assert [e.id for e in client.experiments.list(tag="a")] == [ex.id]
+    other.tag("a")
+    assert [e.id for e in client.experiments.list(tag="a")] == [other.id, ex.id]
+    assert [e.id for e in client.experiments.list(tag="b", q="baseline")] == [ex.id]
+    with pytest.raises(drover.BadRequest) as err:
+        list(client.experiments.list(tag="not ok"))
+    assert err.value.field == "tag"
     with pytest.raises(drover.BadRequest) as err:
         ex.tag("ok", "not ok")
     assert err.value.code == "bad_request" and err.value.field == "add_tags[1]"

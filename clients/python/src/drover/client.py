@@ -705,6 +705,7 @@ class Experiments:
         task: Optional[str] = None,
         worker: Optional[str] = None,
         priority: Optional[str] = None,
+        tag: Optional[str] = None,
     ) -> Iterator[Experiment]:
         """Iterates over experiments, newest first, fetching pages as it goes.
 
@@ -723,12 +724,13 @@ class Experiments:
             task: only experiments that ran this task (binary, multiclass, regression).
             worker: only experiments run by the worker of this name.
             priority: only this priority class (high, normal, low).
+            tag: only experiments with this tag (matched exactly).
         """
         if status is not None and not isinstance(status, str):
             status = ",".join(status)
         ds = dataset.id if isinstance(dataset, Dataset) else dataset
         for item in self._client._pages("/api/v1/experiments", {"status": status or None, "dataset": ds, "q": q, "sort": sort, "order": order,
-             "owner": owner, "task": task, "worker": worker, "priority": priority}, limit):
+             "owner": owner, "task": task, "worker": worker, "priority": priority, "tag": tag}, limit):
             yield Experiment(self._client, item, full=False)
 
 
