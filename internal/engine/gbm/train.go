@@ -102,18 +102,85 @@ func Train(ctx context.Context, train *Matrix, y []float32, valid *Matrix, yVali
 			return nil, fmt.Errorf("gbm: validation labels: %w", err)
 		}
 	}
-	t, err := newTrainer(ctx, train, p)
+	t, err := newTrainer(ctx, train, p, nil)
 	if err != nil {
 		return nil, err
 	}
-	return t.run(obj, y, valid, yValid, progress)
+	return t.run(obj, y, valid, yValid, progress, nil)
 }
 
-func newTrainer(ctx context.Context, m *Matrix, p Params) (*trainer, error) {
-	t := &trainer{ctx: ctx, p: p, threads: p.threads(), n: m.Rows, nf: len(m.Cols)}
-	feats, err := computeBins(m, p.MaxBins, t.threads)
+// Continue trains on top of init, a model that Train or Continue fitted
+// on the same train, y, valid and yValid with the same p, up to
+// p.NumRounds rounds in all (init's included). The result is the model an
+// uninterrupted Train with p would have made: the random draws of init's
+// rounds are replayed and its trees rebuild the margins, and with early
+// stopping the rounds init dropped after its best are grown again. It is
+// how the search continues a candidate cut at its time cap. The features'
+// bins are init's; with other data Continue still boosts from init's
+// margins, but the sameness is lost.
+func Continue(ctx context.Context, init *Model, train *Matrix, y []float32, valid *Matrix, yValid []float32, p Params, progress func(round int, trainLoss, validLoss float64)) (*Model, error) {
+	if init == nil {
+		return Train(ctx, train, y, valid, yValid, p, progress)
+	}
+	if err := init.check(); err != nil {
+		return nil, fmt.Errorf("gbm: continue: %w", err)
+	}
+	switch {
+	case init.Objective != p.Objective:
+		return nil, fmt.Errorf("gbm: continue: model objective %s, parameters %s", init.Objective, p.Objective)
+	case init.NumFeatures != len(train.Cols):
+		return nil, fmt.Errorf("gbm: continue: model has %d features, training matrix %d", init.NumFeatures, len(train.Cols))
+	case p.Objective == ObjectiveMulticlass && init.NumClass != p.NumClass:
+		return nil, fmt.Errorf("gbm: continue: model has %d classes, parameters %d", init.NumClass, p.NumClass)
+	case len(init.Trees)%init.Outputs() != 0:
+		return nil, fmt.Errorf("gbm: continue: %d trees is not a whole number of rounds", len(init.Trees))
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := train.check("training"); err != nil {
+		return nil, err
+	}
+	if train.Rows == 0 || len(y) != train.Rows {
+		return nil, fmt.Errorf("gbm: %d labels for %d training rows", len(y), train.Rows)
+	}
+	if valid != nil {
+		if err := valid.check("validation"); err != nil {
+			return nil, err
+		}
+		if len(valid.Cols) != len(train.Cols) || len(yValid) != valid.Rows {
+			return nil, fmt.Errorf("gbm: validation matrix does not match the training matrix")
+		}
+		if valid.Rows == 0 {
+			valid = nil
+		}
+	}
+	obj := newObjective(p, y)
+	if err := obj.checkLabels(y); err != nil {
+		return nil, fmt.Errorf("gbm: training labels: %w", err)
+	}
+	if valid != nil {
+		if err := obj.checkLabels(yValid); err != nil {
+			return nil, fmt.Errorf("gbm: validation labels: %w", err)
+		}
+	}
+	t, err := newTrainer(ctx, train, p, init.Features)
 	if err != nil {
 		return nil, err
+	}
+	return t.run(obj, y, valid, yValid, progress, init)
+}
+
+// newTrainer bins m: at feats' cuts when given (a model to continue),
+// else at cuts computed from m.
+func newTrainer(ctx context.Context, m *Matrix, p Params, feats []FeatureBins) (*trainer, error) {
+	t := &trainer{ctx: ctx, p: p, threads: p.threads(), n: m.Rows, nf: len(m.Cols)}
+	if feats == nil {
+		var err error
+		feats, err = computeBins(m, p.MaxBins, t.threads)
+		if err != nil {
+			return nil, err
+		}
 	}
 	t.feats = feats
 	t.used = make([]int, len(feats))
@@ -144,7 +211,8 @@ func newTrainer(ctx context.Context, m *Matrix, p Params) (*trainer, error) {
 	return t, nil
 }
 
-func (t *trainer) run(obj objective, y []float32, valid *Matrix, yValid []float32, progress func(int, float64, float64)) (*Model, error) {
+// run boosts up to p.NumRounds rounds, after init's when not nil.
+func (t *trainer) run(obj objective, y []float32, valid *Matrix, yValid []float32, progress func(int, float64, float64), init *Model) (*Model, error) {
 	p := t.p
 	K := obj.outputs()
 	t.nout = K
@@ -178,7 +246,39 @@ func (t *trainer) run(obj objective, y []float32, valid *Matrix, yValid []float3
 	}
 
 	bestLoss, bestRound := math.Inf(1), 0
-	for round := 1; round <= p.NumRounds; round++ {
+	first := 1
+	if init != nil {
+		// init's rounds: its base score, its trees added to the margins in
+		// boosting order, and the random draws of every round replayed, so
+		// the next round is the one an uninterrupted fit would grow.
+		m.BaseScore = append([]float64(nil), init.BaseScore...)
+		fillBase(t.margin, m.BaseScore)
+		if vmargin != nil {
+			fillBase(vmargin, m.BaseScore)
+		}
+		done := len(init.Trees) / K
+		for r := range done {
+			t.sampleRows()
+			for k := range K {
+				t.sampleFeatures()
+				tree := &init.Trees[r*K+k]
+				addTree(tree, t.bins, t.nf, miss, t.margin[k*t.n:(k+1)*t.n], t.threads)
+				if vbins != nil {
+					addTree(tree, vbins, t.nf, miss, vmargin[k*valid.Rows:(k+1)*valid.Rows], t.threads)
+				}
+			}
+		}
+		t.treeCount = uint64(done * K)
+		m.Trees = append(make([]Tree, 0, len(init.Trees)), init.Trees...)
+		if valid != nil && done > 0 {
+			bestLoss, bestRound = t.loss(obj, vmargin, yValid), done
+		}
+		first = done + 1
+		if err := t.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	for round := first; round <= p.NumRounds; round++ {
 		if err := t.ctx.Err(); err != nil {
 			return nil, err
 		}

@@ -74,7 +74,8 @@ type Entry struct {
 	rounds     []int // best rounds per fold (GBM)
 	done       int   // folds evaluated (fewer than K when cut short)
 	weights    map[int]float64
-	cut        bool // some fold stopped at the candidate's time cap
+	cut        bool   // some fold stopped at the candidate's time cap
+	foldCut    []bool // per fold evaluated: stopped at the time cap
 }
 
 // Result is what a search produced.
@@ -246,7 +247,14 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 			s.skipped(cands[i:], "time budget")
 			break
 		}
-		share := shareOf(c, cands[i+1:])
+		rest := cands[i+1:]
+		leaderCut := best >= 0 && board[best].cut && board[best].cand.kind == model.KindGBM
+		if leaderCut {
+			// Continuing the best entry (after the loop) is one more
+			// candidate waiting for its share.
+			rest = append(slices.Clip(rest), board[best].cand)
+		}
+		share := shareOf(c, rest)
 		capDur := time.Duration(float64(max(left, 0)) * share)
 		if q, ok := quickTime[c.kind]; ok && !c.quick && capDur.Seconds() < q/2 {
 			s.note("info", fmt.Sprintf("%s: skipped (its share of the time left, %.1fs, is under half what the quick %s fit took)", c, capDur.Seconds(), c.kind))
@@ -257,6 +265,21 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 		if q, ok := quickTime[model.KindGBM]; ok && c.kind == model.KindXGB && best >= 0 && capDur.Seconds() < 2*q {
 			s.note("info", fmt.Sprintf("%s: skipped (its share of the time left, %.1fs, is under twice what the quick gbm fit took, and XGBoost cannot be cut at a round)", c, capDur.Seconds()))
 			continue
+		}
+		// While the best entry is a GBM cut at its cap, a tree model that
+		// would get less time than it took can hardly catch up: the time
+		// goes to continuing the best one instead (after the loop).
+		if leaderCut && !c.quick && boosted(c.kind) && capDur.Seconds() < board[best].FitSeconds {
+			s.note("info", fmt.Sprintf("%s: skipped (its share of the time left, %.1fs, is under the %.1fs of the best entry, a gbm cut at its cap, which gets the time instead)", c, capDur.Seconds(), board[best].FitSeconds))
+			continue
+		}
+		// More GLMs cannot close a wide gap: skip them when the best GLM's
+		// error is over farBehind times the best entry's.
+		if best >= 0 && !c.quick && c.kind == model.KindGLM {
+			if g := bestOf(s.cfg.Scorer, board, model.KindGLM); g >= 0 && behind(s.cfg.Scorer, board[g].CVScore, board[best].CVScore) {
+				s.note("info", fmt.Sprintf("%s: skipped (the best glm, cv %s %.5g, is far behind the best entry's %.5g)", c, s.cfg.Scorer.Name, board[g].CVScore, board[best].CVScore))
+				continue
+			}
 		}
 		if best < 0 && c.kind == model.KindXGB {
 			capDur = max(left, 0) // nothing to fall back on: the budget is its own
@@ -305,6 +328,48 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 	}
 	if best < 0 {
 		return nil, errors.New("search: no candidate finished")
+	}
+	// Time left over (candidates skipped because their share was too small
+	// to be of use, or that finished early) goes to the best GBM that was
+	// cut at its cap: it goes on from the round it stopped at.
+	if !finished.Load() {
+		if i := s.continuable(board); i >= 0 {
+			searchEnd := end.Add(-reserve - ensembleTime - time.Duration(budgetMargin*float64(budget)))
+			left := time.Until(searchEnd)
+			// Its refit grows with it: keep back its estimate for the extra time.
+			capDur := time.Duration(float64(left) / (1 + refitFactor/float64(k-1)))
+			if capDur < minContinue || capDur.Seconds() < continueFrac*board[i].FitSeconds {
+				if left > 0 {
+					s.note("info", fmt.Sprintf("%s: not continued (%.1fs left, too little to add rounds)", board[i].cand, max(left, 0).Seconds()))
+				}
+			} else {
+				prev := board[i]
+				e, err := s.continueCut(searchCtx, prev, fold, k, capDur)
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				switch {
+				case err != nil:
+					s.note("info", fmt.Sprintf("%s: continuing it stopped unfinished (%v); kept as it was", prev.cand, err))
+				default:
+					msg := fmt.Sprintf("%s: continued with the time left (%.1fs): rounds per fold %s → %s, cv %s %.5g → %.5g",
+						prev.cand, capDur.Seconds(), roundsList(prev.rounds), roundsList(e.rounds), s.cfg.Scorer.Name, prev.CVScore, e.CVScore)
+					if e.cut {
+						msg += "; cut again at its cap"
+					}
+					if s.cfg.Scorer.Better(prev.CVScore, e.CVScore) {
+						s.note("info", msg+"; the continued model scores worse, kept as it was")
+						break
+					}
+					s.note("info", msg)
+					board[i] = e
+					s.cfg.Candidate(e)
+					if i != best && s.cfg.Scorer.Better(e.CVScore, board[best].CVScore) {
+						best = i
+					}
+				}
+			}
+		}
 	}
 	if finished.Load() {
 		s.note("info", "search finished early on request; keeping the best so far")
@@ -387,6 +452,32 @@ func shareOf(c candidate, rest []candidate) float64 {
 	return max(1/float64(len(rest)+1), maxShare)
 }
 
+// farBehind is the error ratio past which a family's best is far behind
+// the leader (see behind).
+const farBehind = 2.0
+
+// behind reports whether score a is far behind score b: its error is over
+// farBehind times b's, the error being the score itself for a scorer where
+// lower is better, and 1 - score for the others (all at most 1).
+func behind(sc *metric.Scorer, a, b float64) bool {
+	ea, eb := a, b
+	if sc.HigherIsBetter {
+		ea, eb = 1-a, 1-b
+	}
+	return eb > 0 && ea > farBehind*eb
+}
+
+// bestOf is the index of the best entry of a kind on board, or -1.
+func bestOf(sc *metric.Scorer, board []Entry, kind string) int {
+	best := -1
+	for i, e := range board {
+		if e.Model == kind && (best < 0 || sc.Better(e.CVScore, board[best].CVScore)) {
+			best = i
+		}
+	}
+	return best
+}
+
 // skipped notes the candidates left untried.
 func (s *searcher) skipped(rest []candidate, why string) {
 	names := make([]string, len(rest))
@@ -416,7 +507,96 @@ func (s *searcher) reserve(board []Entry, best, k int, plan Plan) time.Duration 
 // cross-validation time.
 func refitEstimate(e Entry, k int) time.Duration {
 	perFold := e.FitSeconds / float64(k)
-	return time.Duration(perFold * 1.5 * float64(k) / float64(k-1) * float64(time.Second))
+	return time.Duration(perFold * refitFactor * float64(k) / float64(k-1) * float64(time.Second))
+}
+
+// refitFactor is a refit's time over one fold's, per training row.
+const refitFactor = 1.5
+
+// A cut GBM is continued with the time left when it gets at least
+// minContinue and continueFrac of the time it has taken so far.
+const (
+	minContinue  = 500 * time.Millisecond
+	continueFrac = 0.1
+)
+
+// continuable is the board's best GBM that was cut at its time cap on
+// every fold it could (so more rounds may help), or -1.
+func (s *searcher) continuable(board []Entry) int {
+	best := -1
+	for i, e := range board {
+		if e.cand.kind != model.KindGBM || !e.cut || e.cand.fixedTrees || len(e.foldCut) != len(e.foldModels) {
+			continue
+		}
+		if best < 0 || s.cfg.Scorer.Better(e.CVScore, board[best].CVScore) {
+			best = i
+		}
+	}
+	return best
+}
+
+// continueCut goes on boosting the folds of prev that were cut at its cap,
+// each from its last round, sharing capDur; the folds that early-stopped
+// are kept. Folds prev did not reach are fitted afresh. With early
+// stopping the continued folds are the models uninterrupted fits would
+// have made (see gbm.Continue).
+func (s *searcher) continueCut(ctx context.Context, prev Entry, fold []int, k int, capDur time.Duration) (Entry, error) {
+	t0 := time.Now()
+	d := s.data
+	c := prev.cand
+	e := prev
+	e.oof = slices.Clone(prev.oof)
+	e.foldModels = slices.Clone(prev.foldModels)
+	e.rounds = slices.Clone(prev.rounds)
+	e.foldCut = slices.Clone(prev.foldCut)
+	e.cut = false
+	var todo []int
+	for f := range k {
+		if f >= len(e.foldCut) || e.foldCut[f] {
+			todo = append(todo, f)
+		}
+	}
+	for j, f := range todo {
+		train, valid := split(fold, f)
+		foldEnd := t0.Add(capDur * time.Duration(j+1) / time.Duration(len(todo)))
+		var from *gbm.Model
+		if f < len(e.foldModels) {
+			from = e.foldModels[f].GBM
+		}
+		m, rounds, cut, err := s.fitFrom(ctx, c, train, nil, foldEnd, from)
+		if err != nil {
+			return prev, err
+		}
+		p, err := m.Predict(subset(d.Cols, valid), d.Categorical, len(valid), d.Task, d.NumClass)
+		if err != nil {
+			return prev, err
+		}
+		for i, r := range valid {
+			copy(e.oof[r*s.k:(r+1)*s.k], p[i*s.k:(i+1)*s.k])
+		}
+		if f < len(e.foldModels) {
+			e.foldModels[f], e.rounds[f], e.foldCut[f] = m, rounds, cut
+		} else {
+			e.foldModels, e.rounds, e.foldCut = append(e.foldModels, m), append(e.rounds, rounds), append(e.foldCut, cut)
+		}
+	}
+	e.done = len(e.foldModels)
+	for _, cut := range e.foldCut {
+		e.cut = e.cut || cut
+	}
+	e.FitSeconds = prev.FitSeconds + time.Since(t0).Seconds()
+	s.score(&e, fold, e.done)
+	e.Params = cloneWith(c.display, "n_estimators", fmt.Sprint(refitRounds(e.rounds)))
+	return e, nil
+}
+
+// roundsList prints rounds per fold as "12/15/11".
+func roundsList(r []int) string {
+	parts := make([]string, len(r))
+	for i, v := range r {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, "/")
 }
 
 // evaluate cross-validates one candidate. With rescue set, running out of
@@ -432,17 +612,19 @@ func (s *searcher) evaluate(ctx, rescue context.Context, c candidate, fold []int
 		train, valid := split(fold, f)
 		foldEnd := t0.Add(capDur * time.Duration(f+1) / time.Duration(k))
 		m, rounds, cut, err := s.fit(ctx, c, train, nil, foldEnd)
-		e.cut = e.cut || cut
 		if err != nil && rescue != nil && rescue.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			if f > 0 {
 				break
 			}
 			m, rounds, err = s.rescueFit(rescue, c, train)
 			ctx = expired()
+			cut = true
 		}
 		if err != nil {
 			return e, err
 		}
+		e.cut = e.cut || cut
+		e.foldCut = append(e.foldCut, cut)
 		cols := subset(d.Cols, valid)
 		p, err := m.Predict(cols, d.Categorical, len(valid), d.Task, d.NumClass)
 		if err != nil {
@@ -574,6 +756,12 @@ func (s *searcher) foldScores(sc *metric.Scorer, oof []float64, fold []int, k in
 // held-out part of rows. With a deadline, GLMs and GBMs stop there and
 // return the model as it stands, with cut set.
 func (s *searcher) fit(ctx context.Context, c candidate, rows []int, fixedRounds *int, deadline time.Time) (m model.Member, rounds int, cut bool, err error) {
+	return s.fitFrom(ctx, c, rows, fixedRounds, deadline, nil)
+}
+
+// fitFrom is fit; a GBM with from set continues that model (fitted by fit
+// on the same rows) instead of starting afresh.
+func (s *searcher) fitFrom(ctx context.Context, c candidate, rows []int, fixedRounds *int, deadline time.Time, from *gbm.Model) (m model.Member, rounds int, cut bool, err error) {
 	d := s.data
 	m = model.Member{Kind: c.kind, Weight: 1, Params: c.display}
 	rows = c.sample(rows, s.cfg.Seed)
@@ -625,7 +813,7 @@ func (s *searcher) fit(ctx context.Context, c candidate, rows []int, fixedRounds
 			valid = &gbm.Matrix{Cols: subset(d.Cols, stopRows), Categorical: d.Categorical, Rows: len(stopRows)}
 			yValid = pick32(d.Y, stopRows)
 		}
-		g, err := gbm.Train(ctx, train, pick32(d.Y, fitRows), valid, yValid, p, nil)
+		g, err := gbm.Continue(ctx, from, train, pick32(d.Y, fitRows), valid, yValid, p, nil)
 		if err != nil {
 			return m, 0, false, err
 		}

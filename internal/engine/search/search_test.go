@@ -1,7 +1,9 @@
 package search
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -360,6 +362,92 @@ func TestImbalancedCandidates(t *testing.T) {
 		if len(cands) < 4 || cands[2].display["class_weight"] != "balanced" || cands[3].kind != "gbm" ||
 			cands[3].gbm.ScalePosWeight != 19 || cands[3].display["scale_pos_weight"] != "19" {
 			t.Fatalf("imbalanced target: candidates %q", names)
+		}
+	}
+}
+
+// TestContinueCut: a GBM cut at its first round in every fold, continued
+// with time to spare, goes on to the models uninterrupted fits make (early
+// stopping included), scores better and is no longer cut; a fold that was
+// not cut is kept as it was.
+func TestContinueCut(t *testing.T) {
+	d := manyClass(600, 4, 3)
+	s := &searcher{cfg: Config{Scorer: metric.Default(metric.Multiclass), Seed: 1, Threads: 2, Log: func(string, string) {}},
+		data: d, k: 3, start: time.Now()}
+	s.cfg.Deadline = time.Now().Add(time.Hour)
+	cands, err := s.candidates(PlanFor(Dials{5, 5, 5}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cands[1]
+	if c.kind != "gbm" || !c.quick {
+		t.Fatalf("second candidate %s, want the quick gbm", c)
+	}
+	fold := Folds(d.Y, 3, 3, 1)
+	cut, err := s.evaluate(context.Background(), nil, c, fold, 3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cut.foldCut, []bool{true, true, true}) {
+		t.Fatalf("folds cut %v, want all", cut.foldCut)
+	}
+	if s.continuable([]Entry{cut}) != 0 {
+		t.Fatal("a cut gbm is not continuable")
+	}
+	cut.foldCut[1] = false // as if fold 1 had early-stopped
+	kept := cut.foldModels[1].GBM
+	e, err := s.continueCut(context.Background(), cut, fold, 3, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.cut || e.done != 3 || !s.cfg.Scorer.Better(e.CVScore, cut.CVScore) {
+		t.Fatalf("continued: cut %v, %d folds, cv %v (was %v)", e.cut, e.done, e.CVScore, cut.CVScore)
+	}
+	if e.foldModels[1].GBM != kept || e.rounds[1] != 1 {
+		t.Fatalf("fold 1 (not cut) was refitted: %d rounds", e.rounds[1])
+	}
+	if !cut.foldCut[0] || cut.rounds[0] != 1 {
+		t.Fatal("continueCut changed the entry it continued")
+	}
+	for _, f := range []int{0, 2} {
+		train, _ := split(fold, f)
+		m, rounds, _, err := s.fit(context.Background(), c, train, nil, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(m.GBM)
+		b, _ := json.Marshal(e.foldModels[f].GBM)
+		// Continued, not refitted: the first round is the cut model's own.
+		if &e.foldModels[f].GBM.Trees[0].Nodes[0] != &cut.foldModels[f].GBM.Trees[0].Nodes[0] {
+			t.Fatalf("fold %d was fitted afresh, not continued", f)
+		}
+		if rounds <= 1 || e.rounds[f] != rounds || !bytes.Equal(a, b) {
+			t.Fatalf("fold %d: continued to %d rounds, an uninterrupted fit makes %d (same model: %v)", f, e.rounds[f], rounds, bytes.Equal(a, b))
+		}
+	}
+	if s.continuable([]Entry{e}) >= 0 {
+		t.Fatal("an entry no longer cut is still continuable")
+	}
+}
+
+// TestBehind: the error ratio past which a family's best is not worth
+// more candidates, for scorers where lower and higher is better.
+func TestBehind(t *testing.T) {
+	ll, auc := metric.Default(metric.Multiclass), metric.Default(metric.Binary)
+	for _, tt := range []struct {
+		sc   *metric.Scorer
+		a, b float64
+		want bool
+	}{
+		{ll, 1.3, 0.43, true},
+		{ll, 0.36, 0.23, false},
+		{ll, 0.1, 0, false},
+		{auc, 0.70, 0.86, true},
+		{auc, 0.79, 0.80, false},
+		{auc, 0.5, 1, false},
+	} {
+		if got := behind(tt.sc, tt.a, tt.b); got != tt.want {
+			t.Errorf("behind(%s, %v, %v) = %v, want %v", tt.sc.Name, tt.a, tt.b, got, tt.want)
 		}
 	}
 }
