@@ -2,12 +2,15 @@ package server
 
 import (
 	"crypto/subtle"
+	"errors"
 	"fmt"
-	"github.com/drover-ml/drover/internal/errcode"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drover-ml/drover/internal/errcode"
+	"github.com/drover-ml/drover/internal/store"
 )
 
 // routeMux is an http.ServeMux that remembers the patterns registered on
@@ -133,13 +136,28 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// session is the live session the request's cookie names.
+// session is the live session the request's cookie names. A user's
+// session holds only while the user still exists, is not revoked and has
+// the credentials the session was opened with; its admin flag is the
+// user's now. A session that fails this is ended.
 func (s *Server) session(r *http.Request) (session, bool) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil {
 		return session{}, false
 	}
-	return s.sessions.get(c.Value, time.Now())
+	se, ok := s.sessions.get(c.Value, time.Now())
+	if !ok || se.User.Name == BootstrapAdmin {
+		return se, ok
+	}
+	u, err := s.store.UserByName(r.Context(), se.User.Name)
+	if err != nil || u.RevokedAt != nil || credFingerprint(u.TokenHash, u.PasswordHash) != se.Cred {
+		if err == nil || errors.Is(err, store.ErrNotFound) {
+			s.sessions.revoke(c.Value)
+		}
+		return session{}, false
+	}
+	se.User.Admin = u.Admin
+	return se, true
 }
 
 // tooManyAttempts is the answer while a client address must wait.

@@ -23,6 +23,9 @@ const BootstrapAdmin = "admin"
 type principal struct {
 	Name  string
 	Admin bool
+	// cred is the fingerprint of the user's credentials when the request
+	// authenticated (credFingerprint); a login keeps it in the session.
+	cred [32]byte
 }
 
 // who is the user a request authenticated as: a user's token, or api_token

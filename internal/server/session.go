@@ -28,11 +28,21 @@ const sessionLifetime = 7 * 24 * time.Hour
 const MinTokenLength = 16
 
 // session is one logged-in browser. User is who logged in: the bootstrap
-// admin for the api_token; per-user tokens will name their user here.
+// admin for the api_token, or a user of the store. Cred is the
+// fingerprint of that user's credentials at login (credFingerprint): a
+// request with the cookie reloads the user and is refused when the user is
+// gone or revoked or their token or password changed since.
 type session struct {
 	User    principal
+	Cred    [32]byte
 	Created time.Time
 	Expires time.Time
+}
+
+// credFingerprint is what a session remembers of a user's credentials:
+// replacing the token or the password changes it.
+func credFingerprint(tokenHash, passwordHash string) [32]byte {
+	return sha256.Sum256([]byte(tokenHash + "\x00" + passwordHash))
 }
 
 // sessions keeps the sessions in memory, keyed by the SHA-256 of the id so
@@ -46,14 +56,14 @@ type sessions struct {
 func newSessions() *sessions { return &sessions{m: map[[32]byte]session{}} }
 
 // create starts a session for user and returns its id (256 random bits).
-func (s *sessions) create(user principal, now time.Time) string {
+func (s *sessions) create(user principal, cred [32]byte, now time.Time) string {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	id := base64.RawURLEncoding.EncodeToString(b[:])
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.prune(now)
-	s.m[sha256.Sum256([]byte(id))] = session{User: user, Created: now, Expires: now.Add(sessionLifetime)}
+	s.m[sha256.Sum256([]byte(id))] = session{User: user, Cred: cred, Created: now, Expires: now.Add(sessionLifetime)}
 	return id
 }
 
@@ -78,6 +88,30 @@ func (s *sessions) revoke(id string) {
 	s.mu.Lock()
 	delete(s.m, sha256.Sum256([]byte(id)))
 	s.mu.Unlock()
+}
+
+// endUser ends every session of the user name but keep (keep may be "").
+func (s *sessions) endUser(name, keep string) {
+	kk := sha256.Sum256([]byte(keep))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, se := range s.m {
+		if se.User.Name == name && (keep == "" || k != kk) {
+			delete(s.m, k)
+		}
+	}
+}
+
+// setCred records new credentials for the session with id: the user set
+// their own password in it.
+func (s *sessions) setCred(id string, cred [32]byte) {
+	k := sha256.Sum256([]byte(id))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if se, ok := s.m[k]; ok {
+		se.Cred = cred
+		s.m[k] = se
+	}
 }
 
 // prune drops expired sessions once the map grows; s.mu held.

@@ -143,3 +143,120 @@ func TestShortTokenRefused(t *testing.T) {
 		t.Fatalf("1-character api_token: %v, want a refusal naming api_token", err)
 	}
 }
+
+// loginJSON logs in with a JSON body (token, or user and password) and
+// returns the session cookie, or nil when the login was refused.
+func loginJSON(t *testing.T, base, body string) *http.Cookie {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Origin", base)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.Name == server.SessionCookie && c.Value != "" {
+			return c
+		}
+	}
+	return nil
+}
+
+// TestSessionsEndWithCredentials: a browser session lasts only as long as
+// the credentials it was opened with. Revoking a user, replacing their
+// token or an admin setting their password ends every session they have
+// (a stolen cookie is worth nothing after it); a user who sets their own
+// password in a session keeps that session.
+func TestSessionsEndWithCredentials(t *testing.T) {
+	cfg := newConfig(t)
+	cfg.APIToken = sessionTestToken
+	h := start(t, cfg)
+	base, ctx := h.srv.URL(), context.Background()
+	datasets := base + "/api/v1/datasets"
+
+	dave, err := h.cl.CreateUser(ctx, "dave", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.cl.SetPassword(ctx, "dave", "dave-password-1"); err != nil {
+		t.Fatal(err)
+	}
+	byToken := loginJSON(t, base, `{"token": "`+dave.Token+`"}`)
+	byPassword := loginJSON(t, base, `{"user": "dave", "password": "dave-password-1"}`)
+	if byToken == nil || byPassword == nil {
+		t.Fatal("dave could not log in")
+	}
+	for _, c := range []*http.Cookie{byToken, byPassword} {
+		if s := withCookie(t, http.MethodGet, datasets, c); s != http.StatusOK {
+			t.Fatalf("dave's session before the revoke: %d", s)
+		}
+	}
+	if _, err := h.cl.RevokeUser(ctx, "dave"); err != nil {
+		t.Fatal(err)
+	}
+	for what, c := range map[string]*http.Cookie{"token": byToken, "password": byPassword} {
+		if s := withCookie(t, http.MethodGet, datasets, c); s != http.StatusUnauthorized {
+			t.Errorf("a revoked user's session opened by %s: %d, want 401", what, s)
+		}
+	}
+	if c := loginJSON(t, base, `{"user": "dave", "password": "dave-password-1"}`); c != nil {
+		t.Error("a revoked user logged in with their password")
+	}
+
+	erin, err := h.cl.CreateUser(ctx, "erin", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := loginJSON(t, base, `{"token": "`+erin.Token+`"}`)
+	if old == nil {
+		t.Fatal("erin could not log in")
+	}
+	fresh, err := h.cl.RotateToken(ctx, "erin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := withCookie(t, http.MethodGet, datasets, old); s != http.StatusUnauthorized {
+		t.Errorf("a session opened with a replaced token: %d, want 401", s)
+	}
+	now := loginJSON(t, base, `{"token": "`+fresh.Token+`"}`)
+	if now == nil {
+		t.Fatal("erin could not log in with her new token")
+	}
+	if s := withCookie(t, http.MethodGet, datasets, now); s != http.StatusOK {
+		t.Fatalf("erin's session with her new token: %d", s)
+	}
+
+	// Erin sets her own password in her session: it goes on; a second
+	// session of hers ends.
+	second := loginJSON(t, base, `{"token": "`+fresh.Token+`"}`)
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/users/erin/password", strings.NewReader(`{"password": "erin-password-1"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", base)
+	req.AddCookie(now)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("erin sets her password in her session: %s", resp.Status)
+	}
+	if s := withCookie(t, http.MethodGet, datasets, now); s != http.StatusOK {
+		t.Errorf("the session that set the password: %d, want 200", s)
+	}
+	if s := withCookie(t, http.MethodGet, datasets, second); s != http.StatusUnauthorized {
+		t.Errorf("erin's other session after her password changed: %d, want 401", s)
+	}
+
+	// An admin resets her password: every session of hers ends.
+	if _, err := h.cl.SetPassword(ctx, "erin", "erin-password-2"); err != nil {
+		t.Fatal(err)
+	}
+	if s := withCookie(t, http.MethodGet, datasets, now); s != http.StatusUnauthorized {
+		t.Errorf("erin's session after an admin reset her password: %d, want 401", s)
+	}
+	h.stillServing()
+}

@@ -161,7 +161,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 // startSession logs the browser in as who and sends it on to next.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, who principal, next string) {
 	s.failures.ok(clientAddr(r))
-	id := s.sessions.create(who, time.Now())
+	id := s.sessions.create(who, who.cred, time.Now())
 	http.SetCookie(w, &http.Cookie{
 		Name:     SessionCookie,
 		Value:    id,

@@ -48,7 +48,7 @@ func (s *Server) userFromToken(ctx context.Context, token string) *principal {
 	if err != nil || u.RevokedAt != nil {
 		return nil
 	}
-	return &principal{Name: u.Name, Admin: u.Admin}
+	return &principal{Name: u.Name, Admin: u.Admin, cred: credFingerprint(u.TokenHash, u.PasswordHash)}
 }
 
 type principalKey struct{}
@@ -144,6 +144,7 @@ func (s *Server) handleRevokeUser(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.sessions.endUser(u.Name, "")
 	s.log.Info("user revoked", "user", u.Name, "by", s.who(r).Name)
 	writeJSON(w, http.StatusOK, userView(u))
 }
@@ -161,6 +162,7 @@ func (s *Server) handleRotateToken(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.sessions.endUser(u.Name, "")
 	s.log.Info("user token replaced", "user", u.Name, "by", s.who(r).Name)
 	writeJSON(w, http.StatusOK, api.NewUserToken{Name: u.Name, Token: token, Admin: u.Admin})
 }
@@ -196,6 +198,14 @@ func (s *Server) handleSetPassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// A new password ends the user's other sessions; the session of the
+	// user who set it goes on, with the new credentials.
+	keep := ""
+	if c, err := r.Cookie(SessionCookie); err == nil && who.Name == name && r.Header.Get("Authorization") == "" {
+		keep = c.Value
+		s.sessions.setCred(keep, credFingerprint(u.TokenHash, u.PasswordHash))
+	}
+	s.sessions.endUser(name, keep)
 	writeJSON(w, http.StatusOK, userView(u))
 }
 
