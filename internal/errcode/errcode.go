@@ -43,6 +43,7 @@ const (
 	UnsupportedMediaType = "unsupported_media_type"
 	MethodNotAllowed     = "method_not_allowed"
 	DiskFull             = "disk_full"
+	DiskUnknown          = "disk_unknown"
 	TooManyUploads       = "too_many_uploads"
 	TooManyAttempts      = "too_many_attempts"
 
@@ -134,6 +135,7 @@ var Registry = []Entry{
 	{Internal, http.StatusInternalServerError, "an unexpected error; details in the server log only"},
 	{Unavailable, http.StatusServiceUnavailable, "Redis or the object store cannot be reached"},
 	{DiskFull, http.StatusInsufficientStorage, "an upload would leave the server's disk under 5 % free"},
+	{DiskUnknown, http.StatusServiceUnavailable, "the server cannot tell how much disk is free, so it takes no upload"},
 }
 
 var byCode = func() map[string]Entry {

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -114,6 +115,30 @@ func TestUploadDiskFull(t *testing.T) {
 	if left := tmpLeft(t, cfg.DataDirectory); len(left) != 0 {
 		t.Errorf("refused upload left files: %v", left)
 	}
+	h.stillServing()
+}
+
+// TestUploadDiskUnknown: when the server cannot read its free disk space
+// (statfs fails, or reports a file system of size 0) an upload is refused
+// with disk_unknown instead of being let through, and nothing is left.
+func TestUploadDiskUnknown(t *testing.T) {
+	cfg := newConfig(t)
+	h := start(t, cfg)
+	for name, f := range map[string]func(string) (int64, int64, error){
+		"statfs fails": func(string) (int64, int64, error) { return 0, 0, errors.New("input/output error") },
+		"size 0":       func(string) (int64, int64, error) { return 0, 0, nil },
+	} {
+		restore := server.SetDiskSpaceFunc(f)
+		status, code := postBody(t, h.srv.URL()+"/api/v1/datasets", strings.NewReader("a,b\n1,2\n3,4\n"), "text/csv")
+		restore()
+		if status != http.StatusServiceUnavailable || code != "disk_unknown" {
+			t.Errorf("upload when %s: %d %s, want 503 disk_unknown", name, status, code)
+		}
+		if left := tmpLeft(t, cfg.DataDirectory); len(left) != 0 {
+			t.Errorf("refused upload (%s) left files: %v", name, left)
+		}
+	}
+	h.upload(examples("iris.csv"))
 	h.stillServing()
 }
 

@@ -2,4 +2,4 @@
 
 package server
 
-func statDisk(dir string) (free, total int64, err error) { return 0, 0, nil }
+func statDisk(dir string) (free, total int64, err error) { return 0, 0, errNoStatfs }

@@ -21,6 +21,13 @@ func SetDiskSpace(free, total int64) (restore func()) {
 	return func() { diskSpace = old }
 }
 
+// SetDiskSpaceFunc makes the server ask f for the free and total bytes.
+func SetDiskSpaceFunc(f func(dir string) (free, total int64, err error)) (restore func()) {
+	old := diskSpace
+	diskSpace = f
+	return func() { diskSpace = old }
+}
+
 // RoutePatterns are the patterns the router registered (set once the server serves).
 func RoutePatterns(s *Server) []string { return s.routePatterns }
 

@@ -37,6 +37,10 @@ const diskCheckEvery = 16 << 20
 // dir. A variable so that tests can make a full disk.
 var diskSpace = statDisk
 
+// errNoStatfs is statDisk's answer on a platform that cannot tell free
+// space: there the check is skipped.
+var errNoStatfs = errors.New("free disk space is not known on this platform")
+
 // uploadGuard reads an upload's request body: it drops the connection when
 // no byte comes for UploadIdleTimeout, refuses the body as soon as it
 // passes limit (413 too_large) and stops when the disk would fill.
@@ -96,8 +100,19 @@ func (e *errTooLargeT) apiError(what, key string) error {
 // of dir under minFreeDisk free.
 func checkDisk(dir string, more int64) error {
 	free, total, err := diskSpace(dir)
-	if err != nil || total == 0 {
-		return nil // unknown: do not refuse on a guess
+	if errors.Is(err, errNoStatfs) {
+		return nil // this platform cannot tell; docs/security.md says so
+	}
+	if err != nil || total <= 0 || free < 0 {
+		// Fail closed: an upload the server cannot place safely waits
+		// until it can tell again (a vanished data directory, a broken
+		// mount).
+		why := "the file system reports no size"
+		if err != nil {
+			why = err.Error()
+		}
+		return apiErr(errcode.DiskUnknown, fmt.Sprintf(
+			"the server cannot tell how much disk is free under %s (%s); uploads wait until it can", filepath.Dir(dir), why))
 	}
 	if float64(free-more) < minFreeDisk*float64(total) {
 		return apiErr(errcode.DiskFull, fmt.Sprintf(
