@@ -92,6 +92,23 @@ func TestWaitBucketErrors(t *testing.T) {
 		cfg.Endpoint = "127.0.0.1:1" // nothing listens there
 		check(t, cfg, time.Second, s3.ReasonUnreachable, 4*time.Second)
 	})
+	t.Run("UntrustedCertificate", func(t *testing.T) {
+		// A MinIO over TLS whose CA this side was not given: the answer
+		// is final at once and names the key that fixes it.
+		ca := testutil.NewCA(t, "minio CA")
+		tm := testutil.StartMinIOTLS(t, ca, ca.Server("minio"))
+		cfg := s3.Config{Endpoint: tm.Endpoint(), AccessKey: tm.AccessKey(), SecretKey: tm.SecretKey(), Bucket: "any", Secure: true}
+		check(t, cfg, 20*time.Second, s3.ReasonUntrusted, time.Minute)
+		s, _ := s3.New(cfg)
+		err := s.WaitBucket(t.Context(), 20*time.Second)
+		var berr *s3.BucketError
+		if !errors.As(err, &berr) || berr.Waited != 0 {
+			t.Errorf("WaitBucket with an untrusted certificate: %v, want a final answer (no wait)", err)
+		}
+		if err == nil || !strings.Contains(err.Error(), "set main_server_minio_ca_file") {
+			t.Errorf("WaitBucket with an untrusted certificate: %v, want the hint naming main_server_minio_ca_file", err)
+		}
+	})
 	t.Run("BucketAppearsWhileWaiting", func(t *testing.T) {
 		cfg := good
 		cfg.Bucket = "late-bucket"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/drover-ml/drover/internal/config"
 	"net"
 	"strings"
 	"time"
@@ -20,6 +21,9 @@ const (
 	ReasonCredentials Reason = "wrong credentials"
 	ReasonNoBucket    Reason = "no such bucket"
 	ReasonOther       Reason = "error"
+	// ReasonUntrusted: the TLS certificate was refused; waiting does not
+	// help, the configuration must change.
+	ReasonUntrusted Reason = "certificate not accepted"
 )
 
 // BucketError is returned by WaitBucket and EnsureBucket. Its message is one
@@ -42,6 +46,8 @@ func (e *BucketError) Error() string {
 		b.WriteString(" (is the main server running in multinode mode with the same main_server_minio_bucket?)")
 	case ReasonUnreachable:
 		b.WriteString(" (check main_server_minio_address and that the main server's MinIO is up)")
+	case ReasonUntrusted:
+		b.WriteString(" (" + config.TLSHint(e.Err, "main_server_minio_ca_file", "main_server_minio_address") + ")")
 	}
 	if e.Waited > 0 {
 		fmt.Fprintf(&b, " after waiting %s", e.Waited.Round(time.Second))
@@ -80,7 +86,7 @@ func (s *Store) WaitBucket(ctx context.Context, timeout time.Duration) error {
 		} else {
 			berr = s.bucketError(err, 0)
 		}
-		if berr.Reason == ReasonCredentials {
+		if berr.Reason == ReasonCredentials || berr.Reason == ReasonUntrusted {
 			return berr
 		}
 		if ctx.Err() != nil {
@@ -141,6 +147,9 @@ func classify(err error) Reason {
 		return ReasonUnreachable // starting up: worth waiting for
 	case resp.Code != "":
 		return ReasonOther
+	}
+	if config.TLSHint(err, "main_server_minio_ca_file", "main_server_minio_address") != "" {
+		return ReasonUntrusted
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) {
