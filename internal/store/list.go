@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/drover-ml/drover/internal/protocol"
 )
@@ -52,6 +53,11 @@ func (p Page) dir() (op, order string) {
 func likeArg(q string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(q) + "%"
+}
+
+// ftsPhrase is q as an FTS5 string: one phrase, taken literally.
+func ftsPhrase(q string) string {
+	return `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
 }
 
 // ExperimentRow is an experiment as a list shows it: without the summary
@@ -101,7 +107,12 @@ func (f ExperimentFilter) where() ([]string, []any) {
 	if f.Tag != "" {
 		w, args = append(w, `seq IN (SELECT seq FROM experiment_tags WHERE tag = ?)`), append(args, f.Tag)
 	}
-	if f.Q != "" {
+	if utf8.RuneCountInString(f.Q) >= 3 {
+		// Matched in the trigram index experiments_fts (0009): a phrase
+		// of q's trigrams is q found anywhere in name, target or id,
+		// without regard to case (Unicode folding; LIKE folds ASCII only).
+		w, args = append(w, `seq IN (SELECT rowid FROM experiments_fts WHERE experiments_fts MATCH ?)`), append(args, ftsPhrase(f.Q))
+	} else if f.Q != "" {
 		// Matched in experiments_search (owner, name, target, id): a pass
 		// through a narrow index, not through the table and its summaries.
 		sub := `SELECT seq FROM experiments INDEXED BY experiments_search WHERE `

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -493,5 +494,71 @@ func TestListExperimentTag(t *testing.T) {
 	}
 	if err := st.rd.QueryRowContext(ctx, `SELECT COUNT(*) FROM experiment_tags WHERE seq NOT IN (SELECT seq FROM experiments)`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d tag rows of deleted experiments (%v)", n, err)
+	}
+}
+
+// q finds its text anywhere in name, target or id, taken literally and
+// without regard to case, as a scan of every row would (the reference
+// here): through the trigram index (0009) from 3 characters, through
+// experiments_search below; the index follows renames and deletes.
+func TestListExperimentSearch(t *testing.T) {
+	ctx := context.Background()
+	st := openTemp(t)
+	mkDatasets(t, st, "ds_0")
+	names := []string{`run "quoted" 1`, "Ünïcode Ärger", "AND OR NOT", "a*b", "100% done", "under_score", "plain run 2", "x", ""}
+	for i, n := range names {
+		e := &Experiment{ID: fmt.Sprintf("ex_%02d", i), Spec: protocol.Spec{DatasetID: "ds_0", Target: []string{"churn", "price", "y"}[i%3], Name: n},
+			Status: protocol.StatusQueued, CreatedAt: time.Now()}
+		if err := st.CreateExperiment(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reference := func(q string) []string {
+		var out []string
+		for i := len(names) - 1; i >= 0; i-- {
+			id := fmt.Sprintf("ex_%02d", i)
+			if names[i] == "\x00deleted" {
+				continue
+			}
+			target := []string{"churn", "price", "y"}[i%3]
+			for _, s := range []string{names[i], target, id} {
+				if strings.Contains(strings.ToLower(s), strings.ToLower(q)) {
+					out = append(out, id)
+					break
+				}
+			}
+		}
+		return out
+	}
+	queries := []string{`"quoted"`, `"`, `run "`, "ünïcode", "ärger", "AND", "or not", "a*b", "*", "100%", "% d", "under_", "_sc",
+		"RUN", "run", "ex_0", "ex_", "hur", "ri", "x", "nothing here", "NEAR(a b)", "plain run 2", "n 2"}
+	check := func(when string) {
+		t.Helper()
+		for _, q := range queries {
+			if got, want := walkExperiments(t, st, ExperimentFilter{Q: q}, Page{Limit: 3}), reference(q); !slices.Equal(got, want) {
+				t.Errorf("%s: q %q: %v, want %v", when, q, got, want)
+			}
+		}
+	}
+	check("after insert")
+	if _, err := st.UpdateExperiment(ctx, "ex_06", func(e *Experiment) error { e.Spec.Name = "renamed 100% AND"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	names[6] = "renamed 100% AND"
+	if _, err := st.UpdateExperiment(ctx, "ex_01", func(e *Experiment) error { e.Status = protocol.StatusSucceeded; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	check("after a rename and a status change")
+	if _, err := st.UpdateExperiment(ctx, "ex_00", func(e *Experiment) error { e.Status = protocol.StatusSucceeded; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DeleteExperiment(ctx, "ex_00"); err != nil {
+		t.Fatal(err)
+	}
+	names[0] = "\x00deleted"
+	check("after a delete")
+	var n int
+	if err := st.rd.QueryRowContext(ctx, `SELECT COUNT(*) FROM experiments_fts WHERE experiments_fts MATCH '"quo"'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the deleted experiment is still in experiments_fts: %d %v", n, err)
 	}
 }

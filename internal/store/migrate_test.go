@@ -632,3 +632,47 @@ func TestMigrateTagsFillsIndex(t *testing.T) {
 		}
 	}
 }
+
+// Migration 0009 fills the trigram index from the experiments already in
+// the store.
+func TestMigrateSearchFillsIndex(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "drover.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.IndexFunc(ms, func(m Migration) bool { return strings.HasSuffix(m.Name, "_search.sql") })
+	if before < 0 {
+		t.Fatal("no search migration")
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:before] {
+		if err := apply(ctx, db, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO experiments(id, status, spec, owner, created_at, name, target) VALUES
+		('ex_1', 'queued', '{}', 'bob', '2026-01-03T00:00:00Z', 'nightly churn', 'churned'),
+		('ex_2', 'queued', '{}', 'bob', '2026-01-03T00:00:01Z', 'weekly', 'price'),
+		('ex_3', 'queued', '{}', 'bob', '2026-01-03T00:00:02Z', 'Nightly price', 'y')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for q, want := range map[string][]string{"nightly": {"ex_3", "ex_1"}, "price": {"ex_3", "ex_2"}, "ex_2": {"ex_2"}, "hurn": {"ex_1"}, "none": nil} {
+		if got := walkExperiments(t, st, ExperimentFilter{Q: q}, Page{Limit: 10}); !slices.Equal(got, want) {
+			t.Errorf("q %q after migrating: %v, want %v", q, got, want)
+		}
+	}
+}
