@@ -37,7 +37,7 @@ func OpenAPIDoc() []byte { return openAPIDoc }
 // ExperimentCursor is the next_cursor the experiments list would give the
 // bootstrap admin after the row of that seq, newest first, with no other
 // parameter (a benchmark jumps into the middle of a big list with it).
-func ExperimentCursor(seq int64) string {
-	lq := listQuery{kind: "e", page: store.Page{Sort: store.SortCreated}, values: url.Values{}}
+func ExperimentCursor(s *Server, seq int64) string {
+	lq := listQuery{kind: "e", page: store.Page{Sort: store.SortCreated}, values: url.Values{}, key: s.cursorKey}
 	return lq.encodeCursor(principal{Name: BootstrapAdmin, Admin: true}, store.Position{Seq: seq, Key: float64(seq)})
 }

@@ -5,9 +5,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,6 +50,7 @@ type listQuery struct {
 	page   store.Page
 	values url.Values // the parameters but limit and cursor, for the cursor's binding
 	cursor string
+	key    []byte // signs cursors: the server's cursorKey
 }
 
 // parseList reads the parameters every list takes; unknown parameters are
@@ -105,13 +110,46 @@ func (lq listQuery) owner(who principal) (string, error) {
 	return who.Name, nil
 }
 
-// cursorKey signs cursors. It is made at start, so a restart ends the
-// pages being walked (the client starts again without a cursor).
-var cursorKey = func() []byte {
-	k := make([]byte, 32)
+// cursorKeyFile is where, in the data directory, the key that signs
+// cursors is kept: made at the first start (256 random bits, mode 0600)
+// and read at every later one, so a page walk goes on across a restart.
+const cursorKeyFile = "cursor.key"
+
+// loadCursorKey reads the data directory's cursor key, making it first
+// when there is none. A key file of the wrong size is an error, not
+// replaced: it names the file to remove.
+func loadCursorKey(dataDir string) ([]byte, error) {
+	path := filepath.Join(dataDir, cursorKeyFile)
+	k, err := os.ReadFile(path)
+	if err == nil {
+		if len(k) != 32 {
+			return nil, fmt.Errorf("server: %s holds %d bytes, not a 32-byte cursor key: remove it (open list cursors stop working) and start again", path, len(k))
+		}
+		return k, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("server: cursor key: %w", err)
+	}
+	k = make([]byte, 32)
 	_, _ = rand.Read(k)
-	return k
-}()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return loadCursorKey(dataDir) // another process made it meanwhile
+	}
+	if err != nil {
+		return nil, fmt.Errorf("server: cursor key: %w", err)
+	}
+	if _, err := f.Write(k); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("server: cursor key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("server: cursor key: %w", err)
+	}
+	return k, nil
+}
 
 // binding is what a cursor belongs to: the list, the user and every
 // parameter but limit and cursor. A cursor used with other parameters or
@@ -129,13 +167,13 @@ func (lq listQuery) encodeCursor(who principal, p store.Position) string {
 	} else if lq.page.Sort != store.SortCreated {
 		pos += "~" + strconv.FormatFloat(p.Key, 'g', -1, 64)
 	}
-	m := hmac.New(sha256.New, cursorKey)
+	m := hmac.New(sha256.New, lq.key)
 	m.Write([]byte(lq.binding(who) + "\x00" + pos))
 	return base64.RawURLEncoding.EncodeToString([]byte(pos)) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:12])
 }
 
 func (lq listQuery) decodeCursor(who principal, v string) (*store.Position, error) {
-	bad := badParam("cursor", "cursor is not a next_cursor of this list with these parameters (or the server restarted since); start again without one")
+	bad := badParam("cursor", "cursor is not a next_cursor of this list with these parameters ; start again without one")
 	if len(v) > 128 {
 		return nil, bad
 	}
@@ -145,7 +183,7 @@ func (lq listQuery) decodeCursor(who principal, v string) (*store.Position, erro
 	if !ok || err1 != nil || err2 != nil {
 		return nil, bad
 	}
-	m := hmac.New(sha256.New, cursorKey)
+	m := hmac.New(sha256.New, lq.key)
 	m.Write([]byte(lq.binding(who) + "\x00" + string(pos)))
 	if !hmac.Equal(mac, m.Sum(nil)[:12]) {
 		return nil, bad
@@ -213,6 +251,7 @@ func experimentFilter(v url.Values) (store.ExperimentFilter, error) {
 func (s *Server) handleListExperiments(w http.ResponseWriter, r *http.Request) {
 	who := s.who(r)
 	lq, err := parseList(r.URL.Query(), "e", []string{store.SortCreated, store.SortDuration, store.SortScore}, experimentParams...)
+	lq.key = s.cursorKey
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -256,6 +295,7 @@ func (s *Server) handleListExperiments(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleListDatasets(w http.ResponseWriter, r *http.Request) {
 	who := s.who(r)
 	lq, err := parseList(r.URL.Query(), "d", []string{store.SortCreated})
+	lq.key = s.cursorKey
 	if err != nil {
 		s.writeError(w, r, err)
 		return

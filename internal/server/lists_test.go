@@ -7,11 +7,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/server"
+	"github.com/drover-ml/drover/internal/servertest"
 )
 
 // The list endpoints: pages of slim rows, keyset cursors, filters, and a
@@ -302,5 +306,51 @@ func TestListOwnerIsolation(t *testing.T) {
 	}
 	if p, err := h.cl.ListDatasetsPage(ctx, api.ListOptions{Owner: "bob"}); err != nil || len(p.Items) != 1 || p.Items[0].Owner != "bob" {
 		t.Errorf("admin's datasets owner=bob: %+v %v", p, err)
+	}
+}
+
+// TestCursorSurvivesRestart: a page walk goes on across a server restart
+// (the cursor key is kept in the data directory, mode 0600); a damaged key
+// file stops the start with an error naming it.
+func TestCursorSurvivesRestart(t *testing.T) {
+	cfg := newConfig(t)
+	srv := servertest.Start(t, cfg)
+	cl := api.NewClient(srv.URL(), cfg.APIToken)
+	ctx := context.Background()
+	for _, f := range []string{"iris.csv", "vote.csv", "iris.csv"} {
+		if _, err := cl.UploadDataset(ctx, examples(f), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := cl.ListDatasetsPage(ctx, api.ListOptions{Limit: 1})
+	if err != nil || first.NextCursor == "" {
+		t.Fatalf("first page: %+v %v", first, err)
+	}
+	all, err := cl.ListDatasets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+
+	key := filepath.Join(cfg.DataDirectory, "cursor.key")
+	if fi, err := os.Stat(key); err != nil || fi.Mode().Perm() != 0o600 || fi.Size() != 32 {
+		t.Fatalf("cursor key file: %v %v", fi, err)
+	}
+	srv = servertest.Start(t, cfg)
+	cl = api.NewClient(srv.URL(), cfg.APIToken)
+	second, err := cl.ListDatasetsPage(ctx, api.ListOptions{Limit: 1, Cursor: first.NextCursor})
+	if err != nil {
+		t.Fatalf("a cursor from before the restart: %v", err)
+	}
+	if len(second.Items) != 1 || second.Items[0].ID != all[1].ID {
+		t.Fatalf("page after the restart: %+v, want %s", second.Items, all[1].ID)
+	}
+	srv.Stop()
+
+	if err := os.WriteFile(key, []byte("short"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.New(ctx, cfg, nil); err == nil || !strings.Contains(err.Error(), key) {
+		t.Fatalf("start with a damaged cursor key: %v, want an error naming %s", err, key)
 	}
 }

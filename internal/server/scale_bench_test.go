@@ -63,7 +63,7 @@ func BenchmarkScale(b *testing.B) {
 	}{
 		{"list/newest", get("/api/v1/experiments")},
 		{"list/limit500", get("/api/v1/experiments?limit=500")},
-		{"list/deep-cursor", get("/api/v1/experiments?cursor=" + url.QueryEscape(server.ExperimentCursor(total/2)))},
+		{"list/deep-cursor", get("/api/v1/experiments?cursor=" + url.QueryEscape(server.ExperimentCursor(srv, total/2)))},
 		{"list/status-succeeded", get("/api/v1/experiments?status=succeeded")},
 		{"list/status-queued", get("/api/v1/experiments?status=queued")},
 		{"list/status-two", get("/api/v1/experiments?status=failed,queued")},

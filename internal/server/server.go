@@ -67,21 +67,22 @@ func (p Position) place() string {
 
 // Server is one running main server.
 type Server struct {
-	cfg      *config.Config
-	log      *slog.Logger
-	store    *store.Store
-	blobs    blob.Store // the server's own files (local directory)
-	objects  blob.Store // the object store shared with remote workers; nil unless multinode
-	dataDir  string
-	hub      *hub
-	metrics  *metrics
-	disp     Dispatcher
-	minio    *minioserver.Server // the local MinIO this server supervises, if any
-	uploads  uploadSlots         // concurrent uploads (max_concurrent_uploads)
-	sessions *sessions           // the web UI's logins
-	failures *failures           // wrong tokens per client address
-	contents contentLocks        // per dataset content: filing an upload against deleting it
-	bg       loops.Group         // background jobs of the server itself (the object orphan sweep)
+	cfg       *config.Config
+	cursorKey []byte // signs list cursors (lists.go), kept in the data directory
+	log       *slog.Logger
+	store     *store.Store
+	blobs     blob.Store // the server's own files (local directory)
+	objects   blob.Store // the object store shared with remote workers; nil unless multinode
+	dataDir   string
+	hub       *hub
+	metrics   *metrics
+	disp      Dispatcher
+	minio     *minioserver.Server // the local MinIO this server supervises, if any
+	uploads   uploadSlots         // concurrent uploads (max_concurrent_uploads)
+	sessions  *sessions           // the web UI's logins
+	failures  *failures           // wrong tokens per client address
+	contents  contentLocks        // per dataset content: filing an upload against deleting it
+	bg        loops.Group         // background jobs of the server itself (the object orphan sweep)
 	// routePatterns are the patterns of the router, for the OpenAPI test.
 	routePatterns []string
 	// queue is the last view of the queue: places, wait reasons, alerts.
@@ -122,6 +123,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("server: create data directory %s: %w", dataDir, err)
 	}
+	cursorKey, err := loadCursorKey(dataDir)
+	if err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, filepath.Join(dataDir, "drover.db"))
 	if err != nil {
 		return nil, err
@@ -132,18 +137,19 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		return nil, fmt.Errorf("server: blob store: %w", err)
 	}
 	s := &Server{
-		cfg:      cfg,
-		log:      log.With(slog.String("component", "server")),
-		store:    st,
-		blobs:    blobs,
-		dataDir:  dataDir,
-		hub:      newHub(),
-		metrics:  newMetrics(),
-		done:     make(chan struct{}),
-		uploads:  make(uploadSlots, max(1, cfg.MaxConcurrentUploads)),
-		sessions: newSessions(),
-		failures: newFailures(),
-		tls:      tlsConf,
+		cfg:       cfg,
+		cursorKey: cursorKey,
+		log:       log.With(slog.String("component", "server")),
+		store:     st,
+		blobs:     blobs,
+		dataDir:   dataDir,
+		hub:       newHub(),
+		metrics:   newMetrics(),
+		done:      make(chan struct{}),
+		uploads:   make(uploadSlots, max(1, cfg.MaxConcurrentUploads)),
+		sessions:  newSessions(),
+		failures:  newFailures(),
+		tls:       tlsConf,
 	}
 	s.sweep()
 	if n := s.sweepLocalOrphans(ctx); n > 0 {
