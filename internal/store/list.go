@@ -55,6 +55,12 @@ func likeArg(q string) string {
 	return "%" + r.Replace(q) + "%"
 }
 
+// ftsClause is the q filter through the trigram index. In a page sorted
+// by seq, queryRows turns it into a join that the index drives in seq
+// order, so that the page stops at its limit instead of collecting every
+// match first.
+const ftsClause = `seq IN (SELECT rowid FROM experiments_fts WHERE experiments_fts MATCH ?)`
+
 // ftsPhrase is q as an FTS5 string: one phrase, taken literally.
 func ftsPhrase(q string) string {
 	return `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
@@ -111,7 +117,7 @@ func (f ExperimentFilter) where() ([]string, []any) {
 		// Matched in the trigram index experiments_fts (0009): a phrase
 		// of q's trigrams is q found anywhere in name, target or id,
 		// without regard to case (Unicode folding; LIKE folds ASCII only).
-		w, args = append(w, `seq IN (SELECT rowid FROM experiments_fts WHERE experiments_fts MATCH ?)`), append(args, ftsPhrase(f.Q))
+		w, args = append(w, ftsClause), append(args, ftsPhrase(f.Q))
 	} else if f.Q != "" {
 		// Matched in experiments_search (owner, name, target, id): a pass
 		// through a narrow index, not through the table and its summaries.
@@ -229,6 +235,19 @@ func (s *Store) experimentRange(ctx context.Context, where []string, args []any,
 
 func (s *Store) queryRows(ctx context.Context, where []string, args []any, orderBy string, limit int, col string) ([]ExperimentRow, error) {
 	q := `SELECT ` + experimentRowCols + ` FROM experiments`
+	if i := slices.Index(where, ftsClause); i >= 0 && (orderBy == "seq DESC" || orderBy == "seq ASC") {
+		// The match's argument comes first of all: where and args are in
+		// the same order, and the FTS clause takes one argument.
+		n := 0
+		for _, c := range where[:i] {
+			n += strings.Count(c, "?")
+		}
+		match := args[n]
+		where = slices.Delete(slices.Clone(where), i, i+1)
+		args = append(append([]any{match}, args[:n]...), args[n+1:]...)
+		q = `SELECT ` + experimentRowCols + ` FROM (SELECT rowid AS fts_seq FROM experiments_fts WHERE experiments_fts MATCH ?) AS m CROSS JOIN experiments ON experiments.seq = m.fts_seq`
+		orderBy = "m.fts_seq " + strings.TrimPrefix(orderBy, "seq ")
+	}
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}

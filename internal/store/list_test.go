@@ -535,8 +535,20 @@ func TestListExperimentSearch(t *testing.T) {
 	check := func(when string) {
 		t.Helper()
 		for _, q := range queries {
-			if got, want := walkExperiments(t, st, ExperimentFilter{Q: q}, Page{Limit: 3}), reference(q); !slices.Equal(got, want) {
+			want := reference(q)
+			if got := walkExperiments(t, st, ExperimentFilter{Q: q}, Page{Limit: 3}); !slices.Equal(got, want) {
 				t.Errorf("%s: q %q: %v, want %v", when, q, got, want)
+			}
+			if got := walkExperiments(t, st, ExperimentFilter{Q: q}, Page{Limit: 2, Asc: true}); !slices.Equal(got, reversed(want)) {
+				t.Errorf("%s: q %q oldest first: %v, want %v", when, q, got, reversed(want))
+			}
+			// Filters before and after q in the query, and another sort.
+			f := ExperimentFilter{Q: q, DatasetID: "ds_0", Statuses: statusesOf("queued", "succeeded")}
+			if got := walkExperiments(t, st, f, Page{Limit: 2}); !slices.Equal(got, want) {
+				t.Errorf("%s: q %q with dataset and statuses: %v, want %v", when, q, got, want)
+			}
+			if got := walkExperiments(t, st, f, Page{Limit: 2, Sort: SortScore}); len(got) != len(want) {
+				t.Errorf("%s: q %q by score: %v, want the rows %v", when, q, got, want)
 			}
 		}
 	}
@@ -561,4 +573,10 @@ func TestListExperimentSearch(t *testing.T) {
 	if err := st.rd.QueryRowContext(ctx, `SELECT COUNT(*) FROM experiments_fts WHERE experiments_fts MATCH '"quo"'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("the deleted experiment is still in experiments_fts: %d %v", n, err)
 	}
+}
+
+func reversed(s []string) []string {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
 }
