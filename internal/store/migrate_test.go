@@ -670,6 +670,10 @@ func TestMigrateSearchFillsIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	var automerge int
+	if err := st.rd.QueryRowContext(ctx, `SELECT v FROM experiments_fts_config WHERE k = 'automerge'`).Scan(&automerge); err != nil || automerge != 0 {
+		t.Errorf("experiments_fts automerge = %d (%v), want 0 (0010)", automerge, err)
+	}
 	for q, want := range map[string][]string{"nightly": {"ex_3", "ex_1"}, "price": {"ex_3", "ex_2"}, "ex_2": {"ex_2"}, "hurn": {"ex_1"}, "none": nil} {
 		if got := walkExperiments(t, st, ExperimentFilter{Q: q}, Page{Limit: 10}); !slices.Equal(got, want) {
 			t.Errorf("q %q after migrating: %v, want %v", q, got, want)
