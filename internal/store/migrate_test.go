@@ -592,27 +592,7 @@ func TestMigrateTo0006KeepsOwners(t *testing.T) {
 // (a malformed tags value is skipped, not an error).
 func TestMigrateTagsFillsIndex(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "drover.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := slices.IndexFunc(ms, func(m Migration) bool { return strings.HasSuffix(m.Name, "_tags.sql") })
-	if before < 0 {
-		t.Fatal("no tags migration")
-	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms[:before] {
-		if err := apply(ctx, db, m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, db := schemaBefore(t, "_tags.sql")
 	if _, err := db.ExecContext(ctx, `INSERT INTO experiments(id, status, spec, owner, created_at, tags) VALUES
 		('ex_1', 'queued', '{}', 'bob', '2026-01-03T00:00:00Z', '["a","b"]'),
 		('ex_2', 'queued', '{}', 'bob', '2026-01-03T00:00:01Z', '[]'),
@@ -637,27 +617,7 @@ func TestMigrateTagsFillsIndex(t *testing.T) {
 // the store.
 func TestMigrateSearchFillsIndex(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "drover.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := slices.IndexFunc(ms, func(m Migration) bool { return strings.HasSuffix(m.Name, "_search.sql") })
-	if before < 0 {
-		t.Fatal("no search migration")
-	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms[:before] {
-		if err := apply(ctx, db, m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, db := schemaBefore(t, "_search.sql")
 	if _, err := db.ExecContext(ctx, `INSERT INTO experiments(id, status, spec, owner, created_at, name, target) VALUES
 		('ex_1', 'queued', '{}', 'bob', '2026-01-03T00:00:00Z', 'nightly churn', 'churned'),
 		('ex_2', 'queued', '{}', 'bob', '2026-01-03T00:00:01Z', 'weekly', 'price'),
@@ -679,4 +639,34 @@ func TestMigrateSearchFillsIndex(t *testing.T) {
 			t.Errorf("q %q after migrating: %v, want %v", q, got, want)
 		}
 	}
+}
+
+// schemaBefore makes a database in a temporary directory with every
+// migration before the one whose name ends in suffix, and returns its path
+// and an open handle (the caller adds rows and closes it).
+func schemaBefore(t *testing.T, suffix string) (string, *sql.DB) {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "drover.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.IndexFunc(ms, func(m Migration) bool { return strings.HasSuffix(m.Name, suffix) })
+	if before < 0 {
+		t.Fatalf("no migration named *%s", suffix)
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:before] {
+		if err := apply(ctx, db, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path, db
 }
