@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -41,23 +43,7 @@ func TestPredictExplain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dir := t.TempDir()
-			if err := r.Save(dir); err != nil {
-				t.Fatal(err)
-			}
-			out := filepath.Join(dir, "pred.csv")
-			if _, err := PredictFileWith(context.Background(), dir, path, out, PredictOptions{Explain: true}); err != nil {
-				t.Fatal(err)
-			}
-			fh, err := os.Open(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer fh.Close()
-			recs, err := csv.NewReader(fh).ReadAll()
-			if err != nil {
-				t.Fatal(err)
-			}
+			recs := predictExplained(t, r, path)
 			m := r.Model
 			header := recs[0]
 			want := append(m.Header(), m.ContribHeader()...)
@@ -126,6 +112,30 @@ func TestPredictExplain(t *testing.T) {
 	}
 }
 
+// predictExplained saves r's model, predicts the table at path with
+// explanations and returns the predictions CSV's records.
+func predictExplained(t *testing.T, r *Result, path string) [][]string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := r.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "pred.csv")
+	if _, err := PredictFileWith(context.Background(), dir, path, out, PredictOptions{Explain: true}); err != nil {
+		t.Fatal(err)
+	}
+	fh, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	recs, err := csv.NewReader(fh).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
 // TestShapImportance: plots.json ranks pima's features by mean |SHAP|;
 // glucose (plas) is by far the strongest predictor of diabetes there.
 func TestShapImportance(t *testing.T) {
@@ -165,5 +175,64 @@ func TestShapImportanceDeadline(t *testing.T) {
 	imp, note = shapImportance(r.Model, p.data, 1, time.Now().Add(time.Hour))
 	if len(imp) != 8 || note != "" {
 		t.Fatalf("no deadline pressure: %d features, note %q", len(imp), note)
+	}
+}
+
+// TestTargetEncodedTreesEndToEnd: trained on a table whose signal is a
+// 1,200-level categorical, the GBM gets the level's target encoding (the
+// search's probe finds it helps); the saved model predicts a table with an
+// unseen level and a missing one, and its explanations stay one column per
+// table feature and add up to the log-odds.
+func TestTargetEncodedTreesEndToEnd(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("code,x,y\n")
+	rng := rand.New(rand.NewPCG(8, 9))
+	offset := make([]float64, 1200)
+	for i := range offset {
+		offset[i] = rng.NormFloat64() * 2
+	}
+	for range 5000 {
+		c, x := rng.IntN(1200), rng.NormFloat64()
+		label := "no"
+		if rng.Float64() < 1/(1+math.Exp(-offset[c]-0.5*x)) {
+			label = "yes"
+		}
+		fmt.Fprintf(&b, "L%d,%.4f,%s\n", c, x, label)
+	}
+	path := writeFile(t, b.String())
+	o := fastOptions("y")
+	o.Models = []string{"gbm"}
+	r, err := TrainFile(context.Background(), path, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := r.Model
+	if len(m.Members) == 0 || len(m.Members[0].Encoded) != 1 || m.Members[0].Encoded[0].Feature != 0 {
+		t.Fatalf("members %+v: want the best gbm to carry the encoding of feature 0 (code)", m.Members)
+	}
+	recs := predictExplained(t, r, writeFile(t, "code,x\nL1,0.5\nL2,-1\nL99999,0\n,1.5\n"))
+	np := len(m.Header())
+	if got := strings.Join(recs[0][np:], ","); got != "contrib.code,contrib.x,contrib.bias" {
+		t.Fatalf("contribution columns %q", got)
+	}
+	if len(recs) != 5 {
+		t.Fatalf("%d rows predicted, want 4", len(recs)-1)
+	}
+	for i, rec := range recs[1:] {
+		var sum float64
+		for _, s := range rec[np:] {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum += v
+		}
+		p, err := strconv.ParseFloat(rec[np-1], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := math.Abs(1/(1+math.Exp(-sum)) - p); d > 1e-9 {
+			t.Fatalf("row %d: sigmoid of the contributions %v, probability %v", i, 1/(1+math.Exp(-sum)), p)
+		}
 	}
 }

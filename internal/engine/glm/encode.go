@@ -3,6 +3,8 @@ package glm
 import (
 	"math"
 	"slices"
+
+	"github.com/drover-ml/drover/internal/engine/targetenc"
 )
 
 // Encoding says how one input column becomes design-matrix columns.
@@ -131,129 +133,26 @@ func fitEncoding(col []float32, categorical bool, p Params) Encoding {
 }
 
 // Target encoding of high-cardinality categoricals: a categorical with
-// more than Params.MaxLevels levels becomes, per output (the positive rate
-// for binary targets, each class's rate for multiclass, the mean for
-// regression), the level's smoothed target mean
-//
-//	(Σ y over the level's rows + teSmoothing × prior) / (rows + teSmoothing)
-//
-// standardised like a numeric column. Training rows get out-of-fold values:
-// the rows are cut into teFolds folds (row i in fold i mod teFolds) and a
-// row's value comes from the other folds' rows only, so no row's own label
-// reaches its encoding. Prediction uses the means over all training rows;
-// unseen and missing levels get the prior.
-const (
-	teSmoothing = 20
-	teFolds     = 5
-)
+// more than Params.MaxLevels levels becomes its out-of-fold smoothed
+// target encoding (package targetenc: one column per output, no row's own
+// label in its value), standardised like a numeric column. Prediction uses
+// the means over all training rows; unseen and missing levels get the
+// prior.
 
 // targetEncode returns the encoding of col and the out-of-fold (not yet
 // standardised) values of its rows (n × width, row-major).
 func targetEncode(col []float32, y []float64, task string, k int) (Encoding, []float64) {
-	w := 1
-	if task == Multiclass {
-		w = k
+	classes := 0
+	switch task {
+	case Binary:
+		classes = 2
+	case Multiclass:
+		classes = k
 	}
-	n := len(col)
-	// target(i, o): the o-th target value of row i.
-	target := func(i, o int) float64 {
-		switch task {
-		case Multiclass:
-			if int(y[i]) == o {
-				return 1
-			}
-			return 0
-		}
-		return y[i]
-	}
-	type acc struct {
-		count [teFolds]float64
-		sum   [teFolds][]float64
-	}
-	levels := map[int]*acc{}
-	prior := make([]float64, w)
-	foldN := make([]float64, teFolds)
-	foldSum := make([][]float64, teFolds)
-	for f := range foldSum {
-		foldSum[f] = make([]float64, w)
-	}
-	for i, v := range col {
-		f := i % teFolds
-		foldN[f]++
-		for o := range w {
-			foldSum[f][o] += target(i, o)
-		}
-		if v != v {
-			continue
-		}
-		a := levels[int(v)]
-		if a == nil {
-			a = &acc{}
-			for f := range a.sum {
-				a.sum[f] = make([]float64, w)
-			}
-			levels[int(v)] = a
-		}
-		a.count[f]++
-		for o := range w {
-			a.sum[f][o] += target(i, o)
-		}
-	}
-	var total float64
-	for f := range teFolds {
-		total += foldN[f]
-		for o := range w {
-			prior[o] += foldSum[f][o]
-		}
-	}
-	for o := range prior {
-		prior[o] /= max(total, 1)
-	}
-	// Out-of-fold priors and values.
-	oof := make([]float64, n*w)
-	for i, v := range col {
-		f := i % teFolds
-		for o := range w {
-			pn, ps := total-foldN[f], prior[o]*total-foldSum[f][o]
-			p := ps / max(pn, 1)
-			val := p
-			if v == v {
-				a := levels[int(v)]
-				var cnt, sum float64
-				for g := range teFolds {
-					if g != f {
-						cnt += a.count[g]
-						sum += a.sum[g][o]
-					}
-				}
-				val = (sum + teSmoothing*p) / (cnt + teSmoothing)
-			}
-			oof[i*w+o] = val
-		}
-	}
-	e := Encoding{Categorical: true, Target: true, TEPrior: prior, TEMean: make([]float64, w), TEStd: make([]float64, w)}
-	codes := make([]int, 0, len(levels))
-	for c := range levels {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	e.TELevels = codes
-	e.TEValues = make([]float64, len(codes)*w)
-	for j, c := range codes {
-		a := levels[c]
-		var cnt float64
-		for g := range teFolds {
-			cnt += a.count[g]
-		}
-		for o := range w {
-			var sum float64
-			for g := range teFolds {
-				sum += a.sum[g][o]
-			}
-			e.TEValues[j*w+o] = (sum + teSmoothing*prior[o]) / (cnt + teSmoothing)
-		}
-	}
-	return e, oof
+	t, oof := targetenc.Fit(col, y, classes)
+	w := len(t.Prior)
+	return Encoding{Categorical: true, Target: true, TELevels: t.Levels, TEValues: t.Values, TEPrior: t.Prior,
+		TEMean: make([]float64, w), TEStd: make([]float64, w)}, oof
 }
 
 // standardiseTE standardises each output's column of out-of-fold values
@@ -284,14 +183,9 @@ func standardiseTE(e *Encoding, oof []float64) {
 
 // encodeTarget writes the standardised full-data target encoding of v.
 func (e *Encoding) encodeTarget(v float32, dst []float64) {
-	w := len(e.TEPrior)
-	vals := e.TEPrior
-	if v == v {
-		if j, ok := slices.BinarySearch(e.TELevels, int(v)); ok {
-			vals = e.TEValues[j*w : (j+1)*w]
-		}
-	}
-	for o := range w {
+	t := targetenc.Table{Levels: e.TELevels, Values: e.TEValues, Prior: e.TEPrior}
+	vals := t.Lookup(v)
+	for o := range vals {
 		dst[o] = (vals[o] - e.TEMean[o]) / e.TEStd[o]
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/drover-ml/drover/internal/engine/targetenc"
 )
 
 // highCard is a binary table whose categorical (400 levels) carries the
@@ -40,7 +42,7 @@ func highCard(n int) ([][]float32, []bool, []float64) {
 
 // TestTargetEncodingOutOfFold proves the training rows' encodings never
 // see their own label: each row's value equals the smoothed mean computed
-// here from the rows of the other folds only (fold = row mod teFolds), and
+// here from the rows of the other folds only (fold = row mod targetenc.Folds), and
 // flipping a row's label leaves its own value unchanged.
 func TestTargetEncodingOutOfFold(t *testing.T) {
 	cols, _, y := highCard(3000)
@@ -49,7 +51,7 @@ func TestTargetEncodingOutOfFold(t *testing.T) {
 	for _, i := range []int{0, 1, 7, 97, 500, 2999} {
 		var pn, ps, cnt, sum float64
 		for j := range col {
-			if j%teFolds == i%teFolds {
+			if j%targetenc.Folds == i%targetenc.Folds {
 				continue
 			}
 			pn++
@@ -62,7 +64,7 @@ func TestTargetEncodingOutOfFold(t *testing.T) {
 		prior := ps / pn
 		want := prior
 		if col[i] == col[i] {
-			want = (sum + teSmoothing*prior) / (cnt + teSmoothing)
+			want = (sum + targetenc.Smoothing*prior) / (cnt + targetenc.Smoothing)
 		}
 		if math.Abs(oof[i]-want) > 1e-12 {
 			t.Fatalf("row %d: encoded %v, want %v from the other folds", i, oof[i], want)

@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/drover-ml/drover/internal/engine/targetenc"
 )
 
 // Tasks.
@@ -143,7 +145,7 @@ func FitFrom(ctx context.Context, cols [][]float32, categorical []bool, y []floa
 			return nil, fmt.Errorf("glm: column %d has %d rows, want %d", j, len(c), n)
 		}
 		var e Encoding
-		if categorical[j] && distinctOver(c, p.MaxLevels) {
+		if categorical[j] && targetenc.HighCardinality(c, p.MaxLevels) {
 			e, oof[j] = targetEncode(c, y, task, m.NumClass)
 			standardiseTE(&e, oof[j])
 		} else {
@@ -199,20 +201,6 @@ func FitFrom(ctx context.Context, cols [][]float32, categorical []bool, y []floa
 		return nil, err
 	}
 	return m, nil
-}
-
-// distinctOver reports whether col has more than limit distinct levels.
-func distinctOver(col []float32, limit int) bool {
-	seen := map[float32]bool{}
-	for _, v := range col {
-		if v == v {
-			seen[v] = true
-			if len(seen) > limit {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // balancedWeights weights each row by n / (classes × rows of its class).

@@ -20,10 +20,16 @@ func RawOutputs(task string, numClass int) int {
 
 // Contributions returns the member's contributions to its raw score for n
 // rows: row i, output k, feature j at (i*K+k)*(F+1)+j (K = RawOutputs,
-// F = len(cols)), the bias last. Trees (gbm, xgboost) give exact TreeSHAP
+// F = len(cols)), the bias last. A target-encoded input's contribution is
+// added to its source feature's. Trees (gbm, xgboost) give exact TreeSHAP
 // values; a GLM gives coefficient × encoded value. Contributions and bias
 // of a row add up to the member's raw score.
 func (m *Member) Contributions(cols [][]float32, categorical []bool, n int, task string, numClass int) ([]float64, error) {
+	nf := len(cols)
+	cols, categorical, err := m.inputs(cols, categorical, n)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]float64, n*RawOutputs(task, numClass)*(len(cols)+1))
 	switch m.Kind {
 	case KindGLM:
@@ -45,6 +51,10 @@ func (m *Member) Contributions(cols [][]float32, categorical []bool, n int, task
 		}
 	default:
 		return nil, fmt.Errorf("model: unknown member kind %q", m.Kind)
+	}
+	if len(cols) > nf {
+		// An encoded column's contribution is its source feature's.
+		out = m.foldEncoded(out, nf, nf+1)
 	}
 	return out, nil
 }

@@ -6,10 +6,12 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/drover-ml/drover/internal/engine/gbm"
 	"github.com/drover-ml/drover/internal/engine/glm"
 	"github.com/drover-ml/drover/internal/engine/model"
+	"github.com/drover-ml/drover/internal/engine/targetenc"
 	"github.com/drover-ml/drover/internal/engine/usererr"
 	"github.com/drover-ml/drover/internal/engine/xgb"
 )
@@ -105,6 +107,92 @@ type candidate struct {
 	// maxRows > 0 trains on a seeded sample of at most that many of the
 	// rows given (the quick fits on large tables).
 	maxRows int
+	// te gives a tree model the target encodings of the searcher's
+	// teFeatures as extra inputs; teProbe marks the quick GBM's copy with
+	// them, whose score against the quick GBM decides whether the later
+	// tree candidates get them too (see judgeTE).
+	te, teProbe bool
+}
+
+// withTE is c with target-encoded inputs.
+func (c candidate) withTE() candidate {
+	c.te = true
+	c.display = cloneWith(c.display, "target_encoding", "oof")
+	return c
+}
+
+// Target encoding for trees: a categorical with more than teMinLevels
+// levels (the GLM's default max_levels, past which the GLM encodes it too)
+// may reach the trees as its out-of-fold target encoding, next to its own
+// codes (which a tree splits on natively, by their top maxBins-1 levels
+// only). The encodings add at most teMaxColumns inputs (a multiclass
+// target adds one per class).
+const (
+	teMinLevels  = 100
+	teMaxColumns = 64
+)
+
+// teFeatures lists the categoricals of d that trees may get target
+// encoded, in order, within teMaxColumns (k values each).
+func teFeatures(d *Data) []int {
+	w := targetenc.Width(d.NumClass) // NumClass is 1 for regression
+	var out []int
+	for j, c := range d.Cols {
+		if d.Categorical[j] && (len(out)+1)*w <= teMaxColumns && targetenc.HighCardinality(c, teMinLevels) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// encodeRows fits the target encodings of s.teFeatures on rows: it
+// returns them and the inputs of a tree fit, d's columns followed by the
+// encoded ones (full length; only rows are filled, with their
+// out-of-fold values, so no row's label reaches its own input).
+func (s *searcher) encodeRows(rows []int) ([]model.Encoded, [][]float32, []bool) {
+	d := s.data
+	y := pick(d.Y, rows)
+	cols, cat := slices.Clip(d.Cols), slices.Clip(d.Categorical)
+	var enc []model.Encoded
+	n := d.Rows()
+	for _, j := range s.teFeatures {
+		src := make([]float32, len(rows))
+		for i, r := range rows {
+			src[i] = d.Cols[j][r]
+		}
+		t, oof := targetenc.Fit(src, y, d.NumClass)
+		w := len(t.Prior)
+		full := make([]float32, n*w)
+		for o := range w {
+			c := full[o*n : (o+1)*n]
+			for i, r := range rows {
+				c[r] = float32(oof[i*w+o])
+			}
+			cols, cat = append(cols, c), append(cat, false)
+		}
+		enc = append(enc, model.Encoded{Feature: j, Table: t})
+	}
+	return enc, cols, cat
+}
+
+// judgeTE compares the target-encoding probe with the quick GBM it copies
+// and sets s.teTrees when the probe scores better.
+func (s *searcher) judgeTE(board []Entry, probe Entry) {
+	plain := slices.IndexFunc(board, func(e Entry) bool { return e.cand.quick && e.cand.kind == model.KindGBM })
+	if plain < 0 {
+		return
+	}
+	s.teTrees = s.cfg.Scorer.Better(probe.CVScore, board[plain].CVScore)
+	names := make([]string, len(s.teFeatures))
+	for i, j := range s.teFeatures {
+		names[i] = strconv.Quote(s.data.Names[j])
+	}
+	verdict := "it helps: the next tree candidates get it too"
+	if !s.teTrees {
+		verdict = "it does not help: the next tree candidates go without"
+	}
+	s.note("info", fmt.Sprintf("target encoding of %s for trees: cv %s %.5g with it, %.5g without; %s",
+		strings.Join(names, ", "), s.cfg.Scorer.Name, probe.CVScore, board[plain].CVScore, verdict))
 }
 
 // sample returns rows, or a seeded sample of maxRows of them (in order).
@@ -302,6 +390,11 @@ func (s *searcher) candidates(plan Plan) ([]candidate, error) {
 			q.display["sample_rows"] = strconv.Itoa(quickRows)
 		}
 		out = append(out, q)
+		if len(s.teFeatures) > 0 {
+			probe := q.withTE()
+			probe.quick, probe.teProbe = false, true
+			out = append(out, probe)
+		}
 	} else if len(gbms) > 0 {
 		gbms[0].quick = true
 		out = append(out, gbms[0])

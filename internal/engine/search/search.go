@@ -107,6 +107,10 @@ type searcher struct {
 	foldY      [][]float64
 	foldRowsOf []int
 	foldP      []float64
+	// teFeatures are the categoricals the trees may get target-encoded
+	// (see encodeRows); teTrees says whether the probe found that it helps.
+	teFeatures []int
+	teTrees    bool
 }
 
 // note logs msg and keeps it for the summary.
@@ -156,6 +160,7 @@ func Run(ctx context.Context, d *Data, cfg Config) (*Result, error) {
 	if k < 2 {
 		return nil, usererr.New(usererr.TooFewRows, "too few rows to cross-validate (%d)", d.Rows())
 	}
+	s.teFeatures = teFeatures(d)
 	cands, err := s.candidates(plan)
 	if err != nil {
 		return nil, err
@@ -281,6 +286,9 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 				continue
 			}
 		}
+		if s.teTrees && boosted(c.kind) && !c.quick && !c.te {
+			c = c.withTE()
+		}
 		if best < 0 && c.kind == model.KindXGB {
 			capDur = max(left, 0) // nothing to fall back on: the budget is its own
 		}
@@ -316,6 +324,9 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 		s.cfg.Candidate(e)
 		if c.quick {
 			quickTime[c.kind] = e.FitSeconds
+		}
+		if c.teProbe {
+			s.judgeTE(board, e)
 		}
 		s.cfg.Log("info", fmt.Sprintf("%s: cv %s %.5g ± %.3g (%.1fs)", c, s.cfg.Scorer.Name, e.CVScore, e.CVStd, e.FitSeconds))
 		if e.cut {
@@ -790,6 +801,10 @@ func (s *searcher) fitFrom(ctx context.Context, c candidate, rows []int, fixedRo
 		m.GLM = g
 		return m, 0, cut, nil
 	case model.KindGBM, model.KindXGB:
+		cols, cat := d.Cols, d.Categorical
+		if c.te {
+			m.Encoded, cols, cat = s.encodeRows(rows)
+		}
 		p := c.gbm
 		p.Deadline = deadline
 		fitRows, stopRows := rows, []int(nil)
@@ -803,14 +818,14 @@ func (s *searcher) fitFrom(ctx context.Context, c candidate, rows []int, fixedRo
 			}
 		}
 		if c.kind == model.KindXGB {
-			m, r, err := s.fitXGB(ctx, m, xgbParams(p), fitRows, stopRows)
+			m, r, err := s.fitXGB(ctx, m, xgbParams(p), cols, cat, fitRows, stopRows)
 			return m, r, false, err
 		}
-		train := &gbm.Matrix{Cols: subset(d.Cols, fitRows), Categorical: d.Categorical, Rows: len(fitRows)}
+		train := &gbm.Matrix{Cols: subset(cols, fitRows), Categorical: cat, Rows: len(fitRows)}
 		var valid *gbm.Matrix
 		var yValid []float32
 		if len(stopRows) > 0 {
-			valid = &gbm.Matrix{Cols: subset(d.Cols, stopRows), Categorical: d.Categorical, Rows: len(stopRows)}
+			valid = &gbm.Matrix{Cols: subset(cols, stopRows), Categorical: cat, Rows: len(stopRows)}
 			yValid = pick32(d.Y, stopRows)
 		}
 		g, err := gbm.Continue(ctx, from, train, pick32(d.Y, fitRows), valid, yValid, p, nil)
@@ -824,15 +839,15 @@ func (s *searcher) fitFrom(ctx context.Context, c candidate, rows []int, fixedRo
 	return m, 0, false, usererr.New(usererr.UnknownModel, "unknown model %q", c.kind)
 }
 
-// fitXGB trains an XGBoost member on fitRows, early-stopping on stopRows
-// when there are any.
-func (s *searcher) fitXGB(ctx context.Context, m model.Member, p xgb.Params, fitRows, stopRows []int) (model.Member, int, error) {
+// fitXGB trains an XGBoost member on fitRows of cols, early-stopping on
+// stopRows when there are any.
+func (s *searcher) fitXGB(ctx context.Context, m model.Member, p xgb.Params, cols [][]float32, cat []bool, fitRows, stopRows []int) (model.Member, int, error) {
 	d := s.data
-	train := &xgb.Matrix{Cols: subset(d.Cols, fitRows), Categorical: d.Categorical, Rows: len(fitRows)}
+	train := &xgb.Matrix{Cols: subset(cols, fitRows), Categorical: cat, Rows: len(fitRows)}
 	var valid *xgb.Matrix
 	var yValid []float32
 	if len(stopRows) > 0 {
-		valid = &xgb.Matrix{Cols: subset(d.Cols, stopRows), Categorical: d.Categorical, Rows: len(stopRows)}
+		valid = &xgb.Matrix{Cols: subset(cols, stopRows), Categorical: cat, Rows: len(stopRows)}
 		yValid = pick32(d.Y, stopRows)
 	}
 	x, err := xgb.Train(ctx, train, pick32(d.Y, fitRows), valid, yValid, p)
@@ -901,15 +916,7 @@ func importance(members []model.Member, nf int) []float64 {
 	out := make([]float64, nf)
 	var wsum float64
 	for _, m := range members {
-		var imp []float64
-		switch {
-		case m.GBM != nil:
-			imp = m.GBM.FeatureImportance()
-		case m.GLM != nil:
-			imp = m.GLM.Importance()
-		case m.XGB != nil:
-			imp = m.XGB.FeatureImportance()
-		}
+		imp := m.Importance(nf)
 		var s float64
 		for _, v := range imp {
 			s += v
