@@ -261,7 +261,7 @@ func xgbParams(p gbm.Params) xgb.Params {
 	return xgb.Params{Objective: obj, NumClass: p.NumClass, NumRounds: p.NumRounds, MaxDepth: p.MaxDepth,
 		LearningRate: p.LearningRate, Subsample: p.Subsample, ColSample: p.ColSample, Lambda: p.Lambda,
 		Alpha: p.Alpha, MinChildWeight: p.MinChildWeight, MaxBins: p.MaxBins,
-		EarlyStoppingRounds: p.EarlyStoppingRounds, Threads: p.Threads, Seed: p.Seed}
+		EarlyStoppingRounds: p.EarlyStoppingRounds, Threads: p.Threads, Seed: p.Seed, Deadline: p.Deadline}
 }
 
 // boosted reports whether a kind is a boosted ensemble whose rounds early

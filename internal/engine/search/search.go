@@ -265,10 +265,10 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 			s.note("info", fmt.Sprintf("%s: skipped (its share of the time left, %.1fs, is under half what the quick %s fit took)", c, capDur.Seconds(), c.kind))
 			continue
 		}
-		// XGBoost cannot be cut at a round, so a stopped one is wasted: it
-		// needs at least twice what the quick GBM took.
-		if q, ok := quickTime[model.KindGBM]; ok && c.kind == model.KindXGB && best >= 0 && capDur.Seconds() < 2*q {
-			s.note("info", fmt.Sprintf("%s: skipped (its share of the time left, %.1fs, is under twice what the quick gbm fit took, and XGBoost cannot be cut at a round)", c, capDur.Seconds()))
+		// XGBoost has no quick fit of its own; the quick GBM stands in (an
+		// XGBoost round costs more than a GBM round, hence not half of it).
+		if q, ok := quickTime[model.KindGBM]; ok && c.kind == model.KindXGB && best >= 0 && capDur.Seconds() < q {
+			s.note("info", fmt.Sprintf("%s: skipped (its share of the time left, %.1fs, is under what the quick gbm fit took)", c, capDur.Seconds()))
 			continue
 		}
 		// While the best entry is a GBM cut at its cap, a tree model that
@@ -299,11 +299,7 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 		if best < 0 {
 			base, rescue = ctx, ctx
 		}
-		hard := s.cfg.Deadline
-		if c.kind == model.KindXGB { // XGBoost cannot stop at a round: its cap is a hard stop
-			hard = time.Now().Add(capDur)
-		}
-		cctx, cancel := context.WithDeadline(base, hard)
+		cctx, cancel := context.WithDeadline(base, s.cfg.Deadline)
 		e, err := s.evaluate(cctx, rescue, c, fold, k, capDur)
 		cancel()
 		if ctx.Err() != nil {
@@ -315,7 +311,7 @@ func (s *searcher) cv(ctx context.Context, cands []candidate, fold []int, k int,
 				if finished.Load() {
 					why = "finish requested"
 				}
-				s.note("info", fmt.Sprintf("%s: stopped unfinished and not scored (%s; it cannot be cut at a round)", c, why))
+				s.note("info", fmt.Sprintf("%s: stopped unfinished and not scored (%s)", c, why))
 				continue
 			}
 			return nil, err
@@ -680,8 +676,7 @@ func (s *searcher) rescueFit(ctx context.Context, c candidate, rows []int) (mode
 			return model.Member{}, 0, err
 		}
 	}
-	// A GBM keeps its first round (a deadline already passed); XGBoost,
-	// which cannot stop at a round, fits in full.
+	// A tree model keeps its first round (a deadline already passed).
 	m, rounds, _, err := s.fit(ctx, c, rows, nil, time.Now())
 	return m, rounds, err
 }
@@ -764,7 +759,7 @@ func (s *searcher) foldScores(sc *metric.Scorer, oof []float64, fold []int, k in
 // fit trains candidate c on rows (a sample of them for a candidate with
 // maxRows); rounds is the number of boosting rounds kept (0 for GLMs). A
 // GBM without fixed trees and without a given round count early-stops on a
-// held-out part of rows. With a deadline, GLMs and GBMs stop there and
+// held-out part of rows. With a deadline, GLMs and tree models stop there and
 // return the model as it stands, with cut set.
 func (s *searcher) fit(ctx context.Context, c candidate, rows []int, fixedRounds *int, deadline time.Time) (m model.Member, rounds int, cut bool, err error) {
 	return s.fitFrom(ctx, c, rows, fixedRounds, deadline, nil)
@@ -819,7 +814,7 @@ func (s *searcher) fitFrom(ctx context.Context, c candidate, rows []int, fixedRo
 		}
 		if c.kind == model.KindXGB {
 			m, r, err := s.fitXGB(ctx, m, xgbParams(p), cols, cat, fitRows, stopRows)
-			return m, r, false, err
+			return m, r, err == nil && !deadline.IsZero() && time.Now().After(deadline), err
 		}
 		train := &gbm.Matrix{Cols: subset(cols, fitRows), Categorical: cat, Rows: len(fitRows)}
 		var valid *gbm.Matrix

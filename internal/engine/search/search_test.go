@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -241,6 +242,22 @@ func TestCutCandidateScored(t *testing.T) {
 		if c.kind == "gbm" && !slices.Equal(e.rounds, []int{1, 1, 1}) {
 			t.Fatalf("gbm rounds per fold %v, want 1 each", e.rounds)
 		}
+	}
+	// XGBoost too: drover drives it round by round.
+	if _, ok := xgb.Available(); !ok {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("libxgboost is required under CI=true: %v", xgb.LoadError())
+		}
+		t.Skipf("libxgboost not available: %v", xgb.LoadError())
+	}
+	c := xgbCandidate(s.baseGBM(), false)
+	c.gbm.NumRounds = 2000
+	e, err := s.evaluate(context.Background(), nil, c, fold, 3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.cut || e.done != 3 || e.CVScore <= 0 || !slices.Equal(e.rounds, []int{1, 1, 1}) {
+		t.Fatalf("xgboost: cut %v, %d folds, score %v, rounds per fold %v", e.cut, e.done, e.CVScore, e.rounds)
 	}
 }
 

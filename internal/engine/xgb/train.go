@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 	"unsafe"
 )
 
@@ -34,6 +35,10 @@ type Params struct {
 	EarlyStoppingRounds int
 	Threads             int // nthread; 0 = all cores
 	Seed                int64
+	// Deadline, when set, stops training after the first round that ends
+	// past it (at least one round is kept): the model is the rounds so
+	// far, early stopping's best of them when it is on.
+	Deadline time.Time
 }
 
 // Validate checks the fields XGBoost would reject late or silently.
@@ -184,16 +189,18 @@ func Train(ctx context.Context, train *Matrix, y []float32, valid *Matrix, yVali
 			return nil, err
 		}
 		rounds = it + 1
-		if valid == nil {
-			continue
+		if valid != nil {
+			pred, err := l.predict(b, dvalid, valid.Rows*m.Outputs())
+			if err != nil {
+				return nil, err
+			}
+			if loss := validLoss(p.Objective, pred, yValid, m.Outputs()); loss < bestLoss {
+				best, bestLoss = rounds, loss
+			} else if p.EarlyStoppingRounds > 0 && rounds-best >= p.EarlyStoppingRounds {
+				break
+			}
 		}
-		pred, err := l.predict(b, dvalid, valid.Rows*m.Outputs())
-		if err != nil {
-			return nil, err
-		}
-		if loss := validLoss(p.Objective, pred, yValid, m.Outputs()); loss < bestLoss {
-			best, bestLoss = rounds, loss
-		} else if p.EarlyStoppingRounds > 0 && rounds-best >= p.EarlyStoppingRounds {
+		if !p.Deadline.IsZero() && time.Now().After(p.Deadline) {
 			break
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
+	"time"
 )
 
 // requireLib skips the test where libxgboost is absent, except under
@@ -119,6 +120,42 @@ func TestTrainNoValidation(t *testing.T) {
 	}
 	if m.Rounds != 5 || m.BestRound != 0 {
 		t.Fatalf("rounds %d best %d", m.Rounds, m.BestRound)
+	}
+}
+
+// TestTrainDeadline: a deadline already past stops training after its
+// first round, with or without a validation set, and the model is scored
+// as it stands (one round kept); a deadline far off changes nothing.
+func TestTrainDeadline(t *testing.T) {
+	requireLib(t)
+	x, y := synth(400, ObjectiveBinary, 4)
+	xv, yv := synth(100, ObjectiveBinary, 5)
+	p := params(ObjectiveBinary)
+	p.Deadline = time.Now().Add(-time.Second)
+	for _, valid := range []bool{true, false} {
+		vx, vy := xv, yv
+		if !valid {
+			vx, vy = nil, nil
+		}
+		m, err := Train(context.Background(), x, y, vx, vy, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Rounds != 1 {
+			t.Fatalf("validation %v: %d rounds past the deadline, want 1", valid, m.Rounds)
+		}
+		out := make([]float64, xv.Rows)
+		if err := m.Predict(xv, out, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Deadline = time.Now().Add(time.Hour)
+	m, err := Train(context.Background(), x, y, xv, yv, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Rounds < 2 {
+		t.Fatalf("%d rounds with an hour to spare", m.Rounds)
 	}
 }
 
