@@ -128,6 +128,29 @@ func TestEncodedMember(t *testing.T) {
 	}
 }
 
+// TestEncodedFormatVersion: a model with a target-encoded member is saved
+// as format version 2, which a build that reads up to 1 refuses; one
+// without stays version 1.
+func TestEncodedFormatVersion(t *testing.T) {
+	m, _, _ := encodedMember(t)
+	plain := m
+	plain.Encoded = nil
+	for want, member := range map[int]Member{2: m, 1: plain} {
+		dir := t.TempDir()
+		a := &Model{FormatVersion: 7, Task: "binary", Target: "y", TargetLevels: []string{"no", "yes"}, Members: []Member{member}}
+		if err := a.Save(dir); err != nil {
+			t.Fatal(err)
+		}
+		back, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.FormatVersion != want {
+			t.Fatalf("saved as version %d, want %d", back.FormatVersion, want)
+		}
+	}
+}
+
 // TestEncodedMemberRejects: a member whose encoding does not fit the
 // artifact (from a damaged or hand-edited model.json) fails with an error
 // naming the problem instead of panicking.

@@ -1,9 +1,10 @@
 // Package model is drover's model artifact: a directory holding model.json,
 // everything needed to turn a new table into predictions.
 //
-// model.json (format version 1) records the task, the target and its class
-// levels, the input features (name, type, the source column of date parts,
-// the levels of categoricals) and the fitted members with their weights.
+// model.json (format version 1, or 2 with target-encoded tree inputs)
+// records the task, the target and its class levels, the input features
+// (name, type, the source column of date parts, the levels of
+// categoricals) and the fitted members with their weights.
 // Categorical values are matched by their text: a level never seen in
 // training becomes an "unseen" code that every member treats like a
 // missing or reference value. Prediction matches columns by name, ignores
@@ -23,9 +24,12 @@ import (
 	"github.com/drover-ml/drover/internal/engine/usererr"
 )
 
-// FormatVersion is the version of model.json this package writes; Load
-// accepts it and nothing newer.
-const FormatVersion = 1
+// FormatVersion is the newest version of model.json this package writes
+// and Load accepts. Save writes the oldest version that describes the
+// model: 1, or 2 when a tree member has target-encoded inputs (which a
+// build that reads up to 1 would not apply), so that older builds refuse
+// such a model with a clear error instead of mispredicting.
+const FormatVersion = 2
 
 // FileName is the artifact's file inside its directory.
 const FileName = "model.json"
@@ -75,6 +79,12 @@ func (m *Model) NumClass() int {
 func (m *Model) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("model: %w", err)
+	}
+	m.FormatVersion = 1
+	for i := range m.Members {
+		if len(m.Members[i].Encoded) > 0 {
+			m.FormatVersion = 2
+		}
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
