@@ -55,10 +55,8 @@ func likeArg(q string) string {
 	return "%" + r.Replace(q) + "%"
 }
 
-// ftsClause is the q filter through the trigram index. In a page sorted
-// by seq, queryRows turns it into a join that the index drives in seq
-// order, so that the page stops at its limit instead of collecting every
-// match first.
+// ftsClause is the q filter through the trigram index, where the index
+// cannot drive the query (see queryRows).
 const ftsClause = `seq IN (SELECT rowid FROM experiments_fts WHERE experiments_fts MATCH ?)`
 
 // ftsPhrase is q as an FTS5 string: one phrase, taken literally.
@@ -99,10 +97,12 @@ var experimentRowCols = strings.Replace(experimentCols, "summary", "NULL", 1) +
 	`, seq, task, json_extract(summary, '$.scorer'), json_extract(summary, '$.best.model'), best_score, duration`
 
 // where is the filter as SQL conditions (without the statuses, which
-// ListExperimentPage reads one index range each).
-func (f ExperimentFilter) where() ([]string, []any) {
+// ListExperimentPage reads one index range each) and, for a q of 3
+// characters or more, the FTS5 match that queryRows adds.
+func (f ExperimentFilter) where() ([]string, []any, string) {
 	var w []string
 	var args []any
+	match := ""
 	for _, c := range []struct{ col, v string }{
 		{"owner", f.Owner}, {"dataset_id", f.DatasetID}, {"task", f.Task}, {"worker_name", f.Worker}, {"priority", f.Priority},
 	} {
@@ -117,7 +117,7 @@ func (f ExperimentFilter) where() ([]string, []any) {
 		// Matched in the trigram index experiments_fts (0009): a phrase
 		// of q's trigrams is q found anywhere in name, target or id,
 		// without regard to case (Unicode folding; LIKE folds ASCII only).
-		w, args = append(w, ftsClause), append(args, ftsPhrase(f.Q))
+		match = ftsPhrase(f.Q)
 	} else if f.Q != "" {
 		// Matched in experiments_search (owner, name, target, id): a pass
 		// through a narrow index, not through the table and its summaries.
@@ -130,7 +130,7 @@ func (f ExperimentFilter) where() ([]string, []any) {
 		q := likeArg(f.Q)
 		w, args = append(w, `seq IN (`+sub+`)`), append(args, q, q, q)
 	}
-	return w, args
+	return w, args, match
 }
 
 // ListExperimentPage returns up to p.Limit experiments after the cursor, in
@@ -146,7 +146,7 @@ func (s *Store) ListExperimentPage(ctx context.Context, f ExperimentFilter, p Pa
 	if !ok {
 		return nil, fmt.Errorf("store: unknown sort %q", p.Sort)
 	}
-	base, baseArgs := f.where()
+	base, baseArgs, match := f.where()
 	statuses := []string{""}
 	if len(f.Statuses) > 0 {
 		statuses = statuses[:0]
@@ -162,7 +162,7 @@ func (s *Store) ListExperimentPage(ctx context.Context, f ExperimentFilter, p Pa
 		if st != "" {
 			w, args = append(w, "status = ?"), append(args, st)
 		}
-		rows, err := s.experimentRange(ctx, w, args, col, p)
+		rows, err := s.experimentRange(ctx, w, args, match, col, p)
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +196,7 @@ func comparePos(a, b Position, asc bool) int {
 
 // experimentRange reads one range: the rows with a sort value after the
 // cursor, then (when the page is not full) those without one.
-func (s *Store) experimentRange(ctx context.Context, where []string, args []any, col string, p Page) ([]ExperimentRow, error) {
+func (s *Store) experimentRange(ctx context.Context, where []string, args []any, match, col string, p Page) ([]ExperimentRow, error) {
 	op, order := p.dir()
 	var out []ExperimentRow
 	if p.After == nil || !p.After.Null {
@@ -213,7 +213,7 @@ func (s *Store) experimentRange(ctx context.Context, where []string, args []any,
 			}
 			orderBy = col + ` ` + order + `, seq ` + order
 		}
-		rows, err := s.queryRows(ctx, w, a, orderBy, p.Limit, col)
+		rows, err := s.queryRows(ctx, w, a, match, orderBy, p.Limit, col)
 		if err != nil {
 			return nil, err
 		}
@@ -226,27 +226,29 @@ func (s *Store) experimentRange(ctx context.Context, where []string, args []any,
 	if p.After != nil && p.After.Null {
 		w, a = append(w, "seq "+op+" ?"), append(a, p.After.Seq)
 	}
-	rows, err := s.queryRows(ctx, w, a, `seq `+order, p.Limit-len(out), col)
+	rows, err := s.queryRows(ctx, w, a, match, `seq `+order, p.Limit-len(out), col)
 	if err != nil {
 		return nil, err
 	}
 	return append(out, rows...), nil
 }
 
-func (s *Store) queryRows(ctx context.Context, where []string, args []any, orderBy string, limit int, col string) ([]ExperimentRow, error) {
+// queryRows reads up to limit rows matching where (and match, an FTS5
+// query, when not empty) in orderBy's order. In a page sorted by seq the
+// trigram index drives the query through a join, newest (or oldest) match
+// first, so that the page stops at its limit instead of collecting every
+// match first; otherwise the match is one more condition.
+func (s *Store) queryRows(ctx context.Context, where []string, args []any, match, orderBy string, limit int, col string) ([]ExperimentRow, error) {
 	q := `SELECT ` + experimentRowCols + ` FROM experiments`
-	if i := slices.Index(where, ftsClause); i >= 0 && (orderBy == "seq DESC" || orderBy == "seq ASC") {
-		// The match's argument comes first of all: where and args are in
-		// the same order, and the FTS clause takes one argument.
-		n := 0
-		for _, c := range where[:i] {
-			n += strings.Count(c, "?")
+	if match != "" {
+		// The match's placeholder comes before every other in both forms.
+		args = append([]any{match}, args...)
+		if orderBy == "seq DESC" || orderBy == "seq ASC" {
+			q = `SELECT ` + experimentRowCols + ` FROM (SELECT rowid AS fts_seq FROM experiments_fts WHERE experiments_fts MATCH ?) AS m CROSS JOIN experiments ON experiments.seq = m.fts_seq`
+			orderBy = "m.fts_seq " + strings.TrimPrefix(orderBy, "seq ")
+		} else {
+			where = append([]string{ftsClause}, where...)
 		}
-		match := args[n]
-		where = slices.Delete(slices.Clone(where), i, i+1)
-		args = append(append([]any{match}, args[:n]...), args[n+1:]...)
-		q = `SELECT ` + experimentRowCols + ` FROM (SELECT rowid AS fts_seq FROM experiments_fts WHERE experiments_fts MATCH ?) AS m CROSS JOIN experiments ON experiments.seq = m.fts_seq`
-		orderBy = "m.fts_seq " + strings.TrimPrefix(orderBy, "seq ")
 	}
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
