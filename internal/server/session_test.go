@@ -19,7 +19,14 @@ func login(t *testing.T, base, token string) *http.Cookie {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(url.Values{"token": {token}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	return sessionCookie(t, &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, req)
+}
+
+// sessionCookie sends a login request and returns the session cookie it
+// sets (nil when it sets none).
+func sessionCookie(t *testing.T, client *http.Client, req *http.Request) *http.Cookie {
+	t.Helper()
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,17 +159,7 @@ func loginJSON(t *testing.T, base, body string) *http.Cookie {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Origin", base)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	for _, c := range resp.Cookies() {
-		if c.Name == server.SessionCookie && c.Value != "" {
-			return c
-		}
-	}
-	return nil
+	return sessionCookie(t, http.DefaultClient, req)
 }
 
 // TestSessionsEndWithCredentials: a browser session lasts only as long as
