@@ -82,7 +82,7 @@ type Server struct {
 	sessions  *sessions           // the web UI's logins
 	failures  *failures           // wrong tokens per client address
 	contents  contentLocks        // per dataset content: filing an upload against deleting it
-	bg        loops.Group         // background jobs of the server itself (the object orphan sweep)
+	bg        loops.Group         // background jobs of the server itself (the object orphan sweep, search index merges)
 	// routePatterns are the patterns of the router, for the OpenAPI test.
 	routePatterns []string
 	// queue is the last view of the queue: places, wait reasons, alerts.
@@ -204,10 +204,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.queue.mu.Lock()
 	s.startQueueView()
 	s.queue.mu.Unlock()
-	if s.objects != nil {
-		if _, err := s.bg.Start(ctx); err == nil {
+	if _, err := s.bg.Start(ctx); err == nil {
+		if s.objects != nil {
 			s.bg.Go(s.sweepObjectOrphans)
 		}
+		s.bg.Go(s.mergeSearchIndex) // once at the start, then every searchMergeEvery
+		s.bg.Every(searchMergeEvery, s.mergeSearchIndex)
 	}
 	s.httpSrv = &http.Server{
 		Handler:           s.routes(),
