@@ -97,12 +97,13 @@ var experimentRowCols = strings.Replace(experimentCols, "summary", "NULL", 1) +
 	`, seq, task, json_extract(summary, '$.scorer'), json_extract(summary, '$.best.model'), best_score, duration`
 
 // where is the filter as SQL conditions (without the statuses, which
-// ListExperimentPage reads one index range each) and, for a q of 3
-// characters or more, the FTS5 match that queryRows adds.
-func (f ExperimentFilter) where() ([]string, []any, string) {
+// ListExperimentPage reads one index range each) and the two filters
+// that queryRows may drive a page by: for a q of 3 characters or more the
+// FTS5 match, and the tag.
+func (f ExperimentFilter) where() ([]string, []any, drivers) {
 	var w []string
 	var args []any
-	match := ""
+	d := drivers{tag: f.Tag}
 	for _, c := range []struct{ col, v string }{
 		{"owner", f.Owner}, {"dataset_id", f.DatasetID}, {"task", f.Task}, {"worker_name", f.Worker}, {"priority", f.Priority},
 	} {
@@ -110,14 +111,11 @@ func (f ExperimentFilter) where() ([]string, []any, string) {
 			w, args = append(w, c.col+" = ?"), append(args, c.v)
 		}
 	}
-	if f.Tag != "" {
-		w, args = append(w, `seq IN (SELECT seq FROM experiment_tags WHERE tag = ?)`), append(args, f.Tag)
-	}
 	if utf8.RuneCountInString(f.Q) >= 3 {
 		// Matched in the trigram index experiments_fts (0009): a phrase
 		// of q's trigrams is q found anywhere in name, target or id,
 		// without regard to case (Unicode folding; LIKE folds ASCII only).
-		match = ftsPhrase(f.Q)
+		d.match = ftsPhrase(f.Q)
 	} else if f.Q != "" {
 		// Matched in experiments_search (owner, name, target, id): a pass
 		// through a narrow index, not through the table and its summaries.
@@ -130,8 +128,35 @@ func (f ExperimentFilter) where() ([]string, []any, string) {
 		q := likeArg(f.Q)
 		w, args = append(w, `seq IN (`+sub+`)`), append(args, q, q, q)
 	}
-	return w, args, match
+	return w, args, d
 }
+
+// drivers are the filters with an index of their own (experiments_fts,
+// experiment_tags) that can drive a page: queryRows walks one of them in
+// seq order when the page is sorted by seq, and otherwise adds them as
+// conditions.
+type drivers struct {
+	match string // FTS5 phrase of q; "" for none
+	tag   string
+	// tagProbe: the tag has many experiments (over tagProbeMin), so it is
+	// checked row by row (EXISTS, a primary-key lookup) as the sort's
+	// index is walked, instead of its rows being collected and sorted.
+	tagProbe bool
+}
+
+// tagCount is the number of experiments tagged tag, counted up to limit.
+func (s *Store) tagCount(ctx context.Context, tag string, limit int) (int, error) {
+	var n int
+	if err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM experiment_tags WHERE tag = ? LIMIT ?)`, tag, limit).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: list experiments: %w", err)
+	}
+	return n, nil
+}
+
+// tagProbeMin is the number of tagged experiments over which a page in
+// another sort than seq probes the tag row by row: the walk then meets a
+// tagged row often, while collecting them all would cost their number.
+var tagProbeMin = 2000 // a var for the tests
 
 // ListExperimentPage returns up to p.Limit experiments after the cursor, in
 // the page's sort. Each status of the filter is a range of its own, and
@@ -146,7 +171,14 @@ func (s *Store) ListExperimentPage(ctx context.Context, f ExperimentFilter, p Pa
 	if !ok {
 		return nil, fmt.Errorf("store: unknown sort %q", p.Sort)
 	}
-	base, baseArgs, match := f.where()
+	base, baseArgs, d := f.where()
+	if d.tag != "" && (col != "seq" || d.match != "") {
+		n, err := s.tagCount(ctx, d.tag, tagProbeMin+1)
+		if err != nil {
+			return nil, err
+		}
+		d.tagProbe = n > tagProbeMin
+	}
 	statuses := []string{""}
 	if len(f.Statuses) > 0 {
 		statuses = statuses[:0]
@@ -162,7 +194,7 @@ func (s *Store) ListExperimentPage(ctx context.Context, f ExperimentFilter, p Pa
 		if st != "" {
 			w, args = append(w, "status = ?"), append(args, st)
 		}
-		rows, err := s.experimentRange(ctx, w, args, match, col, p)
+		rows, err := s.experimentRange(ctx, w, args, d, col, p)
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +228,7 @@ func comparePos(a, b Position, asc bool) int {
 
 // experimentRange reads one range: the rows with a sort value after the
 // cursor, then (when the page is not full) those without one.
-func (s *Store) experimentRange(ctx context.Context, where []string, args []any, match, col string, p Page) ([]ExperimentRow, error) {
+func (s *Store) experimentRange(ctx context.Context, where []string, args []any, d drivers, col string, p Page) ([]ExperimentRow, error) {
 	op, order := p.dir()
 	var out []ExperimentRow
 	if p.After == nil || !p.After.Null {
@@ -213,7 +245,7 @@ func (s *Store) experimentRange(ctx context.Context, where []string, args []any,
 			}
 			orderBy = col + ` ` + order + `, seq ` + order
 		}
-		rows, err := s.queryRows(ctx, w, a, match, orderBy, p.Limit, col)
+		rows, err := s.queryRows(ctx, w, a, d, orderBy, p.Limit, col)
 		if err != nil {
 			return nil, err
 		}
@@ -226,30 +258,47 @@ func (s *Store) experimentRange(ctx context.Context, where []string, args []any,
 	if p.After != nil && p.After.Null {
 		w, a = append(w, "seq "+op+" ?"), append(a, p.After.Seq)
 	}
-	rows, err := s.queryRows(ctx, w, a, match, `seq `+order, p.Limit-len(out), col)
+	rows, err := s.queryRows(ctx, w, a, d, `seq `+order, p.Limit-len(out), col)
 	if err != nil {
 		return nil, err
 	}
 	return append(out, rows...), nil
 }
 
-// queryRows reads up to limit rows matching where (and match, an FTS5
-// query, when not empty) in orderBy's order. In a page sorted by seq the
-// trigram index drives the query through a join, newest (or oldest) match
-// first, so that the page stops at its limit instead of collecting every
-// match first; otherwise the match is one more condition.
-func (s *Store) queryRows(ctx context.Context, where []string, args []any, match, orderBy string, limit int, col string) ([]ExperimentRow, error) {
-	q := `SELECT ` + experimentRowCols + ` FROM experiments`
-	if match != "" {
-		// The match's placeholder comes before every other in both forms.
-		args = append([]any{match}, args...)
-		if orderBy == "seq DESC" || orderBy == "seq ASC" {
-			q = `SELECT ` + experimentRowCols + ` FROM (SELECT rowid AS fts_seq FROM experiments_fts WHERE experiments_fts MATCH ?) AS m CROSS JOIN experiments ON experiments.seq = m.fts_seq`
-			orderBy = "m.fts_seq " + strings.TrimPrefix(orderBy, "seq ")
-		} else {
-			where = append([]string{ftsClause}, where...)
-		}
+// queryRows reads up to limit rows matching where and d in orderBy's
+// order. In a page sorted by seq, the trigram index (for a q match) or
+// else experiment_tags (for a tag) drives the query through a join, in
+// seq order, so that the page stops at its limit instead of collecting
+// every match first; the filters not driving are conditions.
+func (s *Store) queryRows(ctx context.Context, where []string, args []any, d drivers, orderBy string, limit int, col string) ([]ExperimentRow, error) {
+	from := `experiments`
+	// Placeholders in the FROM clause come first, then the conditions'
+	// in order: conds and condArgs are put before where and args.
+	var fromArgs, condArgs []any
+	var conds []string
+	dir, bySeq := strings.CutPrefix(orderBy, "seq ")
+	tagDrives := false
+	switch {
+	case d.match != "" && bySeq:
+		from = `(SELECT rowid AS fts_seq FROM experiments_fts WHERE experiments_fts MATCH ?) AS m CROSS JOIN experiments ON experiments.seq = m.fts_seq`
+		fromArgs, orderBy = []any{d.match}, "m.fts_seq "+dir
+	case d.tag != "" && bySeq:
+		from = `(SELECT seq AS tag_seq FROM experiment_tags WHERE tag = ?) AS t CROSS JOIN experiments ON experiments.seq = t.tag_seq`
+		fromArgs, orderBy, tagDrives = []any{d.tag}, "t.tag_seq "+dir, true
 	}
+	if d.match != "" && len(fromArgs) == 0 {
+		conds, condArgs = append(conds, ftsClause), append(condArgs, d.match)
+	}
+	if d.tag != "" && !tagDrives {
+		c := `seq IN (SELECT seq FROM experiment_tags WHERE tag = ?)`
+		if d.tagProbe {
+			c = `EXISTS (SELECT 1 FROM experiment_tags AS p WHERE p.tag = ? AND p.seq = experiments.seq)`
+		}
+		conds, condArgs = append(conds, c), append(condArgs, d.tag)
+	}
+	where = append(conds, where...)
+	args = append(append(fromArgs, condArgs...), args...)
+	q := `SELECT ` + experimentRowCols + ` FROM ` + from
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
