@@ -79,6 +79,7 @@ func BenchmarkScale(b *testing.B) {
 		{"list/tag-sort-score", get("/api/v1/experiments?tag=nightly&sort=score")},
 		{"list/q-one", get("/api/v1/experiments?q=run-99999")},
 		{"list/q-many", get("/api/v1/experiments?q=run-9")},
+		{"list/q-many-sort-score", get("/api/v1/experiments?q=run-9&sort=score")},
 		{"user/list-newest", get("/api/v1/experiments", alice)},
 		{"user/list-sort-score", get("/api/v1/experiments?sort=score", alice)},
 		{"user/list-q", get("/api/v1/experiments?q=run-99", alice)},

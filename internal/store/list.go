@@ -298,11 +298,19 @@ func (s *Store) queryRows(ctx context.Context, where []string, args []any, d dri
 	}
 	where = append(conds, where...)
 	args = append(append(fromArgs, condArgs...), args...)
-	q := `SELECT ` + experimentRowCols + ` FROM ` + from
+	cond := ""
 	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
+		cond = ` WHERE ` + strings.Join(where, " AND ")
 	}
-	q += ` ORDER BY ` + orderBy + ` LIMIT ?`
+	q := `SELECT ` + experimentRowCols + ` FROM ` + from + cond + ` ORDER BY ` + orderBy + ` LIMIT ?`
+	if !bySeq {
+		// When SQLite has to sort the matching rows (no index gives the
+		// order with these filters), it sorts every row with all the
+		// columns of the list, summaries read included: sort only seq
+		// and the key, then read the columns of the page's rows.
+		q = `SELECT ` + experimentRowCols + ` FROM experiments WHERE seq IN (SELECT seq FROM ` + from + cond +
+			` ORDER BY ` + orderBy + ` LIMIT ?) ORDER BY ` + orderBy
+	}
 	rows, err := s.rd.QueryContext(ctx, q, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list experiments: %w", err)
