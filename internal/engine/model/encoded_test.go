@@ -161,6 +161,10 @@ func TestEncodedMemberRejects(t *testing.T) {
 		"numeric feature":      func(m *Member) { m.Encoded[0].Feature = 1 },
 		"short values":         func(m *Member) { m.Encoded[0].Values = m.Encoded[0].Values[:3] },
 		"glm member":           func(m *Member) { m.Kind = KindGLM },
+		"wrong width": func(m *Member) {
+			m.Encoded[0].Prior = []float64{0.5, 0.5}
+			m.Encoded[0].Values = make([]float64, 2*len(m.Encoded[0].Levels))
+		},
 	} {
 		bad := m
 		bad.Encoded = []Encoded{{Feature: m.Encoded[0].Feature, Table: m.Encoded[0].Table}}

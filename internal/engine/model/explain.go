@@ -26,7 +26,7 @@ func RawOutputs(task string, numClass int) int {
 // of a row add up to the member's raw score.
 func (m *Member) Contributions(cols [][]float32, categorical []bool, n int, task string, numClass int) ([]float64, error) {
 	nf := len(cols)
-	cols, categorical, err := m.inputs(cols, categorical, n)
+	cols, categorical, err := m.inputs(cols, categorical, n, task, numClass)
 	if err != nil {
 		return nil, err
 	}

@@ -48,8 +48,9 @@ func (m *Member) encodedWidth() int {
 }
 
 // inputs appends the target-encoded columns to the artifact's features
-// (cols as is when there are none).
-func (m *Member) inputs(cols [][]float32, categorical []bool, n int) ([][]float32, []bool, error) {
+// (cols as is when there are none). Each encoding must have the width of
+// the task's target (targetenc.Width).
+func (m *Member) inputs(cols [][]float32, categorical []bool, n int, task string, numClass int) ([][]float32, []bool, error) {
 	if len(m.Encoded) == 0 {
 		return cols, categorical, nil
 	}
@@ -65,6 +66,9 @@ func (m *Member) inputs(cols [][]float32, categorical []bool, n int) ([][]float3
 		}
 		if err := e.Check(); err != nil {
 			return nil, nil, fmt.Errorf("model: feature %d: %w", e.Feature, err)
+		}
+		if w := targetenc.Width(Outputs(task, numClass)); len(e.Prior) != w {
+			return nil, nil, fmt.Errorf("model: feature %d: target encoding of width %d, the %s target needs %d", e.Feature, len(e.Prior), task, w)
 		}
 		w := len(e.Prior)
 		enc := make([]float32, n*w)
@@ -142,7 +146,7 @@ func Outputs(task string, numClass int) int {
 func (m *Member) Predict(cols [][]float32, categorical []bool, n int, task string, numClass int) ([]float64, error) {
 	k := Outputs(task, numClass)
 	raw := make([]float64, n*max(1, k-btoi(task == "binary")))
-	cols, categorical, err := m.inputs(cols, categorical, n)
+	cols, categorical, err := m.inputs(cols, categorical, n, task, numClass)
 	if err != nil {
 		return nil, err
 	}
