@@ -204,10 +204,26 @@ func (c candidate) sample(rows []int, seed int64) []int {
 	return keep
 }
 
-// ParseParams splits user parameters by model kind and validates them.
+// Search parameters, which go to no model: target_encoding is "auto"
+// (the default: tree models get target-encoded high-cardinality
+// categoricals when the probe finds it helps CV), "on" (every tree
+// candidate gets them, no probe) or "off" (none does).
+const (
+	ParamTargetEncoding = "target_encoding"
+	teAuto, teOn, teOff = "auto", "on", "off"
+)
+
+// ParseParams splits user parameters by model kind and validates them;
+// search parameters (target_encoding) are checked and left out of both.
 func ParseParams(kv map[string]string) (glmKV, gbmKV map[string]string, err error) {
 	glmKV, gbmKV = map[string]string{}, map[string]string{}
 	for k, v := range kv {
+		if k == ParamTargetEncoding {
+			if v != teAuto && v != teOn && v != teOff {
+				return nil, nil, usererr.New(usererr.BadParam, "%s is %q: use auto, on or off", k, v)
+			}
+			continue
+		}
 		if slices.Contains(glmKeys, k) {
 			glmKV[k] = v
 		} else {
@@ -390,7 +406,7 @@ func (s *searcher) candidates(plan Plan) ([]candidate, error) {
 			q.display["sample_rows"] = strconv.Itoa(quickRows)
 		}
 		out = append(out, q)
-		if len(s.teFeatures) > 0 {
+		if len(s.teFeatures) > 0 && s.teMode() == teAuto {
 			probe := q.withTE()
 			probe.quick, probe.teProbe = false, true
 			out = append(out, probe)
@@ -439,7 +455,22 @@ func (s *searcher) candidates(plan Plan) ([]candidate, error) {
 			}
 		}
 	}
+	if s.teMode() == teOn && len(s.teFeatures) > 0 {
+		for i := range out {
+			if boosted(out[i].kind) {
+				out[i] = out[i].withTE()
+			}
+		}
+	}
 	return dedupeCandidates(out), nil
+}
+
+// teMode is the target_encoding parameter (auto when not given).
+func (s *searcher) teMode() string {
+	if v := s.cfg.Params[ParamTargetEncoding]; v != "" {
+		return v
+	}
+	return teAuto
 }
 
 func dedupeCandidates(cs []candidate) []candidate {

@@ -160,7 +160,9 @@ func Run(ctx context.Context, d *Data, cfg Config) (*Result, error) {
 	if k < 2 {
 		return nil, usererr.New(usererr.TooFewRows, "too few rows to cross-validate (%d)", d.Rows())
 	}
-	s.teFeatures = teFeatures(d)
+	if s.teMode() != teOff {
+		s.teFeatures = teFeatures(d)
+	}
 	cands, err := s.candidates(plan)
 	if err != nil {
 		return nil, err
@@ -183,6 +185,11 @@ func (s *searcher) fitOnly(ctx context.Context) (*Result, error) {
 	c, err := s.single()
 	if err != nil {
 		return nil, err
+	}
+	if s.teMode() == teOn && boosted(c.kind) {
+		if s.teFeatures = teFeatures(s.data); len(s.teFeatures) > 0 {
+			c = c.withTE()
+		}
 	}
 	s.cfg.Progress(0.05, "fitting "+c.String())
 	t0 := time.Now()

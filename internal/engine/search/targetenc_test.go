@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drover-ml/drover/internal/engine/metric"
 	"github.com/drover-ml/drover/internal/engine/targetenc"
@@ -168,5 +169,64 @@ func TestTEFeatures(t *testing.T) {
 	d.NumClass = 70
 	if got := teFeatures(d); len(got) != 0 {
 		t.Fatalf("70 classes: %v, want none", got)
+	}
+}
+
+// TestTargetEncodingParam: target_encoding=off gives no tree candidate the
+// encodings (and no probe), on gives them to every tree candidate without
+// a probe, with the search's grid, with fixed gbm parameters and for a
+// single fit (no CV); another value is refused naming the key.
+func TestTargetEncodingParam(t *testing.T) {
+	d := levelTable(2000, 400)
+	cands := func(params map[string]string) []candidate {
+		t.Helper()
+		s := &searcher{cfg: Config{Scorer: metric.Default(metric.Binary), Seed: 1, Threads: 1, Models: []string{"glm", "gbm"}, Params: params},
+			data: d, k: 2, start: time.Now()}
+		if s.teMode() != teOff {
+			s.teFeatures = teFeatures(d)
+		}
+		cs, err := s.candidates(PlanFor(Dials{5, 3, 5}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
+	count := func(cs []candidate) (te, probes, trees int) {
+		for _, c := range cs {
+			if c.te {
+				te++
+			}
+			if c.teProbe {
+				probes++
+			}
+			if boosted(c.kind) {
+				trees++
+			}
+		}
+		return
+	}
+	if te, probes, _ := count(cands(nil)); te != 1 || probes != 1 {
+		t.Fatalf("auto: %d encoded candidates, %d probes; want the probe alone", te, probes)
+	}
+	if te, probes, _ := count(cands(map[string]string{"target_encoding": "off"})); te != 0 || probes != 0 {
+		t.Fatalf("off: %d encoded candidates, %d probes", te, probes)
+	}
+	cs := cands(map[string]string{"target_encoding": "on"})
+	if te, probes, trees := count(cs); te != trees || probes != 0 || trees < 2 || !cs[1].quick || cs[1].display["target_encoding"] != "oof" {
+		t.Fatalf("on: %d of %d tree candidates encoded, %d probes, second candidate %s", te, trees, probes, cs[1])
+	}
+	if te, _, trees := count(cands(map[string]string{"target_encoding": "on", "n_estimators": "20"})); te != 1 || trees != 1 {
+		t.Fatalf("on with fixed gbm parameters: %d of %d tree candidates encoded", te, trees)
+	}
+	res, err := Run(context.Background(), d, Config{Scorer: metric.Default(metric.Binary), Dials: Dials{1, 1, 5}, Folds: 0, Threads: 1,
+		Params: map[string]string{"target_encoding": "on", "n_estimators": "5"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Members) != 1 || len(res.Members[0].Encoded) != 1 {
+		t.Fatalf("single fit with target_encoding=on: members %+v", res.Members)
+	}
+	if _, _, err := ParseParams(map[string]string{"target_encoding": "yes"}); err == nil || !strings.Contains(err.Error(), "target_encoding") {
+		t.Fatalf("target_encoding=yes: err = %v", err)
 	}
 }

@@ -42,6 +42,7 @@ func TestCheck(t *testing.T) {
 		{"learning_rate=NaN", Spec{Target: "label", Params: map[string]string{"learning_rate": "NaN", "max_depth": "3"}}, "bad_param", "params.learning_rate"},
 		{"unknown param", Spec{Target: "label", Params: map[string]string{"depth": "3"}}, "bad_param", "params.depth"},
 		{"glm param out of range", Spec{Target: "label", Params: map[string]string{"alpha": "2"}}, "bad_param", "params.alpha"},
+		{"target_encoding=yes", Spec{Target: "label", Params: map[string]string{"target_encoding": "yes"}}, "bad_param", "params.target_encoding"},
 		{"gpus=-3", Spec{Target: "label", GPUs: -3}, "bad_request", "gpus"},
 		{"gpus=-3 on a command", Spec{Command: "true", GPUs: -3}, "bad_request", "gpus"},
 		{"too many gpus", Spec{Target: "label", GPUs: MaxGPUs + 1}, "bad_request", "gpus"},
