@@ -139,20 +139,28 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 // session is the live session the request's cookie names. A user's
 // session holds only while the user still exists, is not revoked and has
 // the credentials the session was opened with; its admin flag is the
-// user's now. A session that fails this is ended.
+// user's now. The bootstrap admin's holds while api_token is the one it
+// was opened with. A session that fails this is ended.
 func (s *Server) session(r *http.Request) (session, bool) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil {
 		return session{}, false
 	}
-	se, ok := s.sessions.get(c.Value, time.Now())
-	if !ok || se.User.Name == BootstrapAdmin {
-		return se, ok
+	se, ok := s.sessions.get(r.Context(), c.Value, time.Now())
+	if !ok {
+		return se, false
+	}
+	if se.User.Name == BootstrapAdmin {
+		if se.Cred != s.bootstrapCred() {
+			_ = s.sessions.revoke(r.Context(), c.Value)
+			return session{}, false
+		}
+		return se, true
 	}
 	u, err := s.store.UserByName(r.Context(), se.User.Name)
 	if err != nil || u.RevokedAt != nil || credFingerprint(u.TokenHash, u.PasswordHash) != se.Cred {
 		if err == nil || errors.Is(err, store.ErrNotFound) {
-			s.sessions.revoke(c.Value)
+			_ = s.sessions.revoke(r.Context(), c.Value)
 		}
 		return session{}, false
 	}

@@ -147,7 +147,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		metrics:   newMetrics(),
 		done:      make(chan struct{}),
 		uploads:   make(uploadSlots, max(1, cfg.MaxConcurrentUploads)),
-		sessions:  newSessions(),
+		sessions:  newSessions(st),
 		failures:  newFailures(),
 		tls:       tlsConf,
 	}

@@ -1,14 +1,18 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/drover-ml/drover/internal/store"
 )
 
 // SessionCookie is the cookie the web UI keeps its login session in. It
@@ -45,85 +49,73 @@ func credFingerprint(tokenHash, passwordHash string) [32]byte {
 	return sha256.Sum256([]byte(tokenHash + "\x00" + passwordHash))
 }
 
-// sessions keeps the sessions in memory, keyed by the SHA-256 of the id so
-// that a memory dump or a timing side channel of the map gives no usable
-// cookie. A restart logs every browser out.
-type sessions struct {
-	mu sync.Mutex
-	m  map[[32]byte]session
+// bootstrapCred is the bootstrap admin's credential fingerprint: that of
+// api_token, so that a session opened with it ends when api_token changes
+// (across a restart, since sessions are kept in the store).
+func (s *Server) bootstrapCred() [32]byte {
+	h := sha256.Sum256([]byte(s.cfg.APIToken))
+	return credFingerprint(hex.EncodeToString(h[:]), "")
 }
 
-func newSessions() *sessions { return &sessions{m: map[[32]byte]session{}} }
+// sessions keeps the sessions in the store (migration 0011), so that a
+// restart logs no one out. A session is keyed by the SHA-256 of its id:
+// the database holds no usable cookie.
+type sessions struct {
+	st *store.Store
+}
+
+func newSessions(st *store.Store) *sessions { return &sessions{st: st} }
+
+func sessionKey(id string) [32]byte { return sha256.Sum256([]byte(id)) }
 
 // create starts a session for user and returns its id (256 random bits).
-func (s *sessions) create(user principal, cred [32]byte, now time.Time) string {
+func (s *sessions) create(ctx context.Context, user principal, cred [32]byte, now time.Time) (string, error) {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	id := base64.RawURLEncoding.EncodeToString(b[:])
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.prune(now)
-	s.m[sha256.Sum256([]byte(id))] = session{User: user, Cred: cred, Created: now, Expires: now.Add(sessionLifetime)}
-	return id
+	err := s.st.CreateSession(ctx, store.Session{IDHash: sessionKey(id), User: user.Name, Cred: cred, Created: now, Expires: now.Add(sessionLifetime)})
+	return id, err
 }
 
-// get returns the live session with id.
-func (s *sessions) get(id string, now time.Time) (session, bool) {
-	if id == "" {
+// get returns the live session with id; an expired one is ended. The
+// user's admin flag is not stored: the caller takes it from the user now
+// (the bootstrap admin is always one).
+func (s *sessions) get(ctx context.Context, id string, now time.Time) (session, bool) {
+	if id == "" || len(id) > 128 {
 		return session{}, false
 	}
-	k := sha256.Sum256([]byte(id))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	se, ok := s.m[k]
-	if ok && !now.Before(se.Expires) {
-		delete(s.m, k)
+	k := sessionKey(id)
+	row, err := s.st.SessionByHash(ctx, k)
+	if err != nil {
 		return session{}, false
 	}
-	return se, ok
+	if !now.Before(row.Expires) {
+		_ = s.st.DeleteSession(ctx, k)
+		return session{}, false
+	}
+	return session{User: principal{Name: row.User, Admin: row.User == BootstrapAdmin}, Cred: row.Cred, Created: row.Created, Expires: row.Expires}, true
 }
 
 // revoke ends the session with id (logout).
-func (s *sessions) revoke(id string) {
-	s.mu.Lock()
-	delete(s.m, sha256.Sum256([]byte(id)))
-	s.mu.Unlock()
+func (s *sessions) revoke(ctx context.Context, id string) error {
+	return s.st.DeleteSession(ctx, sessionKey(id))
 }
 
 // endUser ends every session of the user name but keep (keep may be "").
-func (s *sessions) endUser(name, keep string) {
-	kk := sha256.Sum256([]byte(keep))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, se := range s.m {
-		if se.User.Name == name && (keep == "" || k != kk) {
-			delete(s.m, k)
-		}
+// A session whose credentials changed is refused anyway (Server.session);
+// this clears them from the store.
+func (s *sessions) endUser(ctx context.Context, name, keep string) error {
+	var k [32]byte
+	if keep != "" {
+		k = sessionKey(keep)
 	}
+	return s.st.DeleteUserSessions(ctx, name, k)
 }
 
 // setCred records new credentials for the session with id: the user set
 // their own password in it.
-func (s *sessions) setCred(id string, cred [32]byte) {
-	k := sha256.Sum256([]byte(id))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if se, ok := s.m[k]; ok {
-		se.Cred = cred
-		s.m[k] = se
-	}
-}
-
-// prune drops expired sessions once the map grows; s.mu held.
-func (s *sessions) prune(now time.Time) {
-	if len(s.m) < 1024 {
-		return
-	}
-	for k, se := range s.m {
-		if !now.Before(se.Expires) {
-			delete(s.m, k)
-		}
-	}
+func (s *sessions) setCred(ctx context.Context, id string, cred [32]byte) error {
+	return s.st.SetSessionCred(ctx, sessionKey(id), cred)
 }
 
 // Failed authentication is slowed per client address: after freeFailures

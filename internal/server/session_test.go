@@ -1,15 +1,20 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drover-ml/drover/internal/server"
 	"github.com/drover-ml/drover/internal/servertest"
+	"github.com/drover-ml/drover/internal/store"
 )
 
 const sessionTestToken = "a-token-for-session-tests"
@@ -256,4 +261,79 @@ func TestSessionsEndWithCredentials(t *testing.T) {
 		t.Errorf("erin's session after an admin reset her password: %d, want 401", s)
 	}
 	h.stillServing()
+}
+
+// TestSessionsSurviveRestart: sessions are kept in the store, so a restart
+// logs no one out; the store holds only the id's hash. A session logged
+// out after the restart is over; a revoke while the server was down still
+// ends a user's session; and a bootstrap admin's session ends when the
+// server comes back with another api_token.
+func TestSessionsSurviveRestart(t *testing.T) {
+	cfg := newConfig(t)
+	cfg.APIToken = sessionTestToken
+	h := start(t, cfg)
+	ctx := context.Background()
+	fay, err := h.cl.CreateUser(ctx, "fay", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gus, err := h.cl.CreateUser(ctx, "gus", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, admin2 := login(t, h.srv.URL(), sessionTestToken), login(t, h.srv.URL(), sessionTestToken)
+	fayC := loginJSON(t, h.srv.URL(), `{"token": "`+fay.Token+`"}`)
+	gusC := loginJSON(t, h.srv.URL(), `{"token": "`+gus.Token+`"}`)
+	if admin == nil || admin2 == nil || fayC == nil || gusC == nil {
+		t.Fatal("a login set no session cookie")
+	}
+	h.srv.Stop()
+
+	path := filepath.Join(cfg.DataDirectory, "drover.db")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wal, _ := os.ReadFile(path + "-wal")
+	for _, c := range []*http.Cookie{admin, fayC} {
+		if bytes.Contains(raw, []byte(c.Value)) || bytes.Contains(wal, []byte(c.Value)) {
+			t.Fatalf("the database holds a session id in clear")
+		}
+	}
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateUser(ctx, "gus", func(u *store.User) error { now := time.Now(); u.RevokedAt, u.TokenHash = &now, ""; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	h = start(t, cfg)
+	datasets := h.srv.URL() + "/api/v1/datasets"
+	for who, c := range map[string]*http.Cookie{"admin": admin, "admin's second": admin2, "fay": fayC} {
+		if s := withCookie(t, http.MethodGet, datasets, c); s != http.StatusOK {
+			t.Errorf("%s session after the restart: %d, want 200", who, s)
+		}
+	}
+	if s := withCookie(t, http.MethodGet, datasets, gusC); s != http.StatusUnauthorized {
+		t.Errorf("a session of a user revoked while the server was down: %d, want 401", s)
+	}
+	if s := withCookie(t, http.MethodPost, h.srv.URL()+"/logout", admin); s >= 400 {
+		t.Fatalf("logout: %d", s)
+	}
+	if s := withCookie(t, http.MethodGet, datasets, admin); s != http.StatusUnauthorized {
+		t.Errorf("a logged-out session: %d, want 401", s)
+	}
+	h.srv.Stop()
+
+	cfg.APIToken = "another-token-for-session-tests"
+	h = start(t, cfg)
+	datasets = h.srv.URL() + "/api/v1/datasets"
+	if s := withCookie(t, http.MethodGet, datasets, admin2); s != http.StatusUnauthorized {
+		t.Errorf("a session of the old api_token after it changed: %d, want 401", s)
+	}
+	if s := withCookie(t, http.MethodGet, datasets, fayC); s != http.StatusOK {
+		t.Errorf("fay's session after api_token changed: %d, want 200", s)
+	}
 }

@@ -161,7 +161,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 // startSession logs the browser in as who and sends it on to next.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, who principal, next string) {
 	s.failures.ok(clientAddr(r))
-	id := s.sessions.create(who, who.cred, time.Now())
+	if who.Name == BootstrapAdmin {
+		who.cred = s.bootstrapCred()
+	}
+	id, err := s.sessions.create(r.Context(), who, who.cred, time.Now())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name:     SessionCookie,
 		Value:    id,
@@ -216,7 +223,10 @@ func loginForm(r *http.Request) (login, error) {
 // old cookie is worth nothing afterwards, wherever a copy of it is.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(SessionCookie); err == nil {
-		s.sessions.revoke(c.Value)
+		if err := s.sessions.revoke(r.Context(), c.Value); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: s.secureCookies(r), SameSite: http.SameSiteStrictMode})

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"time"
@@ -144,7 +145,7 @@ func (s *Server) handleRevokeUser(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.sessions.endUser(u.Name, "")
+	s.endSessions(r.Context(), u.Name, "")
 	s.log.Info("user revoked", "user", u.Name, "by", s.who(r).Name)
 	writeJSON(w, http.StatusOK, userView(u))
 }
@@ -162,7 +163,7 @@ func (s *Server) handleRotateToken(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.sessions.endUser(u.Name, "")
+	s.endSessions(r.Context(), u.Name, "")
 	s.log.Info("user token replaced", "user", u.Name, "by", s.who(r).Name)
 	writeJSON(w, http.StatusOK, api.NewUserToken{Name: u.Name, Token: token, Admin: u.Admin})
 }
@@ -203,10 +204,21 @@ func (s *Server) handleSetPassword(w http.ResponseWriter, r *http.Request) {
 	keep := ""
 	if c, err := r.Cookie(SessionCookie); err == nil && who.Name == name && r.Header.Get("Authorization") == "" {
 		keep = c.Value
-		s.sessions.setCred(keep, credFingerprint(u.TokenHash, u.PasswordHash))
+		if err := s.sessions.setCred(r.Context(), keep, credFingerprint(u.TokenHash, u.PasswordHash)); err != nil {
+			s.log.Warn("session: keep it with the new password", slog.Any("err", err))
+		}
 	}
-	s.sessions.endUser(name, keep)
+	s.endSessions(r.Context(), name, keep)
 	writeJSON(w, http.StatusOK, userView(u))
+}
+
+// endSessions ends the user's sessions but keep. Should the store fail,
+// they are refused anyway (their credentials no longer match): the
+// failure is logged only.
+func (s *Server) endSessions(ctx context.Context, name, keep string) {
+	if err := s.sessions.endUser(ctx, name, keep); err != nil {
+		s.log.Warn("sessions: end a user's sessions", "user", name, slog.Any("err", err))
+	}
 }
 
 // handleSetUserLimits sets a user's quotas and highest priority.
