@@ -881,13 +881,21 @@ func (s *searcher) refit(ctx context.Context, board []Entry, final Entry, k int,
 	defer cancel()
 	all := allRows(s.data.Rows())
 	var out []model.Member
-	for _, j := range jobs {
+	for ji, j := range jobs {
 		var rounds *int
 		if boosted(j.e.cand.kind) && !j.e.cand.fixedTrees {
 			r := refitRounds(j.e.rounds)
 			rounds = &r
 		}
-		m, _, cut, err := s.fit(rctx, j.e.cand, all, rounds, limit)
+		// The time this refit may plan on: what is left, less the
+		// estimates of the refits after it.
+		avail := time.Until(limit)
+		for _, o := range jobs[ji+1:] {
+			avail -= refitEstimate(o.e, k)
+		}
+		c := j.e.cand
+		c.maxRows = s.refitRows(j.e, k, avail)
+		m, _, cut, err := s.fit(rctx, c, all, rounds, limit)
 		if err == nil && cut {
 			err = context.DeadlineExceeded // not refitted in full: use the fold models
 		}
@@ -912,6 +920,37 @@ func (s *searcher) refit(ctx context.Context, board []Entry, final Entry, k int,
 	}
 	return out, nil
 }
+
+// refitRows is the sample size of e's refit (0: every row). A candidate
+// cross-validated on a sample of each fold (the quick fits on a large
+// table) is refitted on as many rows as avail (its share of the time left) allows,
+// from its own sample size up to all of them: its cost is taken as
+// linear in rows, from the time its folds took, planning to use
+// refitRowsMargin of the time left. A refit that still runs out of time falls back to the fold
+// models (refit).
+func (s *searcher) refitRows(e Entry, k int, avail time.Duration) int {
+	c := e.cand
+	if c.maxRows <= 0 || e.FitSeconds <= 0 || k < 2 {
+		return c.maxRows
+	}
+	// A fold fitted the sample (less the early-stopping hold-out) for its
+	// rounds; the refit fits R rows for refitRoundsFactor times as many.
+	perSampleFit := refitRoundsFactor * e.FitSeconds / float64(k)
+	rows := float64(c.maxRows) * refitRowsMargin * avail.Seconds() / perSampleFit
+	switch {
+	case rows >= float64(s.data.Rows()):
+		s.note("info", fmt.Sprintf("%s: refitted on all %d rows (cross-validated on samples of %d)", c, s.data.Rows(), c.maxRows))
+		return 0
+	case rows > float64(c.maxRows):
+		s.note("info", fmt.Sprintf("%s: refitted on %d rows, what the time left allows (cross-validated on samples of %d)", c, int(rows), c.maxRows))
+		return int(rows)
+	}
+	return c.maxRows
+}
+
+// refitRowsMargin is the share of the time left a sampled refit plans to
+// use.
+const refitRowsMargin = 0.8
 
 // importance averages the members' normalised feature importances.
 func importance(members []model.Member, nf int) []float64 {

@@ -468,3 +468,34 @@ func TestBehind(t *testing.T) {
 		}
 	}
 }
+
+// TestRefitRows: a candidate cross-validated on samples is refitted on as
+// many rows as its share of the time left allows (its cost linear in rows,
+// from its folds' time), all of them when that is enough, and never on
+// fewer than its sample; a candidate on every row stays so.
+func TestRefitRows(t *testing.T) {
+	d := manyClass(10_000, 2, 3)
+	s := &searcher{cfg: Config{Log: func(string, string) {}}, data: d}
+	c := candidate{kind: "gbm", maxRows: 1000}
+	// 5 folds in 5 s: 1 s per sampled fold, 1.1 s per 1,000-row refit.
+	e := Entry{cand: c, FitSeconds: 5}
+	for _, tc := range []struct {
+		avail time.Duration
+		want  int
+	}{
+		{time.Duration(1.1 * 4 / refitRowsMargin * float64(time.Second)), 4000}, // four samples' worth
+		{time.Hour, 0},                 // every row
+		{100 * time.Millisecond, 1000}, // less than the sample: the sample
+		{-time.Second, 1000},           // nothing left
+	} {
+		if got := s.refitRows(e, 5, tc.avail); got < tc.want-1 || got > tc.want+1 {
+			t.Errorf("avail %v: %d rows, want %d", tc.avail, got, tc.want)
+		}
+	}
+	if got := s.refitRows(Entry{cand: candidate{kind: "gbm"}, FitSeconds: 5}, 5, time.Hour); got != 0 {
+		t.Errorf("a candidate on every row: refit sample %d", got)
+	}
+	if !slices.ContainsFunc(s.notes, func(n string) bool { return strings.Contains(n, "refitted on all 10000 rows") }) {
+		t.Errorf("notes %q: the larger refit is not recorded", s.notes)
+	}
+}
