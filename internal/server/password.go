@@ -30,5 +30,5 @@ func (s *Server) userFromPassword(ctx context.Context, name, password string) *p
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !ok {
 		return nil
 	}
-	return &principal{Name: u.Name, Admin: u.Admin, cred: credFingerprint(u.TokenHash, u.PasswordHash)}
+	return &principal{Name: u.Name, Admin: u.Admin, cred: u.Fingerprint()}
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/drover-ml/drover/internal/errcode"
-	"github.com/drover-ml/drover/internal/store"
 )
 
 // routeMux is an http.ServeMux that remembers the patterns registered on
@@ -146,7 +144,7 @@ func (s *Server) session(r *http.Request) (session, bool) {
 	if err != nil {
 		return session{}, false
 	}
-	se, ok := s.sessions.get(r.Context(), c.Value, time.Now())
+	se, u, ok := s.sessions.get(r.Context(), c.Value, time.Now())
 	if !ok {
 		return se, false
 	}
@@ -157,11 +155,8 @@ func (s *Server) session(r *http.Request) (session, bool) {
 		}
 		return se, true
 	}
-	u, err := s.store.UserByName(r.Context(), se.User.Name)
-	if err != nil || u.RevokedAt != nil || credFingerprint(u.TokenHash, u.PasswordHash) != se.Cred {
-		if err == nil || errors.Is(err, store.ErrNotFound) {
-			_ = s.sessions.revoke(r.Context(), c.Value)
-		}
+	if u == nil || u.RevokedAt != nil || u.Fingerprint() != se.Cred {
+		_ = s.sessions.revoke(r.Context(), c.Value)
 		return session{}, false
 	}
 	se.User.Admin = u.Admin

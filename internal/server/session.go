@@ -33,7 +33,7 @@ const MinTokenLength = 16
 
 // session is one logged-in browser. User is who logged in: the bootstrap
 // admin for the api_token, or a user of the store. Cred is the
-// fingerprint of that user's credentials at login (credFingerprint): a
+// fingerprint of that user's credentials at login (store.CredFingerprint): a
 // request with the cookie reloads the user and is refused when the user is
 // gone or revoked or their token or password changed since.
 type session struct {
@@ -43,18 +43,12 @@ type session struct {
 	Expires time.Time
 }
 
-// credFingerprint is what a session remembers of a user's credentials:
-// replacing the token or the password changes it.
-func credFingerprint(tokenHash, passwordHash string) [32]byte {
-	return sha256.Sum256([]byte(tokenHash + "\x00" + passwordHash))
-}
-
 // bootstrapCred is the bootstrap admin's credential fingerprint: that of
 // api_token, so that a session opened with it ends when api_token changes
 // (across a restart, since sessions are kept in the store).
 func (s *Server) bootstrapCred() [32]byte {
 	h := sha256.Sum256([]byte(s.cfg.APIToken))
-	return credFingerprint(hex.EncodeToString(h[:]), "")
+	return store.CredFingerprint(hex.EncodeToString(h[:]), "")
 }
 
 // sessions keeps the sessions in the store (migration 0011), so that a
@@ -77,45 +71,29 @@ func (s *sessions) create(ctx context.Context, user principal, cred [32]byte, no
 	return id, err
 }
 
-// get returns the live session with id; an expired one is ended. The
-// user's admin flag is not stored: the caller takes it from the user now
-// (the bootstrap admin is always one).
-func (s *sessions) get(ctx context.Context, id string, now time.Time) (session, bool) {
+// get returns the live session with id and its user as they are now (nil
+// for the bootstrap admin), read together (store.SessionUser); an expired
+// session is ended. The session's admin flag is the bootstrap admin's
+// only: the caller takes a user's from the user.
+func (s *sessions) get(ctx context.Context, id string, now time.Time) (session, *store.User, bool) {
 	if id == "" || len(id) > 128 {
-		return session{}, false
+		return session{}, nil, false
 	}
 	k := sessionKey(id)
-	row, err := s.st.SessionByHash(ctx, k)
+	row, u, err := s.st.SessionUser(ctx, k)
 	if err != nil {
-		return session{}, false
+		return session{}, nil, false
 	}
 	if !now.Before(row.Expires) {
 		_ = s.st.DeleteSession(ctx, k)
-		return session{}, false
+		return session{}, nil, false
 	}
-	return session{User: principal{Name: row.User, Admin: row.User == BootstrapAdmin}, Cred: row.Cred, Created: row.Created, Expires: row.Expires}, true
+	return session{User: principal{Name: row.User, Admin: row.User == BootstrapAdmin}, Cred: row.Cred, Created: row.Created, Expires: row.Expires}, u, true
 }
 
 // revoke ends the session with id (logout).
 func (s *sessions) revoke(ctx context.Context, id string) error {
 	return s.st.DeleteSession(ctx, sessionKey(id))
-}
-
-// endUser ends every session of the user name but keep (keep may be "").
-// A session whose credentials changed is refused anyway (Server.session);
-// this clears them from the store.
-func (s *sessions) endUser(ctx context.Context, name, keep string) error {
-	var k [32]byte
-	if keep != "" {
-		k = sessionKey(keep)
-	}
-	return s.st.DeleteUserSessions(ctx, name, k)
-}
-
-// setCred records new credentials for the session with id: the user set
-// their own password in it.
-func (s *sessions) setCred(ctx context.Context, id string, cred [32]byte) error {
-	return s.st.SetSessionCred(ctx, sessionKey(id), cred)
 }
 
 // Failed authentication is slowed per client address: after freeFailures

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"time"
@@ -49,7 +48,7 @@ func (s *Server) userFromToken(ctx context.Context, token string) *principal {
 	if err != nil || u.RevokedAt != nil {
 		return nil
 	}
-	return &principal{Name: u.Name, Admin: u.Admin, cred: credFingerprint(u.TokenHash, u.PasswordHash)}
+	return &principal{Name: u.Name, Admin: u.Admin, cred: u.Fingerprint()}
 }
 
 type principalKey struct{}
@@ -145,7 +144,6 @@ func (s *Server) handleRevokeUser(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.endSessions(r.Context(), u.Name, "")
 	s.log.Info("user revoked", "user", u.Name, "by", s.who(r).Name)
 	writeJSON(w, http.StatusOK, userView(u))
 }
@@ -163,7 +161,6 @@ func (s *Server) handleRotateToken(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.endSessions(r.Context(), u.Name, "")
 	s.log.Info("user token replaced", "user", u.Name, "by", s.who(r).Name)
 	writeJSON(w, http.StatusOK, api.NewUserToken{Name: u.Name, Token: token, Admin: u.Admin})
 }
@@ -191,34 +188,25 @@ func (s *Server) handleSetPassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.updateUser(r.Context(), name, func(u *store.User) error {
+	// A new password ends the user's other sessions (store.UpdateUser);
+	// the session of the user who set it goes on, with the new
+	// credentials, in the same transaction.
+	var keep [32]byte
+	if c, err := r.Cookie(SessionCookie); err == nil && who.Name == name && r.Header.Get("Authorization") == "" {
+		keep = sessionKey(c.Value)
+	}
+	u, err := s.store.UpdateUserKeepSession(r.Context(), name, keep, func(u *store.User) error {
 		u.PasswordHash = string(hash)
 		return nil
 	})
+	if errors.Is(err, store.ErrNotFound) {
+		err = apiErr(errcode.NotFound, fmt.Sprintf("no user %q", name))
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	// A new password ends the user's other sessions; the session of the
-	// user who set it goes on, with the new credentials.
-	keep := ""
-	if c, err := r.Cookie(SessionCookie); err == nil && who.Name == name && r.Header.Get("Authorization") == "" {
-		keep = c.Value
-		if err := s.sessions.setCred(r.Context(), keep, credFingerprint(u.TokenHash, u.PasswordHash)); err != nil {
-			s.log.Warn("session: keep it with the new password", slog.Any("err", err))
-		}
-	}
-	s.endSessions(r.Context(), name, keep)
 	writeJSON(w, http.StatusOK, userView(u))
-}
-
-// endSessions ends the user's sessions but keep. Should the store fail,
-// they are refused anyway (their credentials no longer match): the
-// failure is logged only.
-func (s *Server) endSessions(ctx context.Context, name, keep string) {
-	if err := s.sessions.endUser(ctx, name, keep); err != nil {
-		s.log.Warn("sessions: end a user's sessions", "user", name, slog.Any("err", err))
-	}
 }
 
 // handleSetUserLimits sets a user's quotas and highest priority.

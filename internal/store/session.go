@@ -2,11 +2,21 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
 	"time"
 )
+
+// CredFingerprint is what a session remembers of a user's credentials:
+// replacing the token or the password changes it.
+func CredFingerprint(tokenHash, passwordHash string) [32]byte {
+	return sha256.Sum256([]byte(tokenHash + "\x00" + passwordHash))
+}
+
+// Fingerprint is u's CredFingerprint.
+func (u *User) Fingerprint() [32]byte { return CredFingerprint(u.TokenHash, u.PasswordHash) }
 
 // Session is one logged-in browser (migration 0011). IDHash is the
 // SHA-256 of the session id the cookie holds; the id itself is never
@@ -39,13 +49,37 @@ func (s *Store) CreateSession(ctx context.Context, se Session) error {
 	return nil
 }
 
-// SessionByHash returns the session whose id hashes to h, or ErrNotFound
-// (expired sessions included: the caller checks Expires).
-func (s *Store) SessionByHash(ctx context.Context, h [32]byte) (Session, error) {
+// SessionUser returns the session whose id hashes to h, or ErrNotFound
+// (expired sessions included: the caller checks Expires), and its user as
+// they are now (nil when no user of that name exists, as for the
+// bootstrap admin), both read in one snapshot: a change of the user's
+// credentials and of their sessions (UpdateUserKeepSession) is seen whole
+// or not at all.
+func (s *Store) SessionUser(ctx context.Context, h [32]byte) (Session, *User, error) {
+	tx, err := s.rd.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return Session{}, nil, fmt.Errorf("store: read session: %w", err)
+	}
+	defer tx.Rollback()
+	se, err := sessionByHash(ctx, tx, h)
+	if err != nil {
+		return Session{}, nil, err
+	}
+	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE name = ?`, se.User))
+	if errors.Is(err, ErrNotFound) {
+		return se, nil, nil
+	}
+	if err != nil {
+		return Session{}, nil, err
+	}
+	return se, u, nil
+}
+
+func sessionByHash(ctx context.Context, tx *sql.Tx, h [32]byte) (Session, error) {
 	var se Session
 	var cred []byte
 	var created, expires string
-	err := s.rd.QueryRowContext(ctx, `SELECT user, cred, created_at, expires_at FROM sessions WHERE id_hash = ?`, h[:]).
+	err := tx.QueryRowContext(ctx, `SELECT user, cred, created_at, expires_at FROM sessions WHERE id_hash = ?`, h[:]).
 		Scan(&se.User, &cred, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrNotFound
@@ -71,24 +105,6 @@ func (s *Store) SessionByHash(ctx context.Context, h [32]byte) (Session, error) 
 func (s *Store) DeleteSession(ctx context.Context, h [32]byte) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, h[:]); err != nil {
 		return fmt.Errorf("store: delete session: %w", err)
-	}
-	return nil
-}
-
-// DeleteUserSessions ends every session of user but the one whose id
-// hashes to keep (a zero keep keeps none).
-func (s *Store) DeleteUserSessions(ctx context.Context, user string, keep [32]byte) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user = ? AND id_hash <> ?`, user, keep[:]); err != nil {
-		return fmt.Errorf("store: delete sessions: %w", err)
-	}
-	return nil
-}
-
-// SetSessionCred records new credentials for the session whose id hashes
-// to h (the user set their own password in it).
-func (s *Store) SetSessionCred(ctx context.Context, h, cred [32]byte) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE sessions SET cred = ? WHERE id_hash = ?`, cred[:], h[:]); err != nil {
-		return fmt.Errorf("store: update session: %w", err)
 	}
 	return nil
 }

@@ -103,8 +103,17 @@ func (s *Store) ListUsers(ctx context.Context) ([]*User, error) {
 }
 
 // UpdateUser reads a user, lets fn change it and writes it back in one
-// transaction (ErrUnchanged from fn: nothing written).
+// transaction (ErrUnchanged from fn: nothing written). When the change
+// replaces the user's token or password (their Fingerprint), it ends
+// every session of theirs in the same transaction.
 func (s *Store) UpdateUser(ctx context.Context, name string, fn func(*User) error) (*User, error) {
+	return s.UpdateUserKeepSession(ctx, name, [32]byte{}, fn)
+}
+
+// UpdateUserKeepSession is UpdateUser, but the session whose id hashes to
+// keep (the user's own, in which they set their password) goes on with
+// the new credentials; a zero keep keeps none.
+func (s *Store) UpdateUserKeepSession(ctx context.Context, name string, keep [32]byte, fn func(*User) error) (*User, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
@@ -114,6 +123,7 @@ func (s *Store) UpdateUser(ctx context.Context, name string, fn func(*User) erro
 	if err != nil {
 		return nil, err
 	}
+	before := u.Fingerprint()
 	if err := fn(u); err != nil {
 		if errors.Is(err, ErrUnchanged) {
 			return u, nil
@@ -124,6 +134,14 @@ func (s *Store) UpdateUser(ctx context.Context, name string, fn func(*User) erro
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET admin = ?, token_hash = ?, password_hash = ?, max_running = ?,
 		max_queued = ?, max_priority = ?, created_at = ?, revoked_at = ? WHERE name = ?`, args...); err != nil {
 		return nil, fmt.Errorf("store: update user %s: %w", name, err)
+	}
+	if now := u.Fingerprint(); now != before || u.RevokedAt != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user = ? AND id_hash <> ?`, name, keep[:]); err != nil {
+			return nil, fmt.Errorf("store: end the sessions of %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET cred = ? WHERE id_hash = ? AND user = ?`, now[:], keep[:], name); err != nil {
+			return nil, fmt.Errorf("store: keep the session of %s: %w", name, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store: commit user %s: %w", name, err)
