@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/drover-ml/drover/api"
+	"github.com/drover-ml/drover/internal/servertest"
 	"github.com/drover-ml/drover/internal/syncio"
 	"github.com/drover-ml/drover/internal/testutil"
 )
@@ -155,6 +157,9 @@ type cluster struct {
 	url    string
 	cl     *api.Client
 	srvDir string
+	// transport sends the API clients' requests (nil: the default; the
+	// TLS test's trusts its CA).
+	transport http.RoundTripper
 }
 
 // Test timing: short leases so failures are detected in seconds.
@@ -186,8 +191,18 @@ func (c *cluster) startServer() {
 	c.url = fmt.Sprintf("http://127.0.0.1:%d", port)
 	env := append(append([]string{}, c.env...), "DROVER_DATA_DIRECTORY="+c.srvDir, fmt.Sprintf("DROVER_LISTEN_ADDRESS=127.0.0.1:%d", port))
 	c.server = startProc(t, "server", env, "server")
-	c.cl = api.NewClient(c.url, "")
+	c.cl = c.client("")
 	c.waitFor("server up", 30*time.Second, func() bool { return c.cl.Healthz(context.Background()) == nil })
+}
+
+// client is an API client of the cluster's server with token, whose
+// every request and response is checked against the OpenAPI document.
+func (c *cluster) client(token string) *api.Client {
+	cl := api.NewClient(c.url, token)
+	v := servertest.NewOpenAPI(c.t, c.url)
+	v.Next = c.transport
+	cl.HTTP = v.Client()
+	return cl
 }
 
 // restartServer stops the server process and starts a new one on the same data.

@@ -193,7 +193,7 @@ func TestTwoUsersFairShareAndQuota(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return api.NewClient(c.url, tok.Token)
+		return c.client(tok.Token)
 	}
 	alice, bob, carol := mk("alice"), mk("bob"), mk("carol")
 	ds := c.dataset()
@@ -274,7 +274,7 @@ func TestQuotaTakesTheNextRunnable(t *testing.T) {
 	ctx := context.Background()
 	at, _ := c.cl.CreateUser(ctx, "alice", false)
 	bt, _ := c.cl.CreateUser(ctx, "bob", false)
-	alice, bob := api.NewClient(c.url, at.Token), api.NewClient(c.url, bt.Token)
+	alice, bob := c.client(at.Token), c.client(bt.Token)
 	ds := c.dataset()
 	if _, err := c.cl.ShareDataset(ctx, ds.ID); err != nil {
 		t.Fatal(err)

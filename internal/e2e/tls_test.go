@@ -37,8 +37,8 @@ func TestTLSEverywhere(t *testing.T) {
 		"DROVER_DATA_DIRECTORY="+c.srvDir, fmt.Sprintf("DROVER_LISTEN_ADDRESS=127.0.0.1:%d", port),
 		"DROVER_TLS_CERT_FILE="+httpsPair.CertFile, "DROVER_TLS_KEY_FILE="+httpsPair.KeyFile)
 	c.server = startProc(t, "server", env, "server")
-	c.cl = api.NewClient(c.url, "")
-	c.cl.HTTP = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool}}}
+	c.transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool}}
+	c.cl = c.client("")
 	c.waitFor("server up over https", 30*time.Second, func() bool { return c.cl.Healthz(context.Background()) == nil })
 
 	c.startWorker("tls-worker", redisTLS...)

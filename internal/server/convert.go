@@ -74,6 +74,19 @@ func apiSummary(raw json.RawMessage) *api.Summary {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return nil
 	}
+	// A command's summary (task "command", its seconds) has no
+	// leaderboard: empty, not null, as the API document says.
+	if s.Leaderboard == nil {
+		s.Leaderboard = []api.LeaderboardEntry{}
+	}
+	for i := range s.Leaderboard {
+		if s.Leaderboard[i].Params == nil {
+			s.Leaderboard[i].Params = map[string]string{}
+		}
+	}
+	if s.Best.Params == nil {
+		s.Best.Params = map[string]string{}
+	}
 	return &s
 }
 

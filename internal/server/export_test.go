@@ -31,9 +31,6 @@ func SetDiskSpaceFunc(f func(dir string) (free, total int64, err error)) (restor
 // RoutePatterns are the patterns the router registered (set once the server serves).
 func RoutePatterns(s *Server) []string { return s.routePatterns }
 
-// OpenAPIDoc is the embedded OpenAPI document.
-func OpenAPIDoc() []byte { return openAPIDoc }
-
 // ExperimentCursor is the next_cursor the experiments list would give the
 // bootstrap admin after the row of that seq, newest first, with no other
 // parameter (a benchmark jumps into the middle of a big list with it).

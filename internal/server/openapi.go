@@ -3,6 +3,7 @@ package server
 import (
 	_ "embed"
 	"net/http"
+	"slices"
 )
 
 // openAPIPath serves the OpenAPI 3.1 document of the REST API, without a token.
@@ -21,3 +22,7 @@ func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	_, _ = w.Write(openAPIDoc)
 }
+
+// OpenAPIDoc is the OpenAPI document the server serves (tests check
+// traffic against it; see servertest.OpenAPI).
+func OpenAPIDoc() []byte { return slices.Clone(openAPIDoc) }

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,41 +11,13 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/drover-ml/drover/internal/server"
 	"github.com/drover-ml/drover/internal/servertest"
 	"github.com/drover-ml/drover/internal/ui"
 )
-
-func init() {
-	// Bodies the validator only needs to read, not to parse.
-	openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.FileBodyDecoder)
-	openapi3filter.RegisterBodyDecoder("application/zip", openapi3filter.FileBodyDecoder)
-}
-
-func loadOpenAPI(t *testing.T) *openapi3.T {
-	t.Helper()
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(server.OpenAPIDoc())
-	if err != nil {
-		t.Fatalf("load openapi.json: %v", err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		t.Fatalf("openapi.json is not a valid OpenAPI document: %v", err)
-	}
-	if !doc.IsOpenAPI31OrLater() {
-		t.Fatalf("openapi.json is OpenAPI %s, want 3.1", doc.OpenAPI)
-	}
-	return doc
-}
 
 // uiRoute reports whether a router pattern belongs to the web UI (pages,
 // assets, login), which the API document does not describe.
@@ -63,7 +34,7 @@ func uiRoute(method, path string) bool {
 // Every route of the router is in the OpenAPI document, and every
 // operation of the document is a route.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
-	doc := loadOpenAPI(t)
+	doc := servertest.LoadOpenAPI(t)
 	srv := servertest.Start(t, servertest.Config(t))
 	routes := map[string]bool{}
 	for _, p := range server.RoutePatterns(srv) {
@@ -101,73 +72,6 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		}
 	}
 }
-
-// validator checks each request and response of an http.Client against
-// the document and counts the operations seen.
-type validator struct {
-	t      *testing.T
-	router routers.Router
-	next   http.RoundTripper
-
-	mu   sync.Mutex
-	seen map[string]map[int]bool // operation id → statuses
-}
-
-func (v *validator) RoundTrip(req *http.Request) (*http.Response, error) {
-	var reqBody []byte
-	if req.Body != nil {
-		reqBody, _ = io.ReadAll(req.Body)
-		req.Body.Close()
-		req.Body = io.NopCloser(bytes.NewReader(reqBody))
-	}
-	invalid := req.Header.Get(invalidHeader) != ""
-	req.Header.Del(invalidHeader)
-	// An artifact's name may hold slashes ({name...} in the router), which
-	// an OpenAPI path parameter cannot: route it as one segment.
-	find := req
-	if before, name, ok := strings.Cut(req.URL.Path, "/artifacts/"); ok && strings.Contains(name, "/") {
-		find = req.Clone(req.Context())
-		find.URL.Path = before + "/artifacts/" + strings.ReplaceAll(name, "/", "~")
-		find.URL.RawPath = ""
-	}
-	route, params, err := v.router.FindRoute(find)
-	if err != nil {
-		v.t.Errorf("%s %s: not in the OpenAPI document: %v", req.Method, req.URL.Path, err)
-		return v.next.RoundTrip(req)
-	}
-	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true, SkipSettingDefaults: true}
-	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
-	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil && !invalid {
-		v.t.Errorf("%s %s: request does not fit the document: %v", req.Method, req.URL.Path, err)
-	}
-	req.Body = io.NopCloser(bytes.NewReader(reqBody))
-	resp, err := v.next.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header, Options: opts}
-	out.SetBodyBytes(body)
-	if err := openapi3filter.ValidateResponse(req.Context(), out); err != nil {
-		v.t.Errorf("%s %s → %d: response does not fit the document: %v\n%.600s", req.Method, req.URL.String(), resp.StatusCode, err, body)
-	}
-	v.mu.Lock()
-	if v.seen[route.Operation.OperationID] == nil {
-		v.seen[route.Operation.OperationID] = map[int]bool{}
-	}
-	v.seen[route.Operation.OperationID][resp.StatusCode] = true
-	v.mu.Unlock()
-	return resp, nil
-}
-
-// invalidHeader marks a request the walk sends wrong on purpose (to get an
-// error answer): only its response is validated.
-const invalidHeader = "X-Openapi-Test-Invalid"
 
 type walker struct {
 	t    *testing.T
@@ -221,19 +125,13 @@ func (w *walker) jsonField(b []byte, field string) string {
 // Real responses of a walk through every operation (successes and errors)
 // validate against the document; every operation is reached.
 func TestOpenAPIResponsesValidate(t *testing.T) {
-	doc := loadOpenAPI(t)
+	doc := servertest.LoadOpenAPI(t)
 	srv := servertest.Start(t, servertest.Config(t))
 	tcfg := servertest.Config(t)
 	tcfg.APIToken = "openapi-test-token"
 	tsrv := servertest.Start(t, tcfg)
-	// The router matches on the document's servers: the test servers.
-	doc.Servers = openapi3.Servers{{URL: srv.URL()}, {URL: tsrv.URL()}}
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := &validator{t: t, router: router, next: http.DefaultTransport, seen: map[string]map[int]bool{}}
-	hc := &http.Client{Transport: v}
+	v := servertest.NewOpenAPI(t, srv.URL(), tsrv.URL())
+	hc := v.Client()
 	w := &walker{t: t, base: srv.URL(), hc: hc}
 	const jsonCT = "application/json"
 
@@ -248,8 +146,8 @@ func TestOpenAPIResponsesValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	ds := w.jsonField(w.want(201, "POST", "/api/v1/datasets?name=iris.csv", "text/csv", iris), "id")
-	w.want(400, "POST", "/api/v1/datasets", "text/csv", []byte{}, invalidHeader, "1")
-	w.want(415, "POST", "/api/v1/experiments", "text/plain", []byte(`{}`), invalidHeader, "1")
+	w.want(400, "POST", "/api/v1/datasets", "text/csv", []byte{}, servertest.InvalidHeader, "1")
+	w.want(415, "POST", "/api/v1/experiments", "text/plain", []byte(`{}`), servertest.InvalidHeader, "1")
 	w.want(200, "GET", "/api/v1/datasets", "", nil)
 	w.want(200, "GET", "/api/v1/datasets/"+ds, "", nil)
 	w.want(404, "GET", "/api/v1/datasets/ds_000000000000", "", nil)
@@ -267,7 +165,7 @@ func TestOpenAPIResponsesValidate(t *testing.T) {
 	}
 	w.want(200, "GET", exPath+"/events?stream=false&after=0", "", nil)
 	w.want(200, "PATCH", exPath, jsonCT, []byte(`{"name":"renamed","add_tags":["a","b"],"remove_tags":["b"]}`))
-	w.want(400, "PATCH", exPath, jsonCT, []byte(`{"tags":["bad tag!"]}`), invalidHeader, "1")
+	w.want(400, "PATCH", exPath, jsonCT, []byte(`{"tags":["bad tag!"]}`), servertest.InvalidHeader, "1")
 	w.want(404, "PATCH", "/api/v1/experiments/ex_000000000000", jsonCT, []byte(`{"name":"x"}`))
 	w.want(200, "GET", "/api/v1/me", "", nil)
 	w.want(200, "GET", "/api/v1/experiments", "", nil)
@@ -282,25 +180,25 @@ func TestOpenAPIResponsesValidate(t *testing.T) {
 	w.want(409, "POST", exPath+"/cancel", jsonCT, nil)
 	w.want(409, "POST", exPath+"/finish", jsonCT, nil)
 	w.want(409, "POST", exPath+"/priority", jsonCT, []byte(`{"priority":"low"}`))
-	w.want(400, "POST", exPath+"/priority", jsonCT, []byte(`{"priority":"urgent"}`), invalidHeader, "1")
+	w.want(400, "POST", exPath+"/priority", jsonCT, []byte(`{"priority":"urgent"}`), servertest.InvalidHeader, "1")
 
 	w.want(200, "GET", "/api/v1/experiments?sort=score&order=asc&limit=1&owner=admin&task=multiclass&priority=normal", "", nil)
 	page := w.want(200, "GET", "/api/v1/experiments?sort=duration&limit=1", "", nil)
 	w.want(200, "GET", "/api/v1/experiments?sort=duration&limit=1&cursor="+w.jsonField(page, "next_cursor"), "", nil)
-	w.want(400, "GET", "/api/v1/experiments?sort=name", "", nil, invalidHeader, "1")
+	w.want(400, "GET", "/api/v1/experiments?sort=name", "", nil, servertest.InvalidHeader, "1")
 	w.want(400, "GET", "/api/v1/datasets?cursor=nope", "", nil)
 	w.want(200, "GET", "/api/v1/datasets?q=iris&order=asc&limit=5", "", nil)
 
 	// Users (this server has no api_token: every request is the bootstrap admin's).
 	tok := w.jsonField(w.want(201, "POST", "/api/v1/users", jsonCT, []byte(`{"name":"olga"}`)), "token")
 	w.want(409, "POST", "/api/v1/users", jsonCT, []byte(`{"name":"olga"}`))
-	w.want(400, "POST", "/api/v1/users", jsonCT, []byte(`{"name":"Not A Name"}`), invalidHeader, "1")
+	w.want(400, "POST", "/api/v1/users", jsonCT, []byte(`{"name":"Not A Name"}`), servertest.InvalidHeader, "1")
 	w.want(200, "GET", "/api/v1/users", "", nil)
 	w.want(403, "GET", "/api/v1/users", "", nil, "Authorization", "Bearer "+tok)
 	w.want(403, "GET", "/api/v1/experiments?owner=admin", "", nil, "Authorization", "Bearer "+tok)
 	w.want(200, "GET", "/api/v1/datasets", "", nil, "Authorization", "Bearer "+tok)
 	w.want(200, "POST", "/api/v1/users/olga/password", jsonCT, []byte(`{"password":"correct horse"}`))
-	w.want(400, "POST", "/api/v1/users/olga/password", jsonCT, []byte(`{"password":"short"}`), invalidHeader, "1")
+	w.want(400, "POST", "/api/v1/users/olga/password", jsonCT, []byte(`{"password":"short"}`), servertest.InvalidHeader, "1")
 	w.want(200, "POST", "/api/v1/users/olga/limits", jsonCT, []byte(`{"max_queued":5,"max_priority":"normal"}`))
 	w.want(200, "POST", "/api/v1/users/olga/token", jsonCT, nil)
 	w.want(404, "POST", "/api/v1/users/nobody/revoke", jsonCT, nil)
@@ -335,9 +233,10 @@ func TestOpenAPIResponsesValidate(t *testing.T) {
 	tw.want(200, "GET", "/api/v1/openapi.json", "", nil)
 
 	var missed []string
+	seen := v.Seen()
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			if v.seen[op.OperationID] == nil {
+			if seen[op.OperationID] == nil {
 				missed = append(missed, fmt.Sprintf("%s %s (%s)", method, path, op.OperationID))
 			}
 		}
