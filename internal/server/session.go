@@ -37,10 +37,8 @@ const MinTokenLength = 16
 // request with the cookie reloads the user and is refused when the user is
 // gone or revoked or their token or password changed since.
 type session struct {
-	User    principal
-	Cred    [32]byte
-	Created time.Time
-	Expires time.Time
+	User principal
+	Cred [32]byte
 }
 
 // bootstrapCred is the bootstrap admin's credential fingerprint: that of
@@ -62,12 +60,13 @@ func newSessions(st *store.Store) *sessions { return &sessions{st: st} }
 
 func sessionKey(id string) [32]byte { return sha256.Sum256([]byte(id)) }
 
-// create starts a session for user and returns its id (256 random bits).
-func (s *sessions) create(ctx context.Context, user principal, cred [32]byte, now time.Time) (string, error) {
+// create starts a session for user, with user.cred, and returns its id
+// (256 random bits).
+func (s *sessions) create(ctx context.Context, user principal, now time.Time) (string, error) {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	id := base64.RawURLEncoding.EncodeToString(b[:])
-	err := s.st.CreateSession(ctx, store.Session{IDHash: sessionKey(id), User: user.Name, Cred: cred, Created: now, Expires: now.Add(sessionLifetime)})
+	err := s.st.CreateSession(ctx, store.Session{IDHash: sessionKey(id), User: user.Name, Cred: user.cred, Created: now, Expires: now.Add(sessionLifetime)})
 	return id, err
 }
 
@@ -88,7 +87,7 @@ func (s *sessions) get(ctx context.Context, id string, now time.Time) (session, 
 		_ = s.st.DeleteSession(ctx, k)
 		return session{}, nil, false
 	}
-	return session{User: principal{Name: row.User, Admin: row.User == BootstrapAdmin}, Cred: row.Cred, Created: row.Created, Expires: row.Expires}, u, true
+	return session{User: principal{Name: row.User, Admin: row.User == BootstrapAdmin}, Cred: row.Cred}, u, true
 }
 
 // revoke ends the session with id (logout).

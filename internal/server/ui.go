@@ -164,7 +164,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, who princi
 	if who.Name == BootstrapAdmin {
 		who.cred = s.bootstrapCred()
 	}
-	id, err := s.sessions.create(r.Context(), who, who.cred, time.Now())
+	id, err := s.sessions.create(r.Context(), who, time.Now())
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -517,12 +517,7 @@ func TestMigrateOwnerAndPriorityFromBlob(t *testing.T) {
 		'{"id":"ex_o","spec":{"dataset_id":"ds","priority":"high"},"status":"queued","owner":"alice","attempt":0,"progress":0,"created_at":"2026-12-01T00:00:00Z"}')`); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	st, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openMigrated(t, db, path)
 	e, err := st.GetExperiment(ctx, "ex_o")
 	if err != nil {
 		t.Fatal(err)
@@ -565,12 +560,7 @@ func TestMigrateTo0006KeepsOwners(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db.Close()
-	st, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openMigrated(t, db, path)
 	rows, err := st.ListDatasetPage(ctx, DatasetFilter{}, Page{Limit: 10, Asc: true})
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("%+v %v", rows, err)
@@ -600,12 +590,7 @@ func TestMigrateTagsFillsIndex(t *testing.T) {
 		('ex_4', 'queued', '{}', 'bob', '2026-01-03T00:00:03Z', '["b"]')`); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	st, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openMigrated(t, db, path)
 	for tag, want := range map[string][]string{"a": {"ex_1"}, "b": {"ex_4", "ex_1"}, "not json": nil} {
 		if got := walkExperiments(t, st, ExperimentFilter{Tag: tag}, Page{Limit: 10}); !slices.Equal(got, want) {
 			t.Errorf("tag %q after migrating: %v, want %v", tag, got, want)
@@ -624,12 +609,7 @@ func TestMigrateSearchFillsIndex(t *testing.T) {
 		('ex_3', 'queued', '{}', 'bob', '2026-01-03T00:00:02Z', 'Nightly price', 'y')`); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	st, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openMigrated(t, db, path)
 	var automerge int
 	if err := st.rd.QueryRowContext(ctx, `SELECT v FROM experiments_fts_config WHERE k = 'automerge'`).Scan(&automerge); err != nil || automerge != 0 {
 		t.Errorf("experiments_fts automerge = %d (%v), want 0 (0010)", automerge, err)
@@ -639,6 +619,20 @@ func TestMigrateSearchFillsIndex(t *testing.T) {
 			t.Errorf("q %q after migrating: %v, want %v", q, got, want)
 		}
 	}
+}
+
+// openMigrated closes db, a database built by hand, and opens it as a
+// store, which applies the migrations it lacks; the store is closed at
+// the test's end.
+func openMigrated(t *testing.T, db *sql.DB, path string) *Store {
+	t.Helper()
+	db.Close()
+	st, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // schemaBefore makes a database in a temporary directory with every

@@ -21,6 +21,16 @@ func mkSession(t *testing.T, st *Store, id, user string, cred [32]byte) [32]byte
 	return h
 }
 
+// mkHal creates the user hal, with a token and no password.
+func mkHal(t *testing.T, st *Store) *User {
+	t.Helper()
+	u := &User{Name: "hal", TokenHash: "t1", MaxRunning: -1, MaxQueued: -1, CreatedAt: time.Now()}
+	if err := st.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 // TestUserChangesEndSessions: a change of a user's token or password ends
 // their sessions in the same transaction, but the one kept (where they
 // set their password), which gets the new credentials; other changes
@@ -28,10 +38,7 @@ func mkSession(t *testing.T, st *Store, id, user string, cred [32]byte) [32]byte
 func TestUserChangesEndSessions(t *testing.T) {
 	ctx := context.Background()
 	st := openTemp(t)
-	u := &User{Name: "hal", TokenHash: "t1", MaxRunning: -1, MaxQueued: -1, CreatedAt: time.Now()}
-	if err := st.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
+	u := mkHal(t, st)
 	cred := u.Fingerprint()
 	a, b, c := mkSession(t, st, "a", "hal", cred), mkSession(t, st, "b", "hal", cred), mkSession(t, st, "c", "hal", cred)
 	other := mkSession(t, st, "d", "ivy", CredFingerprint("t2", ""))
@@ -86,10 +93,7 @@ func TestUserChangesEndSessions(t *testing.T) {
 func TestSessionReadsAreSnapshots(t *testing.T) {
 	ctx := context.Background()
 	st := openTemp(t)
-	u := &User{Name: "hal", TokenHash: "t1", MaxRunning: -1, MaxQueued: -1, CreatedAt: time.Now()}
-	if err := st.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
+	u := mkHal(t, st)
 	keep := mkSession(t, st, "a", "hal", u.Fingerprint())
 	var stop atomic.Bool
 	var mismatches, reads atomic.Int64

@@ -90,7 +90,7 @@ func (m *Member) inputs(cols [][]float32, categorical []bool, n int, task string
 // trailing values such as the bias), onto the artifact's nf features: an
 // encoded column's value goes to its source feature.
 func (m *Member) foldEncoded(in []float64, nf, width int) []float64 {
-	inW := nf + m.encodedWidth() + (width - nf)
+	inW := width + m.encodedWidth()
 	groups := len(in) / inW
 	out := make([]float64, groups*width)
 	for g := range groups {

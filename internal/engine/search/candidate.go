@@ -121,24 +121,22 @@ func (c candidate) withTE() candidate {
 	return c
 }
 
-// Target encoding for trees: a categorical with more than teMinLevels
-// levels (the GLM's default max_levels, past which the GLM encodes it too)
-// may reach the trees as its out-of-fold target encoding, next to its own
-// codes (which a tree splits on natively, by their top maxBins-1 levels
-// only). The encodings add at most teMaxColumns inputs (a multiclass
-// target adds one per class).
-const (
-	teMinLevels  = 100
-	teMaxColumns = 64
-)
+// Target encoding for trees: a categorical with more levels than the
+// GLM's default max_levels (past which the GLM encodes it too) may reach
+// the trees as its out-of-fold target encoding, next to its own codes
+// (which a tree splits on natively, by their top maxBins-1 levels only).
+// The encodings add at most teMaxColumns inputs (a multiclass target adds
+// one per class).
+const teMaxColumns = 64
 
 // teFeatures lists the categoricals of d that trees may get target
 // encoded, in order, within teMaxColumns (k values each).
 func teFeatures(d *Data) []int {
 	w := targetenc.Width(d.NumClass) // NumClass is 1 for regression
+	levels := glm.DefaultParams().MaxLevels
 	var out []int
 	for j, c := range d.Cols {
-		if d.Categorical[j] && (len(out)+1)*w <= teMaxColumns && targetenc.HighCardinality(c, teMinLevels) {
+		if d.Categorical[j] && (len(out)+1)*w <= teMaxColumns && targetenc.HighCardinality(c, levels) {
 			out = append(out, j)
 		}
 	}

@@ -149,7 +149,7 @@ func TestEncodeRows(t *testing.T) {
 	}
 }
 
-// TestTEFeatures: only categoricals over teMinLevels levels qualify, and a
+// TestTEFeatures: only categoricals over the GLM's max_levels (100) qualify, and a
 // multiclass target's encodings (one column per class) stay within
 // teMaxColumns.
 func TestTEFeatures(t *testing.T) {
